@@ -1,0 +1,119 @@
+import { parseArgs } from "node:util";
+import { InputError } from "../util/errors.js";
+
+/** One command-line option. Shown in `t1 <command> --help` with its default. */
+export interface OptionSpec {
+  type: "string" | "number" | "boolean";
+  description: string;
+  short?: string;
+  default?: string | number | boolean;
+  required?: boolean;
+  /** Placeholder shown in help, e.g. "FILE". */
+  arg?: string;
+}
+
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
+/**
+ * A CLI command: one per file in src/cli/commands/, exported as default. A name with a space
+ * ("bm25 index") is a subcommand.
+ */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Usage line after `t1 <name>`, e.g. "[options] IDX QUERY". */
+  usage?: string;
+  /** Longer text shown under the usage line in --help. */
+  details?: string;
+  options: Record<string, OptionSpec>;
+  /** Returns the exit code (default 0). */
+  run(values: OptionValues, positionals: string[]): Promise<number | void>;
+}
+
+export function defineCommand(c: Command): Command {
+  return c;
+}
+
+/** Parses argv for a command, applies defaults and converts numbers; errors name the option. */
+export function parseCommandArgs(cmd: Command, argv: string[]): { values: OptionValues; positionals: string[]; help: boolean } {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    options[name] = { type: spec.type === "boolean" ? "boolean" : "string", ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new InputError(`t1 ${cmd.name}: ${(e as Error).message} (see \`t1 ${cmd.name} --help\`)`);
+  }
+  const raw = parsed.values as Record<string, string | boolean | undefined>;
+  const values: OptionValues = {};
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    const v = raw[name];
+    if (v === undefined) {
+      values[name] = spec.default;
+      continue;
+    }
+    if (spec.type === "number") {
+      const n = Number(v);
+      if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
+        throw new InputError(`t1 ${cmd.name}: --${name} expects a number, got "${String(v)}"`);
+      }
+      values[name] = n;
+    } else values[name] = v;
+  }
+  const help = Boolean(raw.help);
+  if (!help) {
+    for (const [name, spec] of Object.entries(cmd.options)) {
+      if (spec.required && values[name] === undefined) {
+        throw new InputError(`t1 ${cmd.name}: --${name} is required (see \`t1 ${cmd.name} --help\`)`);
+      }
+    }
+  }
+  return { values, positionals: parsed.positionals, help };
+}
+
+export function formatCommandHelp(cmd: Command): string {
+  const lines = [`Usage: t1 ${cmd.name} ${cmd.usage ?? "[options]"}`, "", cmd.summary];
+  if (cmd.details) lines.push("", cmd.details.trim());
+  lines.push("", "Options:");
+  const rows: [string, string][] = [];
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "boolean" ? "" : ` ${spec.arg ?? spec.type.toUpperCase()}`}`;
+    let desc = spec.description;
+    if (spec.required) desc += " (required)";
+    else if (spec.default !== undefined && spec.default !== false) desc += ` (default: ${String(spec.default)})`;
+    rows.push([flag, desc]);
+  }
+  rows.push(["-h, --help", "Show this help"]);
+  const width = Math.min(36, Math.max(...rows.map((r) => r.length > 0 ? r[0].length : 0)) + 2);
+  for (const [flag, desc] of rows) lines.push(`  ${flag.padEnd(width)}${desc}`);
+  return lines.join("\n");
+}
+
+/** Reads a string option that the spec marks required (parseCommandArgs has checked presence). */
+export function str(values: OptionValues, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string") throw new InputError(`--${name} is required`);
+  return v;
+}
+
+export function optStr(values: OptionValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function num(values: OptionValues, name: string): number {
+  const v = values[name];
+  if (typeof v !== "number") throw new InputError(`--${name} is required and must be a number`);
+  return v;
+}
+
+export function optNum(values: OptionValues, name: string): number | undefined {
+  const v = values[name];
+  return typeof v === "number" ? v : undefined;
+}
+
+export function bool(values: OptionValues, name: string): boolean {
+  return values[name] === true;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { readdirSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatCommandHelp, parseCommandArgs, type Command } from "./command.js";
+import { T1Error } from "../util/errors.js";
+
+/** Commands are discovered from src/cli/commands (one command per file, default export). */
+async function loadCommands(): Promise<Command[]> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts") && !f.endsWith(".test.ts"));
+  const cmds: Command[] = [];
+  for (const f of files.sort()) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Command };
+    if (mod.default && typeof mod.default.run === "function") cmds.push(mod.default);
+  }
+  return cmds.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function globalHelp(cmds: Command[]): string {
+  const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+  return [
+    "t1: reasoning-intensive retrieval with the T1 method",
+    "",
+    "Usage: t1 <command> [options]      (t1 <command> --help for its options)",
+    "",
+    "Commands:",
+    ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cmds = await loadCommands();
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    console.log(globalHelp(cmds));
+    return 0;
+  }
+  if (argv[0] === "--version") {
+    const { packageRoot } = await import("../util/paths.js");
+    const { readFileSync } = await import("node:fs");
+    console.log(JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version);
+    return 0;
+  }
+  // Longest match first, so "bm25 index" wins over "bm25".
+  const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : "";
+  const cmd = cmds.find((c) => c.name === two) ?? cmds.find((c) => c.name === argv[0]);
+  if (!cmd) {
+    console.error(`t1: unknown command "${argv[0]}"\n\n${globalHelp(cmds)}`);
+    return 2;
+  }
+  const rest = argv.slice(cmd.name.split(" ").length);
+  const { values, positionals, help } = parseCommandArgs(cmd, rest);
+  if (help) {
+    const subs = cmds.filter((c) => c.name.startsWith(cmd.name + " "));
+    let text = formatCommandHelp(cmd);
+    if (subs.length) text += "\n\nSubcommands:\n" + subs.map((s) => `  t1 ${s.name}  ${s.summary}`).join("\n");
+    console.log(text);
+    return 0;
+  }
+  return (await cmd.run(values, positionals)) ?? 0;
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]!) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof T1Error) {
+        console.error(`t1: error [${err.code}]: ${err.message}`);
+        process.exitCode = err.code === "BAD_INPUT" || err.code === "NOT_FOUND" || err.code === "MISMATCH" ? 2 : 1;
+      } else {
+        console.error(err);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
