@@ -1,0 +1,33 @@
+/**
+ * The compute-kernel contract shared by the inference engine (src/engine) and training
+ * (src/train). All calls are synchronous: worker threads are joined with Atomics.wait, which the
+ * Node main thread allows, so callers never juggle promises in the hot loop.
+ *
+ * Layout: row-major f32. Shapes in comments use (rows, cols).
+ *
+ * Memory: arrays from `alloc` live in the kernels' own memory (a shared WebAssembly.Memory for the
+ * wasm backend), so kernels read them in place. Any other Float32Array is accepted too but is
+ * copied in and out on every call — correct, and slow. Engine weights, activations and KV caches
+ * must therefore come from `alloc`.
+ */
+export interface Kernels {
+  /** Which implementation runs: relaxed-SIMD wasm, plain SIMD wasm, or the plain TypeScript fallback. */
+  readonly name: "wasm-relaxed-simd" | "wasm-simd" | "js";
+  /** Worker threads used by large matmuls (1 = main thread only). */
+  readonly threads: number;
+
+  /** A zeroed f32 array of length n in kernel memory. */
+  alloc(n: number): Float32Array;
+  /** Returns an array from `alloc` to the allocator. Passing anything else is a no-op. */
+  free(a: Float32Array): void;
+
+  /** out(M,N) = a(M,K) · b(N,K)ᵀ (+ out when accumulate). The y = x·Wᵀ of every linear layer. */
+  matmulTransB(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate?: boolean): void;
+  /** out(M,N) = a(M,K) · b(K,N) (+ out when accumulate). Input gradients: dx = dy·W. */
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate?: boolean): void;
+  /** out(K,N) = a(M,K)ᵀ · b(M,N) (+ out when accumulate). Weight gradients: dW = dyᵀ·x. */
+  matmulTransA(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate?: boolean): void;
+
+  /** Releases worker threads so the process can exit. */
+  dispose(): void;
+}
