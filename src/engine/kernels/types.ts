@@ -28,6 +28,17 @@ export interface Kernels {
   /** out(K,N) = a(M,K)ᵀ · b(M,N) (+ out when accumulate). Weight gradients: dW = dyᵀ·x. */
   matmulTransA(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate?: boolean): void;
 
+  /** A zeroed u16 array of length n in kernel memory (IEEE f16 weights for `matmulTransBF16`). */
+  allocU16(n: number): Uint16Array;
+  /** Returns an array from `allocU16` to the allocator. Passing anything else is a no-op. */
+  freeU16(a: Uint16Array): void;
+  /**
+   * out(M,N) = a(M,K) · b(N,K)ᵀ (+ out when accumulate) with b stored as IEEE binary16 bit
+   * patterns (see `f32ArrayToF16` in shapes.ts): half the weight memory and bandwidth of f32,
+   * products and sums in f32.
+   */
+  matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate?: boolean): void;
+
   /** Releases worker threads so the process can exit. */
   dispose(): void;
 }

@@ -1,0 +1,89 @@
+/**
+ * Plain TypeScript implementation of the whole kernel contract. It is the reference the wasm
+ * backends are checked against in spirit (the tests use a float64 reference) and the fallback
+ * when WebAssembly SIMD is unavailable. Loops are ordered so the innermost one walks memory
+ * contiguously, which matters more than anything else for JIT-compiled JS.
+ */
+import type { Kernels } from "./types.js";
+import { checkMatmulArgs, f16ToF32Table } from "./shapes.js";
+
+export class JsKernels implements Kernels {
+  readonly name = "js" as const;
+  readonly threads = 1;
+
+  alloc(n: number): Float32Array {
+    return new Float32Array(n);
+  }
+  free(_a: Float32Array): void {}
+  allocU16(n: number): Uint16Array {
+    return new Uint16Array(n);
+  }
+  freeU16(_a: Uint16Array): void {}
+
+  matmulTransB(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransB", out, a, b, M, K, N, M * K, N * K, M * N);
+    for (let i = 0; i < M; i++) {
+      const ao = i * K;
+      for (let j = 0; j < N; j++) {
+        const bo = j * K;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let k = 0;
+        for (; k + 4 <= K; k += 4) {
+          s0 += a[ao + k] * b[bo + k];
+          s1 += a[ao + k + 1] * b[bo + k + 1];
+          s2 += a[ao + k + 2] * b[bo + k + 2];
+          s3 += a[ao + k + 3] * b[bo + k + 3];
+        }
+        for (; k < K; k++) s0 += a[ao + k] * b[bo + k];
+        const s = s0 + s1 + s2 + s3;
+        out[i * N + j] = accumulate ? out[i * N + j] + s : s;
+      }
+    }
+  }
+
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmul", out, a, b, M, K, N, M * K, K * N, M * N);
+    if (!accumulate) out.fill(0, 0, M * N);
+    for (let i = 0; i < M; i++) {
+      const oo = i * N;
+      for (let k = 0; k < K; k++) {
+        const av = a[i * K + k];
+        if (av === 0) continue;
+        const bo = k * N;
+        for (let j = 0; j < N; j++) out[oo + j] += av * b[bo + j];
+      }
+    }
+  }
+
+  matmulTransA(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransA", out, a, b, M, K, N, M * K, M * N, K * N);
+    if (!accumulate) out.fill(0, 0, K * N);
+    for (let m = 0; m < M; m++) {
+      const bo = m * N;
+      for (let k = 0; k < K; k++) {
+        const av = a[m * K + k];
+        if (av === 0) continue;
+        const oo = k * N;
+        for (let j = 0; j < N; j++) out[oo + j] += av * b[bo + j];
+      }
+    }
+  }
+
+  matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
+    const table = f16ToF32Table();
+    const row = new Float32Array(K);
+    for (let j = 0; j < N; j++) {
+      const bo = j * K;
+      for (let k = 0; k < K; k++) row[k] = table[bF16[bo + k]];
+      for (let i = 0; i < M; i++) {
+        const ao = i * K;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[ao + k] * row[k];
+        out[i * N + j] = accumulate ? out[i * N + j] + s : s;
+      }
+    }
+  }
+
+  dispose(): void {}
+}
