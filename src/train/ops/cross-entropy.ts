@@ -1,0 +1,76 @@
+/**
+ * Next-token cross-entropy over selected rows, fused with log-softmax so the (R, V) probabilities
+ * are never stored: backward recomputes them from the logits.
+ *   logits (R, V), targets (R), weight (R) -> loss = Σ_r weight_r · (−log p_r[target_r]) / Σ_r weight_r
+ * weight is the selection mask (1 = a reasoning token that counts, 0 = prompt or padding); rows
+ * with weight 0 cost nothing in the backward pass. The mean is over selected rows, as PyTorch's
+ * cross_entropy with ignore_index does.
+ */
+export function crossEntropyForward(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number): number {
+  let total = 0;
+  let count = 0;
+  for (let r = 0; r < R; r++) {
+    if (weight[r] === 0) continue;
+    total += weight[r] * -logProbAt(logits, r, V, targets[r]);
+    count += weight[r];
+  }
+  return count > 0 ? total / count : 0;
+}
+
+/** dlogits[r] = dloss · weight_r / Σweight · (softmax(logits[r]) − onehot(target_r)). Writes (=). */
+export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number): void {
+  let count = 0;
+  for (let r = 0; r < R; r++) count += weight[r];
+  for (let r = 0; r < R; r++) {
+    const o = r * V;
+    if (weight[r] === 0 || count === 0) {
+      dlogits.fill(0, o, o + V);
+      continue;
+    }
+    const scale = (dloss * weight[r]) / count;
+    softmaxRowInto(dlogits, logits, o, V, scale);
+    dlogits[o + targets[r]] -= scale;
+  }
+}
+
+/**
+ * Log-probability of the chosen token at each row: what policy-gradient methods (GRPO's ratio
+ * π/π_old, the KL to a reference) are built from.
+ *   logits (R, V), tokens (R) -> logp (R)
+ */
+export function tokenLogProbsForward(logp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number): void {
+  for (let r = 0; r < R; r++) logp[r] = logProbAt(logits, r, V, tokens[r]);
+}
+
+/** dlogits[r] = dlogp_r · (onehot(token_r) − softmax(logits[r])). Writes (=); rows with dlogp 0 are zeroed. */
+export function tokenLogProbsBackward(dlogits: Float32Array, dlogp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * V;
+    if (dlogp[r] === 0) {
+      dlogits.fill(0, o, o + V);
+      continue;
+    }
+    softmaxRowInto(dlogits, logits, o, V, -dlogp[r]);
+    dlogits[o + tokens[r]] += dlogp[r];
+  }
+}
+
+function logProbAt(logits: Float32Array, r: number, V: number, target: number): number {
+  if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
+  const o = r * V;
+  let m = -Infinity;
+  for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
+  let sum = 0;
+  for (let c = 0; c < V; c++) sum += Math.exp(logits[o + c] - m);
+  return logits[o + target] - m - Math.log(sum);
+}
+
+/** out[o..o+V) = scale · softmax(logits[o..o+V)). */
+function softmaxRowInto(out: Float32Array, logits: Float32Array, o: number, V: number, scale: number): void {
+  let m = -Infinity;
+  for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
+  let sum = 0;
+  for (let c = 0; c < V; c++) sum += Math.exp(logits[o + c] - m);
+  const f = scale / sum;
+  for (let c = 0; c < V; c++) out[o + c] = Math.exp(logits[o + c] - m) * f;
+}

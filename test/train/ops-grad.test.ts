@@ -1,0 +1,154 @@
+// Finite-difference checks of every training op, one line per op and shape (tinygrad helper_test_op style).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { getKernels } from "../../src/engine/kernels/index.js";
+import { checkGrad, seededNormal, type GradOp, type GradCheckOptions } from "../../src/train/grad-check.js";
+import { linearForward, linearBackward } from "../../src/train/ops/linear.js";
+import { embeddingForward, embeddingBackward } from "../../src/train/ops/embedding.js";
+import { rmsnormForward, rmsnormBackward } from "../../src/train/ops/rmsnorm.js";
+import { buildRopeTable, ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
+import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
+import { swigluForward, swigluBackward } from "../../src/train/ops/swiglu.js";
+import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
+import { crossEntropyForward, crossEntropyBackward, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
+import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "../../src/train/ops/embedding-readout.js";
+import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "../../src/train/ops/contrastive.js";
+
+const k = getKernels();
+let seed = 100;
+const randn = (n: number, scale = 1): Float32Array => {
+  const r = seededNormal(seed++);
+  return Float32Array.from({ length: n }, () => r() * scale);
+};
+const ints = (n: number, max: number): Int32Array => {
+  const r = seededNormal(seed++);
+  return Int32Array.from({ length: n }, () => Math.floor(Math.abs(r() * 1e6)) % max);
+};
+
+function ok(name: string, op: GradOp, inputs: Float32Array[], opts?: GradCheckOptions): void {
+  const r = checkGrad(op, inputs, opts);
+  assert.ok(r.probes > 0, `${name}: nothing was probed`);
+  assert.deepEqual(r.failures, [], `${name}: gradient mismatch (max abs error ${r.maxAbsError})`);
+}
+
+const linear = (N: number, IN: number, OUT: number): GradOp => ({
+  forward: ([x, W]) => { const y = new Float32Array(N * OUT); linearForward(k, y, x, W, N, IN, OUT); return y; },
+  backward: ([x, W], dy) => { const dx = new Float32Array(N * IN), dW = new Float32Array(OUT * IN); linearBackward(k, dx, dW, dy, x, W, N, IN, OUT); return [dx, dW]; },
+});
+const embedding = (ids: Int32Array, V: number, C: number): GradOp => ({
+  forward: ([t]) => { const y = new Float32Array(ids.length * C); embeddingForward(y, ids, t, ids.length, V, C); return y; },
+  backward: (_x, dy) => { const d = new Float32Array(V * C); embeddingBackward(d, dy, ids, ids.length, C); return [d]; },
+});
+const rmsnorm = (R: number, C: number): GradOp => {
+  const rstd = new Float32Array(R);
+  return {
+    forward: ([x, w]) => { const y = new Float32Array(R * C); rmsnormForward(y, rstd, x, w, R, C, 1e-6); return y; },
+    backward: ([x, w], dy) => { const dx = new Float32Array(R * C), dw = new Float32Array(C); rmsnormBackward(dx, dw, dy, x, w, rstd, R, C); return [dx, dw]; },
+  };
+};
+const rope = (N: number, H: number, D: number, theta: number): GradOp => {
+  const table = buildRopeTable(64, D, theta);
+  const pos = ints(N, 64);
+  return {
+    forward: ([x]) => { const y = new Float32Array(N * H * D); ropeForward(y, x, pos, table, N, H); return y; },
+    backward: (_x, dy) => { const dx = new Float32Array(N * H * D); ropeBackward(dx, dy, pos, table, N, H); return [dx]; },
+  };
+};
+const attention = (s: AttentionShape, mask: Uint8Array | null): GradOp => {
+  const { B, T, H, KV, D } = s;
+  const probs = new Float32Array(B * H * T * T);
+  return {
+    forward: ([q, kk, v]) => { const o = new Float32Array(B * T * H * D); attentionForward(k, o, probs, q, kk, v, mask, s); return o; },
+    backward: ([q, kk, v], dy) => {
+      const dq = new Float32Array(q.length), dk = new Float32Array(kk.length), dv = new Float32Array(v.length);
+      attentionBackward(k, dq, dk, dv, dy, probs, q, kk, v, s);
+      return [dq, dk, dv];
+    },
+  };
+};
+const attnInputs = (s: AttentionShape) => [randn(s.B * s.T * s.H * s.D), randn(s.B * s.T * s.KV * s.D), randn(s.B * s.T * s.KV * s.D)];
+const swiglu = (n: number): GradOp => ({
+  forward: ([g, u]) => { const s = new Float32Array(n); swigluForward(s, g, u, n); return s; },
+  backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n); return [dg, du]; },
+});
+const softmax = (R: number, C: number, log: boolean): GradOp => {
+  const y = new Float32Array(R * C);
+  return {
+    forward: ([x]) => { (log ? logSoftmaxForward : softmaxForward)(y, x, R, C); return Float32Array.from(y); },
+    backward: (_x, dy) => { const dx = new Float32Array(R * C); (log ? logSoftmaxBackward : softmaxBackward)(dx, dy, y, R, C); return [dx]; },
+  };
+};
+const crossEntropy = (R: number, V: number, targets: Int32Array, weight: Float32Array): GradOp => ({
+  forward: ([z]) => Float32Array.of(crossEntropyForward(z, targets, weight, R, V)),
+  backward: ([z], dy) => { const dz = new Float32Array(R * V); crossEntropyBackward(dz, dy[0], z, targets, weight, R, V); return [dz]; },
+});
+const tokenLogProbs = (R: number, V: number, tokens: Int32Array): GradOp => ({
+  forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V); return lp; },
+  backward: ([z], dy) => { const dz = new Float32Array(R * V); tokenLogProbsBackward(dz, dy, z, tokens, R, V); return [dz]; },
+});
+const gather = (B: number, T: number, C: number, pos: Int32Array): GradOp => ({
+  forward: ([h]) => { const e = new Float32Array(B * C); gatherRowsForward(e, h, pos, B, T, C); return e; },
+  backward: (_h, de) => { const dh = new Float32Array(B * T * C); gatherRowsBackward(dh, de, pos, B, T, C); return [dh]; },
+});
+const l2 = (R: number, C: number): GradOp => {
+  const y = new Float32Array(R * C), n = new Float32Array(R);
+  return {
+    forward: ([x]) => { l2NormalizeForward(y, n, x, R, C); return Float32Array.from(y); },
+    backward: (_x, dy) => { const dx = new Float32Array(R * C); l2NormalizeBackward(dx, dy, y, n, R, C); return [dx]; },
+  };
+};
+const cosine = (Q: number, D: number, C: number): GradOp => ({
+  forward: ([q, d]) => { const s = new Float32Array(Q * D); cosineMatrixForward(k, s, q, d, Q, D, C); return s; },
+  backward: ([q, d], ds) => { const dq = new Float32Array(Q * C), dd = new Float32Array(D * C); cosineMatrixBackward(k, dq, dd, ds, q, d, Q, D, C); return [dq, dd]; },
+});
+const infoNce = (Q: number, D: number, pos: Int32Array, tau: number): GradOp => ({
+  forward: ([s]) => Float32Array.of(infoNceForward(s, pos, Q, D, tau)),
+  backward: ([s], dy) => { const ds = new Float32Array(Q * D); infoNceBackward(ds, dy[0], s, pos, Q, D, tau); return [ds]; },
+});
+
+test("linear: both operands", () => {
+  ok("linear 3x4->5", linear(3, 4, 5), [randn(12), randn(20)]);
+  ok("linear 7x16->9", linear(7, 16, 9), [randn(7 * 16), randn(9 * 16)]);
+  ok("linear 1x1->1", linear(1, 1, 1), [randn(1), randn(1)]);
+});
+test("embedding gather with repeated ids", () => ok("embedding", embedding(Int32Array.of(3, 1, 3, 0, 7), 8, 6), [randn(48)]));
+test("rmsnorm (layer norm and per-head q/k norm shapes)", () => {
+  ok("rmsnorm 4x16", rmsnorm(4, 16), [randn(64), randn(16)]);
+  ok("rmsnorm per-head 3*4x8", rmsnorm(12, 8), [randn(96), randn(8)]);
+});
+test("rope rotate-half", () => {
+  ok("rope N5 H2 D8", rope(5, 2, 8, 10000), [randn(80)]);
+  ok("rope N3 H3 D16 theta1e6", rope(3, 3, 16, 1e6), [randn(144)]);
+});
+test("causal attention: MHA, GQA, padding masks", () => {
+  const mha = { B: 2, T: 5, H: 2, KV: 2, D: 4 };
+  ok("attention MHA", attention(mha, null), attnInputs(mha));
+  const gqa = { B: 2, T: 6, H: 4, KV: 2, D: 4 };
+  ok("attention GQA", attention(gqa, null), attnInputs(gqa));
+  // right padding on row 0, left padding on row 1 (row 1's first query sees no real key)
+  const mask = Uint8Array.of(1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1);
+  ok("attention GQA padded", attention(gqa, mask), attnInputs(gqa));
+  const mqa = { B: 1, T: 4, H: 3, KV: 1, D: 8 };
+  ok("attention MQA", attention(mqa, Uint8Array.of(1, 1, 1, 0)), attnInputs(mqa));
+});
+test("swiglu", () => ok("swiglu", swiglu(40), [randn(40, 2), randn(40)]));
+test("softmax and log-softmax", () => {
+  ok("softmax", softmax(3, 7, false), [randn(21, 2)]);
+  ok("log-softmax", softmax(4, 5, true), [randn(20, 2)]);
+});
+test("cross-entropy over masked positions", () => {
+  ok("ce all rows", crossEntropy(4, 11, ints(4, 11), Float32Array.of(1, 1, 1, 1)), [randn(44, 2)]);
+  ok("ce masked rows", crossEntropy(6, 9, ints(6, 9), Float32Array.of(0, 1, 1, 0, 1, 0)), [randn(54, 2)]);
+});
+test("token log-probabilities of a sampled sequence", () => ok("token logp", tokenLogProbs(5, 13, ints(5, 13)), [randn(65, 2)]));
+test("hidden-state gather at <emb_token> (per-row position)", () => ok("gather", gather(3, 5, 4, Int32Array.of(4, 2, 0)), [randn(60)]));
+test("l2 normalisation", () => ok("l2", l2(3, 6), [randn(18)]));
+test("cosine-similarity matrix", () => ok("cosine", cosine(3, 5, 4), [randn(12), randn(20)]));
+test("InfoNCE with in-batch and hard negatives", () => {
+  ok("infonce tau=0.05", infoNce(3, 7, Int32Array.of(0, 1, 2), 0.05), [randn(21, 0.05)], { eps: 1e-3 });
+  ok("infonce tau=1", infoNce(4, 4, Int32Array.of(1, 0, 3, 2), 1), [randn(16)]);
+});
+test("grad check catches a wrong gradient", () => {
+  const wrong: GradOp = { forward: ([x]) => x.map((v) => v * v), backward: ([x], dy) => [x.map((v, i) => v * dy[i])] };
+  assert.notDeepEqual(checkGrad(wrong, [randn(5)]).failures, []);
+});
