@@ -1,0 +1,404 @@
+/**
+ * A dense vector index on disk: exact ("flat") or approximate ("hnsw"), f32 or f16 rows, with
+ * incremental add/delete. `add` and `delete` change the in-memory index at once (searches see
+ * them); `flush()` makes them durable. Every flush writes new generation-stamped files and then the
+ * manifest, so a crash at any point leaves the last flushed state readable.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { getKernels } from "../../engine/kernels/index.js";
+import { f16ToF32Table } from "../../engine/kernels/shapes.js";
+import type { Kernels } from "../../engine/kernels/types.js";
+import { InputError, T1Error } from "../../util/errors.js";
+import { writeFileAtomic } from "../../util/atomic.js";
+import {
+  checkExpectation,
+  hasManifest,
+  INDEX_FORMAT,
+  INDEX_FORMAT_VERSION,
+  MANIFEST_FILE,
+  readManifest,
+  sha256,
+  writeManifest,
+  type HnswParams,
+  type IndexExpectation,
+  type IndexKind,
+  type IndexManifest,
+  type VectorDType,
+} from "./manifest.js";
+import { freeSegment, makeSegment, normalizeRows, readSegment, writeSegment, type Segment } from "./segment.js";
+import { TopK } from "./topk.js";
+import { DEFAULT_HNSW, HnswGraph } from "./hnsw.js";
+
+/** One search result. `cosine` is the cosine similarity of the L2-normalised vectors. */
+export interface IndexHit {
+  id: string;
+  cosine: number;
+}
+
+export interface SearchOptions {
+  /** Results per query. Default 10. */
+  k?: number;
+  /**
+   * For hnsw indexes: scan exactly instead of walking the graph. Default false. Exact search is
+   * the ground truth (and the fallback for tiny indexes), at the cost of reading every vector.
+   */
+  exact?: boolean;
+}
+
+export interface CreateIndexOptions {
+  /** "flat" (default): exact scan, no build cost, time linear in the corpus. "hnsw": sub-linear approximate search, slower adds, extra memory. */
+  kind?: IndexKind;
+  dims: number;
+  /** Embedding model identifier, checked when the index is opened for searching. */
+  model: string;
+  /** Document-side instruction, checked like the model. Default "". */
+  instruction?: string;
+  /** Row storage: "f32" (default, exact) or "f16" (half the memory and scan bandwidth, ~1e-3 relative error). */
+  dtype?: VectorDType;
+  /** HNSW graph parameters (kind "hnsw" only). Defaults: connectivity 16, expansionAdd 128, expansionSearch 64. */
+  hnsw?: Partial<HnswParams>;
+  /** Free-form metadata kept in the manifest. */
+  meta?: Record<string, unknown>;
+  /** Replace an existing index in `dir`. Default false: an existing index is an error. */
+  overwrite?: boolean;
+}
+
+export interface OpenIndexOptions extends IndexExpectation {
+  /** Verify the SHA-256 of every data file. Default true; false opens large indexes faster. */
+  verify?: boolean;
+  /** Override the stored HNSW expansionSearch (recall/latency knob) for this session. */
+  expansionSearch?: number;
+}
+
+/** Rows per matmul block in the flat scan: big enough to amortise the call, small enough for cache. */
+const SCAN_BLOCK = 4096;
+
+export class DenseIndex {
+  private readonly kernels: Kernels;
+  private segments: Segment[] = [];
+  private rowIds: string[] = [];
+  private readonly idToRow = new Map<string, number>();
+  private deleted = new Uint8Array(0);
+  private deletedCount = 0;
+  private graph?: HnswGraph;
+  private dirty = false;
+  private deletedDirty = false;
+  private graphDirty = false;
+  private closed = false;
+
+  /** Use `createIndex` / `openIndex`. */
+  constructor(
+    readonly dir: string,
+    private m: IndexManifest,
+    verify: boolean,
+  ) {
+    this.kernels = getKernels();
+    for (const entry of m.segments) this.pushSegment(readSegment(this.kernels, dir, entry, m.dims, m.dtype, verify));
+    if (m.deleted) {
+      const path = join(dir, m.deleted.file);
+      const bits = readFileSync(path);
+      if (verify && sha256(bits) !== m.deleted.sha256) throw new InputError("checksum mismatch (file corrupt)", { file: path });
+      this.deleted = new Uint8Array(Math.max(bits.length, (m.rows + 7) >> 3));
+      this.deleted.set(bits);
+      for (let r = 0; r < m.rows; r++) {
+        if (this.isDeleted(r)) {
+          this.deletedCount++;
+          if (this.idToRow.get(this.rowIds[r]) === r) this.idToRow.delete(this.rowIds[r]);
+        }
+      }
+    }
+    if (m.kind === "hnsw") {
+      const params = { ...DEFAULT_HNSW, ...m.hnsw };
+      this.graph = new HnswGraph(m.dims, m.dtype, params);
+      if (m.hnsw?.file && existsSync(join(dir, m.hnsw.file))) this.graph.load(join(dir, m.hnsw.file));
+      else this.rebuildGraph();
+    }
+  }
+
+  get manifest(): Readonly<IndexManifest> {
+    return this.m;
+  }
+  get dims(): number {
+    return this.m.dims;
+  }
+  /** Live (not deleted) rows. */
+  get size(): number {
+    return this.rowIds.length - this.deletedCount;
+  }
+  has(id: string): boolean {
+    return this.idToRow.has(id);
+  }
+  /** Ids of live rows in row order. */
+  ids(): string[] {
+    return this.rowIds.filter((_, r) => !this.isDeleted(r));
+  }
+
+  /** Adds rows (L2-normalised on the way in). Ids must be new; `vectors` is (ids.length, dims) row-major. */
+  add(ids: readonly string[], vectors: Float32Array | readonly Float32Array[]): void {
+    this.ensureOpen();
+    const flat = Array.isArray(vectors) ? concatRows(vectors as readonly Float32Array[], this.dims) : (vectors as Float32Array);
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (typeof id !== "string" || id === "") throw new InputError(`index add: ids must be non-empty strings, got ${JSON.stringify(id)}`);
+      if (this.idToRow.has(id) || seen.has(id)) throw new InputError(`index add: id "${id}" is already in the index (delete it first)`);
+      seen.add(id);
+    }
+    if (ids.length === 0) return;
+    const rows = normalizeRows(flat, ids.length, this.dims, "index add");
+    const first = this.rowIds.length;
+    this.pushSegment(makeSegment(this.kernels, [...ids], rows, this.dims, this.m.dtype));
+    this.graph?.add(first, rows, ids.length);
+    this.dirty = true;
+    this.graphDirty = true;
+  }
+
+  /** Marks rows deleted; returns how many of `ids` were present. */
+  delete(ids: readonly string[]): number {
+    this.ensureOpen();
+    const rows: number[] = [];
+    for (const id of ids) {
+      const r = this.idToRow.get(id);
+      if (r === undefined) continue;
+      this.idToRow.delete(id);
+      this.deleted[r >> 3] |= 1 << (r & 7);
+      this.deletedCount++;
+      rows.push(r);
+    }
+    if (rows.length) {
+      this.graph?.remove(rows);
+      this.dirty = this.deletedDirty = this.graphDirty = true;
+    }
+    return rows.length;
+  }
+
+  search(query: Float32Array, opts: SearchOptions = {}): IndexHit[] {
+    return this.searchBatch([query], opts)[0];
+  }
+
+  /** Searches several queries at once: the flat scan reads each vector block once for all of them. */
+  searchBatch(queries: readonly Float32Array[], opts: SearchOptions = {}): IndexHit[][] {
+    this.ensureOpen();
+    const k = opts.k ?? 10;
+    if (!Number.isInteger(k) || k < 1) throw new InputError(`search: k must be a positive integer, got ${k}`);
+    const nq = queries.length;
+    if (nq === 0) return [];
+    const q = normalizeRows(concatRows(queries, this.dims), nq, this.dims, "search query");
+    const raw = this.graph && !opts.exact ? this.graph.search(q, nq, k) : this.scan(q, nq, k);
+    return raw.map((hits) =>
+      hits.filter((h) => !this.isDeleted(h.row)).slice(0, k).map((h) => ({ id: this.rowIds[h.row], cosine: h.cosine })),
+    );
+  }
+
+  /** Exact top-k by dot product over every live row, block by block through the matmul kernel. */
+  private scan(q: Float32Array, nq: number, k: number): { row: number; cosine: number }[][] {
+    const d = this.dims;
+    const heaps = Array.from({ length: nq }, () => new TopK(k));
+    const qk = this.kernels.alloc(nq * d);
+    qk.set(q);
+    const scores = this.kernels.alloc(nq * SCAN_BLOCK);
+    try {
+      let base = 0;
+      for (const seg of this.segments) {
+        for (let start = 0; start < seg.rows; start += SCAN_BLOCK) {
+          const n = Math.min(SCAN_BLOCK, seg.rows - start);
+          if (seg.f32) this.kernels.matmulTransB(scores, qk, seg.f32.subarray(start * d, (start + n) * d), nq, d, n);
+          else this.kernels.matmulTransBF16(scores, qk, seg.f16!.subarray(start * d, (start + n) * d), nq, d, n);
+          const row0 = base + start;
+          for (let i = 0; i < nq; i++) {
+            const heap = heaps[i];
+            const o = i * n;
+            for (let j = 0; j < n; j++) {
+              const s = scores[o + j];
+              if (s >= heap.threshold && (this.deletedCount === 0 || !this.isDeleted(row0 + j))) heap.push(s, row0 + j);
+            }
+          }
+        }
+        base += seg.rows;
+      }
+    } finally {
+      this.kernels.free(qk);
+      this.kernels.free(scores);
+    }
+    return heaps.map((h) => h.sorted().map((x) => ({ row: x.row, cosine: x.score })));
+  }
+
+  /** Makes every add/delete durable. Cheap when nothing changed. */
+  flush(meta?: Record<string, unknown>): void {
+    this.ensureOpen();
+    if (!this.dirty && meta === undefined) return;
+    const gen = this.m.generation + 1;
+    const next: IndexManifest = { ...this.m, generation: gen, updatedAt: new Date().toISOString() };
+    if (meta !== undefined) next.meta = { ...this.m.meta, ...meta };
+    let ordinal = 0;
+    for (const seg of this.segments) if (!seg.entry) writeSegment(this.dir, seg, gen, ordinal++);
+    next.segments = this.segments.map((s) => s.entry!);
+    next.rows = this.rowIds.length;
+    next.live = this.size;
+    if (this.deletedCount > 0 && (this.deletedDirty || !this.m.deleted)) {
+      const bits = this.deleted.slice(0, (next.rows + 7) >> 3);
+      const file = `deleted-g${gen}.bits`;
+      writeFileAtomic(join(this.dir, file), bits);
+      next.deleted = { file, sha256: sha256(bits), count: this.deletedCount };
+    }
+    if (this.graph && (this.graphDirty || !this.m.hnsw?.file)) {
+      const file = `hnsw-g${gen}.usearch`;
+      this.graph.save(this.dir, file);
+      fsyncFile(join(this.dir, file));
+      next.hnsw = { ...this.graph.params, file };
+    }
+    writeManifest(this.dir, next);
+    this.m = next;
+    this.dirty = this.deletedDirty = this.graphDirty = false;
+    this.removeUnreferencedFiles();
+  }
+
+  /** Rewrites all live rows as one segment (drops deleted rows and many small segments). */
+  compact(): void {
+    this.ensureOpen();
+    const ids = this.ids();
+    const d = this.dims;
+    const all = new Float32Array(ids.length * d);
+    let out = 0;
+    let base = 0;
+    const f16 = this.m.dtype === "f16" ? f16ToF32Table() : undefined;
+    for (const seg of this.segments) {
+      for (let r = 0; r < seg.rows; r++) {
+        if (this.isDeleted(base + r)) continue;
+        if (seg.f32) all.set(seg.f32.subarray(r * d, (r + 1) * d), out * d);
+        else for (let j = 0; j < d; j++) all[out * d + j] = f16![seg.f16![r * d + j]];
+        out++;
+      }
+      base += seg.rows;
+    }
+    for (const seg of this.segments) freeSegment(this.kernels, seg);
+    this.segments = [];
+    this.rowIds = [];
+    this.idToRow.clear();
+    this.deleted = new Uint8Array(0);
+    this.deletedCount = 0;
+    if (ids.length) this.pushSegment(makeSegment(this.kernels, ids, all, d, this.m.dtype));
+    this.m = { ...this.m, deleted: undefined };
+    if (this.graph) this.rebuildGraph();
+    this.dirty = this.graphDirty = true;
+    this.flush();
+  }
+
+  /** Flushes and releases memory. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    for (const seg of this.segments) freeSegment(this.kernels, seg);
+    this.segments = [];
+    this.closed = true;
+  }
+
+  private pushSegment(seg: Segment): void {
+    const first = this.rowIds.length;
+    this.segments.push(seg);
+    for (let i = 0; i < seg.ids.length; i++) {
+      this.rowIds.push(seg.ids[i]);
+      this.idToRow.set(seg.ids[i], first + i);
+    }
+    const need = (this.rowIds.length + 7) >> 3;
+    if (need > this.deleted.length) {
+      const grown = new Uint8Array(Math.max(need, this.deleted.length * 2));
+      grown.set(this.deleted);
+      this.deleted = grown;
+    }
+  }
+
+  private rebuildGraph(): void {
+    const params = this.graph?.params ?? { ...DEFAULT_HNSW, ...this.m.hnsw };
+    this.graph = new HnswGraph(this.dims, this.m.dtype, params);
+    const d = this.dims;
+    const table = this.m.dtype === "f16" ? f16ToF32Table() : undefined;
+    let base = 0;
+    for (const seg of this.segments) {
+      const rows = seg.f32 ?? Float32Array.from(seg.f16!, (h) => table![h]);
+      this.graph.add(base, rows.subarray(0, seg.rows * d), seg.rows);
+      base += seg.rows;
+    }
+    const dead: number[] = [];
+    for (let r = 0; r < this.rowIds.length; r++) if (this.isDeleted(r)) dead.push(r);
+    this.graph.remove(dead);
+    this.graphDirty = true;
+  }
+
+  private isDeleted(r: number): boolean {
+    return ((this.deleted[r >> 3] ?? 0) & (1 << (r & 7))) !== 0;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new T1Error("INTERNAL", `index ${this.dir} is closed`);
+  }
+
+  /** Old generations and leftovers of crashed writes: anything the manifest does not name. */
+  private removeUnreferencedFiles(): void {
+    const keep = new Set<string>([MANIFEST_FILE]);
+    for (const s of this.m.segments) keep.add(s.vectors).add(s.ids);
+    if (this.m.deleted) keep.add(this.m.deleted.file);
+    if (this.m.hnsw?.file) keep.add(this.m.hnsw.file);
+    for (const f of readdirSync(this.dir)) {
+      const ours = /^(seg-g\d+-\d+\.(vec|ids\.json)|deleted-g\d+\.bits|hnsw-g\d+\.usearch)$/.test(f) || /^\..*\.tmp$/.test(f);
+      if (ours && !keep.has(f)) {
+        try {
+          unlinkSync(join(this.dir, f));
+        } catch {
+          /* another process may have removed it */
+        }
+      }
+    }
+  }
+}
+
+function concatRows(rows: readonly Float32Array[], dims: number): Float32Array {
+  const out = new Float32Array(rows.length * dims);
+  rows.forEach((r, i) => {
+    if (r.length !== dims) throw new InputError(`vector ${i} has ${r.length} values, the index has ${dims} dims`);
+    out.set(r, i * dims);
+  });
+  return out;
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function createIndex(dir: string, opts: CreateIndexOptions): DenseIndex {
+  if (!Number.isInteger(opts.dims) || opts.dims < 1) throw new InputError(`createIndex: dims must be a positive integer, got ${opts.dims}`);
+  if (hasManifest(dir) && !opts.overwrite) throw new InputError(`${dir} already holds an index (pass overwrite to replace it)`);
+  mkdirSync(dir, { recursive: true });
+  const kind = opts.kind ?? "flat";
+  const m: IndexManifest = {
+    format: INDEX_FORMAT,
+    version: INDEX_FORMAT_VERSION,
+    kind,
+    model: opts.model,
+    instruction: opts.instruction ?? "",
+    dims: opts.dims,
+    dtype: opts.dtype ?? "f32",
+    normalization: "l2",
+    rows: 0,
+    live: 0,
+    generation: 0,
+    segments: [],
+    ...(kind === "hnsw" ? { hnsw: { ...DEFAULT_HNSW, ...opts.hnsw } } : {}),
+    ...(opts.meta ? { meta: opts.meta } : {}),
+    updatedAt: new Date().toISOString(),
+  };
+  writeManifest(dir, m);
+  return new DenseIndex(dir, m, false);
+}
+
+export function openIndex(dir: string, opts: OpenIndexOptions = {}): DenseIndex {
+  const m = readManifest(dir);
+  checkExpectation(dir, m, opts);
+  if (opts.expansionSearch !== undefined && m.kind === "hnsw") m.hnsw = { ...DEFAULT_HNSW, ...m.hnsw, expansionSearch: opts.expansionSearch };
+  return new DenseIndex(dir, m, opts.verify ?? true);
+}
