@@ -1,0 +1,173 @@
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { InputError, T1Error } from "../util/errors.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import type { Qrels, Run, ScoredDoc } from "./types.js";
+import { rankRun } from "./ranking.js";
+
+/** Reads a text file, gunzipping `.gz`; a missing file is NOT_FOUND naming the path. */
+export function readTextFile(path: string): string {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new T1Error("NOT_FOUND", `${path}: no such file`);
+    throw new T1Error("BAD_INPUT", `${path}: cannot read (${code ?? String(e)})`, { cause: e });
+  }
+  if (path.endsWith(".gz")) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      throw new InputError(`not a valid gzip file (${(e as Error).message})`, { file: path });
+    }
+  }
+  return buf.toString("utf8");
+}
+
+/**
+ * Parses TREC qrels: `qid iter docid rel` per line, whitespace separated (trec_eval's format).
+ * Blank lines and `#` comment lines are skipped. A docid judged twice for one query is an error, as
+ * in trec_eval (which refuses to evaluate such a file).
+ */
+export function parseQrels(text: string, file = "<qrels>"): Qrels {
+  const qrels: Qrels = new Map();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.split(/\s+/);
+    if (f.length !== 4) {
+      throw new InputError(`expected \`qid 0 docid rel\` (4 fields), got ${f.length} fields: "${clip(line)}"`, { file, line: i + 1 });
+    }
+    const rel = Number(f[3]);
+    if (!Number.isInteger(rel)) {
+      throw new InputError(`expected \`qid 0 docid rel\` with an integer rel, got "${f[3]}"`, { file, line: i + 1, field: "rel" });
+    }
+    const qid = f[0]!;
+    const docid = f[2]!;
+    let q = qrels.get(qid);
+    if (!q) qrels.set(qid, (q = new Map()));
+    if (q.has(docid)) throw new InputError(`docid "${docid}" is judged twice for query "${qid}"`, { file, line: i + 1 });
+    q.set(docid, rel);
+  }
+  return qrels;
+}
+
+export function readQrels(path: string): Qrels {
+  return parseQrels(readTextFile(path), path);
+}
+
+/** Options for parsing a run. */
+export interface ParseRunOptions {
+  /**
+   * What to do with a docid retrieved twice for one query. Default "error", as trec_eval does (it
+   * refuses to evaluate the run); "keep-last" mirrors pytrec_eval's dict semantics.
+   */
+  duplicates?: "error" | "keep-last";
+}
+
+/**
+ * Parses a TREC run: `qid Q0 docid rank score tag` per line. The rank column is ignored (trec_eval
+ * orders by score); scores are parsed as doubles.
+ */
+export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {}): Run {
+  const dupes = opts.duplicates ?? "error";
+  const run: Run = new Map();
+  const seen = new Map<string, Map<string, number>>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.split(/\s+/);
+    if (f.length !== 6) {
+      throw new InputError(`expected \`qid Q0 docid rank score tag\` (6 fields), got ${f.length} fields: "${clip(line)}"`, { file, line: i + 1 });
+    }
+    const score = Number(f[4]);
+    if (!Number.isFinite(score)) {
+      throw new InputError(`expected a finite number for the score, got "${f[4]}"`, { file, line: i + 1, field: "score" });
+    }
+    const qid = f[0]!;
+    const docid = f[2]!;
+    let list = run.get(qid);
+    let idx = seen.get(qid);
+    if (!list || !idx) {
+      run.set(qid, (list = []));
+      seen.set(qid, (idx = new Map()));
+    }
+    const prev = idx.get(docid);
+    if (prev !== undefined) {
+      if (dupes === "error") throw new InputError(`docid "${docid}" is retrieved twice for query "${qid}" (trec_eval refuses duplicates)`, { file, line: i + 1 });
+      list[prev] = { docid, score };
+      continue;
+    }
+    idx.set(docid, list.length);
+    list.push({ docid, score });
+  }
+  return run;
+}
+
+export function readRun(path: string, opts: ParseRunOptions = {}): Run {
+  return parseRun(readTextFile(path), path, opts);
+}
+
+/** Options for writing a run file. */
+export interface WriteRunOptions {
+  /** Keep only the top `depth` documents per query. Default: all (largest file, nothing lost). */
+  depth?: number;
+  /**
+   * Significant digits of the printed scores. Default: the shortest text that reads back as the
+   * same double, so re-evaluating the file ranks exactly as this run did; fewer digits give smaller
+   * files but may merge near-ties (which trec_eval then breaks by docid).
+   */
+  precision?: number;
+}
+
+/** Formats a run as TREC lines, queries in strcmp order, each ranked 1..n by score (ties: docid descending, as trec_eval). */
+export function formatRun(run: Run, tag: string, opts: WriteRunOptions = {}): string {
+  if (/\s/.test(tag) || tag === "") throw new InputError(`run tag must be a non-empty word without spaces, got "${tag}"`);
+  const prec = opts.precision;
+  const out: string[] = [];
+  for (const qid of [...run.keys()].sort(cmpStr)) {
+    let ranked: ScoredDoc[] = rankRun(run.get(qid)!);
+    if (opts.depth !== undefined) ranked = ranked.slice(0, opts.depth);
+    for (let r = 0; r < ranked.length; r++) {
+      const d = ranked[r]!;
+      if (/\s/.test(d.docid) || /\s/.test(qid)) throw new InputError(`ids in a TREC run cannot contain whitespace: query "${qid}", doc "${d.docid}"`);
+      out.push(`${qid} Q0 ${d.docid} ${r + 1} ${formatScore(d.score, prec)} ${tag}\n`);
+    }
+  }
+  return out.join("");
+}
+
+/** Writes a run atomically (see formatRun). */
+export function writeRun(path: string, run: Run, tag: string, opts: WriteRunOptions = {}): void {
+  writeFileAtomic(path, formatRun(run, tag, opts));
+}
+
+/** Formats qrels as `qid 0 docid rel` lines, queries and docids in strcmp order. */
+export function formatQrels(qrels: Qrels): string {
+  const out: string[] = [];
+  for (const qid of [...qrels.keys()].sort(cmpStr)) {
+    const q = qrels.get(qid)!;
+    for (const docid of [...q.keys()].sort(cmpStr)) out.push(`${qid} 0 ${docid} ${q.get(docid)!}\n`);
+  }
+  return out.join("");
+}
+
+export function writeQrels(path: string, qrels: Qrels): void {
+  writeFileAtomic(path, formatQrels(qrels));
+}
+
+function formatScore(s: number, prec: number | undefined): string {
+  if (!Number.isFinite(s)) throw new InputError(`cannot write a non-finite score (${s}) to a TREC run`);
+  return prec === undefined ? String(s) : String(Number(s.toPrecision(prec)));
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? s.slice(0, 77) + "..." : s;
+}
