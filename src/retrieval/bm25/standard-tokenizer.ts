@@ -1,0 +1,261 @@
+/**
+ * Lucene 8's StandardTokenizer: UAX#29 word segmentation where only segments holding letters,
+ * digits, ideographs, kana, South-East-Asian script or emoji become tokens. Written as a scanner
+ * over Word_Break classes rather than with Intl.Segmenter because ICU differs from Lucene's grammar
+ * where it matters: ICU segments Chinese/Japanese with a dictionary (Lucene: one token per Han or
+ * Hiragana character) and tailors the colon out of MidLetter (Lucene: "a:b" is one token).
+ * Word_Break classes are derived from Unicode properties that JS regexes expose; the few listed
+ * punctuation sets come from UAX#29's WordBreakProperty table.
+ */
+
+const enum WB {
+  Other = 0,
+  ALetter,
+  Hebrew,
+  Numeric,
+  Katakana,
+  ExtendNumLet,
+  MidLetter,
+  MidNumLet,
+  MidNum,
+  SingleQuote,
+  DoubleQuote,
+  ExtendFormat,
+  Han,
+  Hiragana,
+  SouthEastAsian,
+  Regional,
+  Newline,
+  /** Pictographic emoji (either presentation) and lone skin-tone modifiers: tokens by themselves. */
+  Emoji,
+}
+
+/** Lucene's default (and maximum useful) token length; longer runs are cut into pieces. */
+export const MAX_TOKEN_LENGTH = 255;
+
+const RE = {
+  newline: /[\u000B\u000C\u0085\u2028\u2029]/u,
+  extendFormat: /[\p{Mn}\p{Me}\p{Mc}\u200C\u200D\uFF9E\uFF9F]|(?![\u200B])\p{Cf}/u,
+  emojiModifier: /[\u{1F3FB}-\u{1F3FF}]/u,
+  han: /\p{Script=Han}/u,
+  hiragana: /\p{Script=Hiragana}/u,
+  katakana: /[\p{Script=Katakana}\u3031-\u3035\u309B\u309C\u30A0\u30FC\uFF70]/u,
+  sea: /[\p{Script=Thai}\p{Script=Lao}\p{Script=Myanmar}\p{Script=Khmer}\p{Script=Tai_Le}\p{Script=New_Tai_Lue}\p{Script=Tai_Tham}\p{Script=Tai_Viet}]/u,
+  hebrewLetter: /(?=\p{Script=Hebrew})\p{L}/u,
+  numeric: /[\p{Nd}\u066B]/u,
+  aletter:
+    /\p{Alphabetic}|[\u02C2-\u02C5\u02D2-\u02D7\u02DE\u02DF\u02E5-\u02EB\u02ED\u02EF-\u02FF\u055A-\u055C\u055E\u058A\u05F3\uA708-\uA716\uA720\uA721\uA789\uA78A\uAB5B]/u,
+  midLetter: /[\u00B7\u0387\u05F4\u2027\uFE13\uFE55\uFF1A]/u,
+  midNumLet: /[\u2018\u2019\u2024\uFE52\uFF07\uFF0E]/u,
+  midNum: /[\u037E\u0589\u060C\u060D\u066C\u07F8\u2044\uFE10\uFE14\uFE50\uFE54\uFF0C\uFF1B]/u,
+  extendNumLet: /\p{Pc}/u,
+  regional: /[\u{1F1E6}-\u{1F1FF}]/u,
+  emoji: /\p{Emoji_Presentation}|(?=\p{Extended_Pictographic})\p{Emoji}/u,
+};
+
+function classifySlow(cp: number): WB {
+  const s = String.fromCodePoint(cp);
+  if (RE.newline.test(s)) return WB.Newline;
+  if (RE.regional.test(s)) return WB.Regional;
+  if (RE.emojiModifier.test(s)) return WB.Emoji;
+  if (RE.extendFormat.test(s)) return WB.ExtendFormat;
+  if (RE.han.test(s)) return WB.Han;
+  if (RE.hiragana.test(s)) return WB.Hiragana;
+  if (RE.katakana.test(s)) return WB.Katakana;
+  if (RE.numeric.test(s)) return WB.Numeric;
+  if (RE.sea.test(s)) return /\p{L}|\p{M}/u.test(s) ? WB.SouthEastAsian : WB.Other;
+  if (RE.hebrewLetter.test(s)) return WB.Hebrew;
+  if (RE.midLetter.test(s)) return WB.MidLetter;
+  if (RE.midNumLet.test(s)) return WB.MidNumLet;
+  if (RE.midNum.test(s)) return WB.MidNum;
+  if (RE.extendNumLet.test(s)) return WB.ExtendNumLet;
+  if (RE.emoji.test(s)) return WB.Emoji;
+  if (RE.aletter.test(s)) return WB.ALetter;
+  return WB.Other;
+}
+
+/** Class per code point, computed on first sight; 255 = not yet known. 1.1 MB, shared. */
+const CLASS_CACHE = new Uint8Array(0x110000).fill(255);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let k = WB.Other;
+  if (/[A-Za-z]/.test(ch)) k = WB.ALetter;
+  else if (/[0-9]/.test(ch)) k = WB.Numeric;
+  else if (ch === "_") k = WB.ExtendNumLet;
+  else if (ch === ":") k = WB.MidLetter;
+  else if (ch === ".") k = WB.MidNumLet;
+  else if (ch === "," || ch === ";") k = WB.MidNum;
+  else if (ch === "'") k = WB.SingleQuote;
+  else if (ch === '"') k = WB.DoubleQuote;
+  else if (ch === "\n" || ch === "\r" || ch === "\u000B" || ch === "\u000C") k = WB.Newline;
+  CLASS_CACHE[c] = k;
+}
+
+function classOf(cp: number): WB {
+  let k = CLASS_CACHE[cp]!;
+  if (k === 255) {
+    k = classifySlow(cp);
+    CLASS_CACHE[cp] = k;
+  }
+  return k as WB;
+}
+
+const isAHLetter = (c: WB): boolean => c === WB.ALetter || c === WB.Hebrew;
+const isWordContent = (c: WB): boolean => c === WB.ALetter || c === WB.Hebrew || c === WB.Numeric || c === WB.Katakana;
+
+/** UAX#29 rules WB5, WB8–WB10, WB13, WB13a, WB13b: no break between `a` and `b`. */
+function joins(a: WB, b: WB): boolean {
+  if (b === WB.ExtendNumLet) return isWordContent(a) || a === WB.ExtendNumLet;
+  if (a === WB.ExtendNumLet) return isWordContent(b);
+  if (isAHLetter(a)) return isAHLetter(b) || b === WB.Numeric;
+  if (a === WB.Numeric) return isAHLetter(b) || b === WB.Numeric;
+  if (a === WB.Katakana) return b === WB.Katakana;
+  return false;
+}
+
+/**
+ * Scanner state: `text` split into units of one base character plus any Extend/Format characters
+ * after it (rule WB4). `unitAt` fills `uClass`, `uEnd` and `uZwj` for the unit starting at `pos`.
+ */
+class Scanner {
+  uClass: WB = WB.Other;
+  uEnd = 0;
+  /** The unit ends with ZWJ (joins emoji, WB3c). */
+  uZwj = false;
+  /** The unit carries U+20E3, so "#⃣" and "*⃣" are keycap emoji tokens. */
+  uKeycap = false;
+
+  constructor(readonly text: string) {}
+
+  unitAt(pos: number): boolean {
+    const text = this.text;
+    if (pos >= text.length) return false;
+    let cp = text.charCodeAt(pos);
+    let end = pos + 1;
+    if (cp >= 0xd800 && cp <= 0xdbff && end < text.length) {
+      const lo = text.charCodeAt(end);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        end++;
+      }
+    }
+    const cls = cp < 128 ? (CLASS_CACHE[cp] as WB) : classOf(cp);
+    this.uZwj = false;
+    this.uKeycap = false;
+    if (cls !== WB.Newline) {
+      while (end < text.length) {
+        let c2 = text.charCodeAt(end);
+        if (c2 < 0x300 && c2 !== 0xad) break; // below U+0300 only the soft hyphen extends
+        let w = 1;
+        if (c2 >= 0xd800 && c2 <= 0xdbff && end + 1 < text.length) {
+          c2 = 0x10000 + ((c2 - 0xd800) << 10) + (text.charCodeAt(end + 1) - 0xdc00);
+          w = 2;
+        }
+        // Skin-tone modifiers extend a preceding character (WB4 since Unicode 11) but stand alone as emoji.
+        if (classOf(c2) !== WB.ExtendFormat && !(c2 >= 0x1f3fb && c2 <= 0x1f3ff)) break;
+        this.uZwj = c2 === 0x200d;
+        if (c2 === 0x20e3) this.uKeycap = true;
+        end += w;
+      }
+    }
+    this.uClass = cls;
+    this.uEnd = end;
+    return true;
+  }
+}
+
+/** Splits `text` into Lucene StandardTokenizer tokens (original case, original characters). */
+export function standardTokenize(text: string, maxTokenLength = MAX_TOKEN_LENGTH): string[] {
+  const out: string[] = [];
+  const s = new Scanner(text);
+  let pos = 0;
+  while (s.unitAt(pos)) {
+    const start = pos;
+    const cls = s.uClass;
+    pos = s.uEnd;
+    switch (cls) {
+      case WB.ALetter:
+      case WB.Hebrew:
+      case WB.Numeric:
+      case WB.Katakana:
+      case WB.ExtendNumLet: {
+        let prev: WB = cls;
+        let content = cls !== WB.ExtendNumLet;
+        while (s.unitAt(pos)) {
+          const n = s.uClass;
+          if (joins(prev, n)) {
+            prev = n;
+            content ||= isWordContent(n);
+            pos = s.uEnd;
+            continue;
+          }
+          const midEnd = s.uEnd;
+          if (prev === WB.Hebrew && n === WB.SingleQuote) {
+            // WB7a: Hebrew × Single_Quote; nothing joins after the quote unless WB7 applies below.
+            if (s.unitAt(midEnd) && isAHLetter(s.uClass)) {
+              prev = s.uClass;
+              pos = s.uEnd;
+              continue;
+            }
+            pos = midEnd;
+            break;
+          }
+          const letterMid = n === WB.MidLetter || n === WB.MidNumLet || n === WB.SingleQuote;
+          const numberMid = n === WB.MidNum || n === WB.MidNumLet || n === WB.SingleQuote;
+          if ((isAHLetter(prev) && letterMid) || (prev === WB.Numeric && numberMid) || (prev === WB.Hebrew && n === WB.DoubleQuote)) {
+            if (s.unitAt(midEnd)) {
+              const n2 = s.uClass;
+              const ok =
+                (isAHLetter(prev) && letterMid && isAHLetter(n2)) ||
+                (prev === WB.Numeric && numberMid && n2 === WB.Numeric) ||
+                (prev === WB.Hebrew && n === WB.DoubleQuote && n2 === WB.Hebrew);
+              if (ok) {
+                prev = n2;
+                pos = s.uEnd;
+                continue;
+              }
+            }
+          }
+          break;
+        }
+        if (content) pushToken(out, text, start, pos, maxTokenLength);
+        break;
+      }
+      case WB.Han:
+      case WB.Hiragana:
+        pushToken(out, text, start, pos, maxTokenLength);
+        break;
+      case WB.SouthEastAsian:
+        while (s.unitAt(pos) && s.uClass === WB.SouthEastAsian) pos = s.uEnd;
+        pushToken(out, text, start, pos, maxTokenLength);
+        break;
+      case WB.Regional:
+        if (s.unitAt(pos) && s.uClass === WB.Regional) {
+          pos = s.uEnd;
+          pushToken(out, text, start, pos, maxTokenLength);
+        }
+        break;
+      case WB.Emoji: {
+        // s still describes the unit at `start`; each ZWJ-terminated unit joins the next emoji.
+        while (s.uZwj && s.unitAt(pos) && s.uClass === WB.Emoji) pos = s.uEnd;
+        pushToken(out, text, start, pos, maxTokenLength);
+        break;
+      }
+      default:
+        if (s.uKeycap && (text.charCodeAt(start) === 35 || text.charCodeAt(start) === 42)) {
+          pushToken(out, text, start, pos, maxTokenLength);
+        }
+        break; // spaces, punctuation, symbols: not part of any token
+    }
+  }
+  return out;
+}
+
+/** Lucene's scanner buffer holds at most maxTokenLength chars, so longer tokens come out in pieces. */
+function pushToken(out: string[], text: string, start: number, end: number, max: number): void {
+  while (end - start > max) {
+    out.push(text.slice(start, start + max));
+    start += max;
+  }
+  out.push(text.slice(start, end));
+}
