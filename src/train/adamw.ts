@@ -1,0 +1,114 @@
+import type { Param } from "./train-model.js";
+
+export interface AdamWOptions {
+  /** β1, the first-moment decay. Default 0.9. */
+  beta1?: number;
+  /** β2, the second-moment decay. Default 0.95: forgets old gradient scale faster than 0.999,
+   * steadier for LLM fine-tuning with small batches. */
+  beta2?: number;
+  /** Added to √v̂. Default 1e-8. */
+  eps?: number;
+  /** Decoupled weight decay (multiplies lr·w, not the gradient). Default 0.1. */
+  weightDecay?: number;
+  /** Which parameters decay. Default: matrices only (ndim ≥ 2), not norm weights or biases, as GPT-style recipes do. */
+  decays?: (p: Param) => boolean;
+}
+
+/**
+ * AdamW (Loshchilov & Hutter) with bias correction, the update torch.optim.AdamW performs:
+ *   w ← w·(1 − lr·wd);  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
+ *   w ← w − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + eps)
+ * Moments are float32 arrays keyed by parameter name so checkpoints can store them by name.
+ */
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  private readonly decays: (p: Param) => boolean;
+  /** Completed optimiser steps (t in the bias correction). */
+  step = 0;
+  readonly m = new Map<string, Float32Array>();
+  readonly v = new Map<string, Float32Array>();
+
+  constructor(readonly params: Param[], opts: AdamWOptions = {}) {
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.95;
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0.1;
+    this.decays = opts.decays ?? ((p) => p.shape.length >= 2);
+    for (const p of params) {
+      if (!p.grad) continue;
+      this.m.set(p.name, new Float32Array(p.data.length));
+      this.v.set(p.name, new Float32Array(p.data.length));
+    }
+  }
+
+  /** One update of every trainable parameter at learning rate lr. Gradients are left as they are. */
+  update(lr: number): void {
+    this.step++;
+    const { beta1: b1, beta2: b2, eps } = this;
+    const bc1 = 1 - Math.pow(b1, this.step);
+    const bc2 = 1 - Math.pow(b2, this.step);
+    for (const p of this.params) {
+      const g = p.grad;
+      if (!g) continue;
+      const m = this.m.get(p.name)!, v = this.v.get(p.name)!, w = p.data;
+      const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i];
+        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+        w[i] = w[i] * decay - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      }
+    }
+  }
+}
+
+/** L2 norm of all gradients together, accumulated in float64. */
+export function globalGradNorm(params: Param[]): number {
+  let ss = 0;
+  for (const p of params) {
+    const g = p.grad;
+    if (!g) continue;
+    for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
+  }
+  return Math.sqrt(ss);
+}
+
+/**
+ * Global-norm clipping as torch.nn.utils.clip_grad_norm_: when the norm exceeds maxNorm, every
+ * gradient is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping (what to log).
+ */
+export function clipGradNorm(params: Param[], maxNorm: number): number {
+  const norm = globalGradNorm(params);
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) {
+    for (const p of params) {
+      const g = p.grad;
+      if (!g) continue;
+      for (let i = 0; i < g.length; i++) g[i] *= coef;
+    }
+  }
+  return norm;
+}
+
+export interface LrSchedule {
+  /** Peak learning rate. */
+  lr: number;
+  /** Linear warm-up steps from lr/warmup to lr. Default 0. */
+  warmupSteps?: number;
+  /** Steps of the whole run (the cosine reaches minLrRatio·lr here). */
+  totalSteps: number;
+  /** Floor of the cosine as a fraction of lr. Default 0.1. */
+  minLrRatio?: number;
+}
+
+/** Warm-up then cosine decay; step is 0-based (the step about to be taken). */
+export function learningRateAt(step: number, s: LrSchedule): number {
+  const warmup = s.warmupSteps ?? 0;
+  const minRatio = s.minLrRatio ?? 0.1;
+  if (step < warmup) return (s.lr * (step + 1)) / warmup;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, s.totalSteps - warmup));
+  return s.lr * (minRatio + (1 - minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}

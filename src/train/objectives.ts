@@ -1,0 +1,167 @@
+import { InputError } from "../util/errors.js";
+import type { TrainModel, TokenBatch } from "./train-model.js";
+import type { Tape } from "./train-model-pass.js";
+import { crossEntropyForward, crossEntropyBackward } from "./ops/cross-entropy.js";
+import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "./ops/embedding-readout.js";
+import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "./ops/contrastive.js";
+
+/** Next-token cross-entropy on selected positions (stage 2: the reasoning tokens). */
+export interface LmObjective {
+  /** (B·T) token each position should predict (the next token); any value where weight is 0. */
+  targets: Int32Array;
+  /** (B·T) 1 = counts, 0 = ignored (prompt, padding, the last position). */
+  weight: Float32Array;
+  /** Multiplier of this term in the total loss. Default 1. */
+  scale?: number;
+}
+
+/**
+ * InfoNCE over `<emb_token>` embeddings of sequences in the same batch (stage 1 and 2).
+ * Columns of the similarity matrix are docRows in order: put each query's positive first and
+ * hard negatives after, and every query also sees the other queries' positives (in-batch negatives).
+ */
+export interface ContrastiveObjective {
+  /** (B) position of `<emb_token>` in each sequence (the last one, found from the ids, not "the last row"). */
+  embPositions: Int32Array;
+  /** Sequence indices that are queries. */
+  queryRows: Int32Array;
+  /** Sequence indices that are documents, in column order. */
+  docRows: Int32Array;
+  /** For each query, its positive's column index in docRows. */
+  positive: Int32Array;
+  /** Softmax temperature τ. T1 default 0.05: sharper than 1, sharp enough to separate hard negatives. */
+  temperature: number;
+  /** Multiplier of this term (λ). Default 1. */
+  scale?: number;
+}
+
+export interface Objective {
+  lm?: LmObjective;
+  contrastive?: ContrastiveObjective;
+}
+
+export interface LossResult {
+  /** Σ scale · term: what backward differentiates. */
+  loss: number;
+  lm?: number;
+  infoNce?: number;
+  /** (Q, D) cosine similarities of the contrastive term, for logging / retrieval metrics. */
+  cosine?: Float32Array;
+  /** Real (unpadded) tokens in the batch. */
+  tokens: number;
+  /** Floats of saved activations at the peak of this step. */
+  activationFloats: number;
+}
+
+/**
+ * One forward + backward of the objective on a batch, accumulating parameter gradients scaled by
+ * gradScale (1 / accumulation steps for gradient accumulation). Returns the unscaled losses.
+ */
+export function lossAndBackward(m: TrainModel, batch: TokenBatch, obj: Objective, gradScale = 1): LossResult {
+  const tape = m.forward(batch, { logits: obj.lm !== undefined });
+  try {
+    const r = objectiveForward(m, tape, obj);
+    objectiveBackward(m, tape, obj, r, gradScale);
+    return r;
+  } finally {
+    tape.free();
+  }
+}
+
+/** Losses only (no gradient), e.g. for evaluation. */
+export function objectiveLoss(m: TrainModel, batch: TokenBatch, obj: Objective): LossResult {
+  const tape = m.forward(batch, { logits: obj.lm !== undefined });
+  try {
+    return objectiveForward(m, tape, obj);
+  } finally {
+    tape.free();
+  }
+}
+
+interface Internal extends LossResult {
+  emb?: { e: Float32Array; y: Float32Array; norms: Float32Array; q: Float32Array; d: Float32Array };
+}
+
+function objectiveForward(m: TrainModel, tape: Tape, obj: Objective): Internal {
+  const { B, T, mask } = tape.batch;
+  const N = B * T, C = m.config.hiddenSize, V = m.config.vocabSize;
+  let tokens = 0;
+  for (let i = 0; i < N; i++) tokens += mask[i];
+  const r: Internal = { loss: 0, tokens, activationFloats: tape.floats };
+  if (obj.lm) {
+    if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
+    r.lm = crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V);
+    r.loss += (obj.lm.scale ?? 1) * r.lm;
+  }
+  if (obj.contrastive) {
+    const o = obj.contrastive;
+    if (o.embPositions.length !== B) throw new InputError(`embPositions must have B = ${B} entries`, { field: "embPositions" });
+    const Q = o.queryRows.length, D = o.docRows.length;
+    const e = new Float32Array(B * C), y = new Float32Array(B * C), norms = new Float32Array(B);
+    gatherRowsForward(e, tape.hidden, o.embPositions, B, T, C);
+    l2NormalizeForward(y, norms, e, B, C);
+    const q = pickRows(y, o.queryRows, C), d = pickRows(y, o.docRows, C);
+    const cosine = new Float32Array(Q * D);
+    cosineMatrixForward(m.k, cosine, q, d, Q, D, C);
+    r.infoNce = infoNceForward(cosine, o.positive, Q, D, o.temperature);
+    r.loss += (o.scale ?? 1) * r.infoNce;
+    r.cosine = cosine;
+    r.emb = { e, y, norms, q, d };
+  }
+  return r;
+}
+
+function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Internal, gradScale: number): void {
+  const { B, T } = tape.batch;
+  const N = B * T, C = m.config.hiddenSize, V = m.config.vocabSize;
+  let dLogits: Float32Array | undefined;
+  let dHidden: Float32Array | undefined;
+  if (obj.lm) {
+    dLogits = m.k.alloc(N * V);
+    crossEntropyBackward(dLogits, gradScale * (obj.lm.scale ?? 1), tape.logits!, obj.lm.targets, obj.lm.weight, N, V);
+  }
+  if (obj.contrastive && r.emb && r.cosine) {
+    const o = obj.contrastive;
+    const Q = o.queryRows.length, D = o.docRows.length;
+    const dcos = new Float32Array(Q * D);
+    infoNceBackward(dcos, gradScale * (o.scale ?? 1), r.cosine, o.positive, Q, D, o.temperature);
+    const dq = new Float32Array(Q * C), dd = new Float32Array(D * C);
+    cosineMatrixBackward(m.k, dq, dd, dcos, r.emb.q, r.emb.d, Q, D, C);
+    const dy = new Float32Array(B * C);
+    addRows(dy, dq, o.queryRows, C);
+    addRows(dy, dd, o.docRows, C);
+    const de = new Float32Array(B * C);
+    l2NormalizeBackward(de, dy, r.emb.y, r.emb.norms, B, C);
+    dHidden = new Float32Array(N * C);
+    gatherRowsBackward(dHidden, de, o.embPositions, B, T, C);
+  }
+  try {
+    m.backward(tape, { dHidden, dLogits });
+  } finally {
+    if (dLogits) m.k.free(dLogits);
+  }
+}
+
+function pickRows(x: Float32Array, rows: Int32Array, C: number): Float32Array {
+  const out = new Float32Array(rows.length * C);
+  rows.forEach((r, i) => out.set(x.subarray(r * C, r * C + C), i * C));
+  return out;
+}
+
+function addRows(dst: Float32Array, src: Float32Array, rows: Int32Array, C: number): void {
+  rows.forEach((r, i) => {
+    for (let c = 0; c < C; c++) dst[r * C + c] += src[i * C + c];
+  });
+}
+
+/** Index of the last occurrence of `tokenId` in each row: where the T1 embedding is read. */
+export function findLastTokenPositions(ids: Int32Array, B: number, T: number, tokenId: number): Int32Array {
+  const pos = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let p = -1;
+    for (let t = 0; t < T; t++) if (ids[b * T + t] === tokenId) p = t;
+    if (p < 0) throw new InputError(`sequence ${b} has no <emb_token> (id ${tokenId})`, { field: "ids" });
+    pos[b] = p;
+  }
+  return pos;
+}

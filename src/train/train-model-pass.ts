@@ -1,0 +1,214 @@
+import { InputError } from "../util/errors.js";
+import type { TrainModel, TokenBatch, OutputGrads } from "./train-model.js";
+import { linearForward, linearBackward } from "./ops/linear.js";
+import { embeddingForward, embeddingBackward } from "./ops/embedding.js";
+import { rmsnormForward, rmsnormBackward } from "./ops/rmsnorm.js";
+import { ropeForward, ropeBackward } from "./ops/rope.js";
+import { attentionForward, attentionBackward, type AttentionShape } from "./ops/attention.js";
+import { swigluForward, swigluBackward } from "./ops/swiglu.js";
+
+/**
+ * What one layer saves for backward. The RMSNorm outputs (h1, h2) and the SwiGLU product are
+ * recomputed in backward instead (cheap elementwise work, saves 2·N·C + N·F floats per layer).
+ */
+interface LayerTape {
+  xin: Float32Array; // (N, C) residual stream entering the layer
+  rstd1: Float32Array; // (N)
+  q: Float32Array; // (N, H·D) projection output before q_norm / RoPE
+  k: Float32Array; // (N, KV·D)
+  v: Float32Array; // (N, KV·D)
+  rstdq: Float32Array; // (N·H)
+  rstdk: Float32Array; // (N·KV)
+  qr: Float32Array; // (N, H·D) after norm + RoPE: attention's input
+  kr: Float32Array; // (N, KV·D)
+  probs: Float32Array; // (B, H, T, T)
+  att: Float32Array; // (N, H·D) attention output before o_proj
+  x1: Float32Array; // (N, C) residual after attention
+  rstd2: Float32Array; // (N)
+  g: Float32Array; // (N, F) gate_proj output
+  u: Float32Array; // (N, F) up_proj output
+}
+
+/** Activations of one forward pass; hidden and logits are the outputs losses read. */
+export interface Tape {
+  batch: Required<TokenBatch>;
+  /** (N, C) final hidden states after the final RMSNorm: the T1 embedding source. */
+  hidden: Float32Array;
+  /** (N, V) or null when the forward ran without logits. */
+  logits: Float32Array | null;
+  layers: LayerTape[];
+  xL: Float32Array; // (N, C) residual entering the final norm
+  rstdF: Float32Array; // (N)
+  /** Floats held by this tape (peak activation memory = 4 bytes × this). */
+  floats: number;
+  free(): void;
+}
+
+export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: boolean): Tape {
+  const { k, config: c } = m;
+  const { B, T } = batchIn;
+  const N = B * T;
+  if (batchIn.ids.length !== N) throw new InputError(`batch ids have ${batchIn.ids.length} entries, expected B·T = ${N}`, { field: "ids" });
+  if (T > c.maxPositions) throw new InputError(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`, { field: "T" });
+  const positions = batchIn.positions ?? Int32Array.from({ length: N }, (_, i) => i % T);
+  const mask = batchIn.mask ?? new Uint8Array(N).fill(1);
+  const batch = { B, T, ids: batchIn.ids, mask, positions };
+  const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
+  const owned: Float32Array[] = [];
+  let floats = 0;
+  const alloc = (n: number) => {
+    const a = k.alloc(n);
+    owned.push(a);
+    floats += n;
+    return a;
+  };
+  const scratchH = k.alloc(N * C);
+  const shape: AttentionShape = { B, T, H, KV, D };
+  let x = alloc(N * C);
+  embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
+  const layers: LayerTape[] = [];
+  try {
+    for (let l = 0; l < c.numLayers; l++) {
+      const p = (n: string) => m.param(`model.layers.${l}.${n}`).data;
+      const t: LayerTape = {
+        xin: x, rstd1: alloc(N), q: alloc(N * H * D), k: alloc(N * KV * D), v: alloc(N * KV * D),
+        rstdq: alloc(N * H), rstdk: alloc(N * KV), qr: alloc(N * H * D), kr: alloc(N * KV * D),
+        probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F),
+      };
+      const h1 = scratchH;
+      rmsnormForward(h1, t.rstd1, t.xin, p("input_layernorm.weight"), N, C, eps);
+      linearForward(k, t.q, h1, p("self_attn.q_proj.weight"), N, C, H * D);
+      linearForward(k, t.k, h1, p("self_attn.k_proj.weight"), N, C, KV * D);
+      linearForward(k, t.v, h1, p("self_attn.v_proj.weight"), N, C, KV * D);
+      if (c.qkvBias) {
+        addBias(t.q, p("self_attn.q_proj.bias"), N, H * D);
+        addBias(t.k, p("self_attn.k_proj.bias"), N, KV * D);
+        addBias(t.v, p("self_attn.v_proj.bias"), N, KV * D);
+      }
+      if (c.qkNorm) {
+        rmsnormForward(t.qr, t.rstdq, t.q, p("self_attn.q_norm.weight"), N * H, D, eps);
+        rmsnormForward(t.kr, t.rstdk, t.k, p("self_attn.k_norm.weight"), N * KV, D, eps);
+      } else {
+        t.qr.set(t.q);
+        t.kr.set(t.k);
+      }
+      ropeForward(t.qr, t.qr, positions, m.rope, N, H);
+      ropeForward(t.kr, t.kr, positions, m.rope, N, KV);
+      attentionForward(k, t.att, t.probs, t.qr, t.kr, t.v, mask, shape);
+      linearForward(k, t.x1, t.att, p("self_attn.o_proj.weight"), N, H * D, C);
+      for (let i = 0; i < N * C; i++) t.x1[i] += t.xin[i];
+      const h2 = scratchH;
+      rmsnormForward(h2, t.rstd2, t.x1, p("post_attention_layernorm.weight"), N, C, eps);
+      linearForward(k, t.g, h2, p("mlp.gate_proj.weight"), N, C, F);
+      linearForward(k, t.u, h2, p("mlp.up_proj.weight"), N, C, F);
+      const s = k.alloc(N * F);
+      swigluForward(s, t.g, t.u, N * F);
+      const out = alloc(N * C);
+      linearForward(k, out, s, p("mlp.down_proj.weight"), N, F, C);
+      k.free(s);
+      for (let i = 0; i < N * C; i++) out[i] += t.x1[i];
+      layers.push(t);
+      x = out;
+    }
+  } finally {
+    k.free(scratchH);
+  }
+  const hidden = alloc(N * C);
+  const rstdF = alloc(N);
+  rmsnormForward(hidden, rstdF, x, m.param("model.norm.weight").data, N, C, eps);
+  let logits: Float32Array | null = null;
+  if (withLogits) {
+    logits = alloc(N * V);
+    linearForward(k, logits, hidden, m.lmHead().data, N, C, V);
+  }
+  return { batch, hidden, logits, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) k.free(a); owned.length = 0; } };
+}
+
+export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): void {
+  const { k, config: c } = m;
+  const { B, T, ids, positions } = tape.batch;
+  const N = B * T;
+  const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
+  const shape: AttentionShape = { B, T, H, KV, D };
+  const tmp: Float32Array[] = [];
+  const a = (n: number) => {
+    const x = k.alloc(n);
+    tmp.push(x);
+    return x;
+  };
+  try {
+    const dHidden = a(N * C);
+    if (grads.dHidden) dHidden.set(grads.dHidden);
+    if (grads.dLogits) {
+      if (!tape.logits) throw new InputError("dLogits given but the forward pass ran without logits", { field: "dLogits" });
+      const lm = m.lmHead();
+      linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V);
+    }
+    const dx = a(N * C); // gradient of the residual stream, carried down through the layers
+    const normF = m.param("model.norm.weight");
+    rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
+    const h = a(N * C), dh = a(N * C), s = a(N * F), ds = a(N * F), dg = a(N * F), du = a(N * F);
+    const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
+    for (let l = c.numLayers - 1; l >= 0; l--) {
+      const t = tape.layers[l];
+      const P = (n: string) => m.param(`model.layers.${l}.${n}`);
+      // MLP: x2 = x1 + down(silu(gate(h2)) ⊙ up(h2)), h2 = rmsnorm(x1)
+      const w2 = P("post_attention_layernorm.weight");
+      rmsnormForward(h, t.rstd2, t.x1, w2.data, N, C, eps);
+      swigluForward(s, t.g, t.u, N * F);
+      ds.fill(0);
+      const down = P("mlp.down_proj.weight");
+      linearBackward(k, ds, down.grad, dx, s, down.data, N, F, C);
+      swigluBackward(dg, du, ds, t.g, t.u, N * F);
+      dh.fill(0);
+      const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");
+      linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F);
+      linearBackward(k, dh, up.grad, du, h, up.data, N, C, F);
+      rmsnormBackward(dx, w2.grad, dh, t.x1, w2.data, t.rstd2, N, C); // dx is now d(x1)
+      // attention: x1 = xin + o_proj(attn(rope(norm(q)), rope(norm(k)), v)), q/k/v from h1 = rmsnorm(xin)
+      datt.fill(0);
+      const o = P("self_attn.o_proj.weight");
+      linearBackward(k, datt, o.grad, dx, t.att, o.data, N, H * D, C);
+      attentionBackward(k, dqr, dkr, dv, datt, t.probs, t.qr, t.kr, t.v, shape);
+      ropeBackward(dqr, dqr, positions, m.rope, N, H);
+      ropeBackward(dkr, dkr, positions, m.rope, N, KV);
+      if (c.qkNorm) {
+        dq.fill(0);
+        dk.fill(0);
+        const qn = P("self_attn.q_norm.weight"), kn = P("self_attn.k_norm.weight");
+        rmsnormBackward(dq, qn.grad, dqr, t.q, qn.data, t.rstdq, N * H, D);
+        rmsnormBackward(dk, kn.grad, dkr, t.k, kn.data, t.rstdk, N * KV, D);
+      } else {
+        dq.set(dqr);
+        dk.set(dkr);
+      }
+      if (c.qkvBias) {
+        biasBackward(P("self_attn.q_proj.bias").grad, dq, N, H * D);
+        biasBackward(P("self_attn.k_proj.bias").grad, dk, N, KV * D);
+        biasBackward(P("self_attn.v_proj.bias").grad, dv, N, KV * D);
+      }
+      const w1 = P("input_layernorm.weight");
+      rmsnormForward(h, t.rstd1, t.xin, w1.data, N, C, eps);
+      dh.fill(0);
+      const qp = P("self_attn.q_proj.weight"), kp = P("self_attn.k_proj.weight"), vp = P("self_attn.v_proj.weight");
+      linearBackward(k, dh, qp.grad, dq, h, qp.data, N, C, H * D);
+      linearBackward(k, dh, kp.grad, dk, h, kp.data, N, C, KV * D);
+      linearBackward(k, dh, vp.grad, dv, h, vp.data, N, C, KV * D);
+      rmsnormBackward(dx, w1.grad, dh, t.xin, w1.data, t.rstd1, N, C); // dx is now d(xin)
+    }
+    const emb = m.param("model.embed_tokens.weight");
+    if (emb.grad) embeddingBackward(emb.grad, dx, ids, N, C);
+  } finally {
+    for (const x of tmp) k.free(x);
+  }
+}
+
+function addBias(y: Float32Array, b: Float32Array, N: number, O: number): void {
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) y[n * O + o] += b[o];
+}
+
+function biasBackward(db: Float32Array | null, dy: Float32Array, N: number, O: number): void {
+  if (!db) return;
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) db[o] += dy[n * O + o];
+}
+

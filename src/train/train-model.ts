@@ -1,0 +1,126 @@
+import type { Kernels } from "../engine/kernels/types.js";
+import { readSafetensors, type TensorMap } from "../engine/safetensors.js";
+import { InputError, T1Error } from "../util/errors.js";
+import { parameterShapes, type TrainModelConfig } from "./model-config.js";
+import { seededNormal } from "./grad-check.js";
+import { buildRopeTable, type RopeTable } from "./ops/rope.js";
+import { forwardPass, backwardPass, type Tape } from "./train-model-pass.js";
+
+/** One trainable tensor: its Hugging Face name, shape, value and gradient (null when frozen). */
+export interface Param {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+  grad: Float32Array | null;
+}
+
+/** A padded batch of token sequences, row-major (B, T). */
+export interface TokenBatch {
+  B: number;
+  T: number;
+  ids: Int32Array;
+  /** (B, T) 1 = real token, 0 = padding. Default: all real. */
+  mask?: Uint8Array;
+  /** (B, T) RoPE positions. Default 0..T-1 in every row, as Hugging Face's forward without position_ids. */
+  positions?: Int32Array;
+}
+
+export interface ForwardOptions {
+  /** Compute lm_head logits for every row. Default true; false for embedding-only objectives
+   * (InfoNCE), which saves N·V floats and the largest matmul. */
+  logits?: boolean;
+}
+
+/** Gradients flowing into a forward pass's outputs; either may be omitted. */
+export interface OutputGrads {
+  /** (N, C) gradient of the final-norm hidden states (embedding objectives). */
+  dHidden?: Float32Array;
+  /** (N, V) gradient of the logits (language-modelling objectives). */
+  dLogits?: Float32Array;
+}
+
+export interface TrainModelOptions {
+  /** Names (exact) or prefixes ending in "." / "*" to freeze, e.g. ["model.embed_tokens.weight"]. Default none. */
+  freeze?: string[];
+}
+
+/**
+ * A Qwen3 / Llama / Qwen2 decoder for training: full padded sequences, no KV cache, every
+ * activation the backward pass needs saved on a Tape. Parameters and activations live in kernel
+ * memory. Gradients accumulate across backward calls until zeroGrads().
+ */
+export class TrainModel {
+  readonly params: Param[];
+  readonly byName: Map<string, Param>;
+  readonly rope: RopeTable;
+
+  constructor(readonly k: Kernels, readonly config: TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
+    const freeze = opts.freeze ?? [];
+    const frozen = (n: string) => freeze.some((f) => f === n || (f.endsWith("*") && n.startsWith(f.slice(0, -1))) || (f.endsWith(".") && n.startsWith(f)));
+    this.params = parameterShapes(config).map(([name, shape]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = k.alloc(n);
+      if (tensors) {
+        const t = tensors.get(name);
+        if (!t) throw new InputError(`missing tensor "${name}" in the model weights`, { field: name });
+        if (t.data.length !== n) throw new InputError(`tensor "${name}" has shape [${t.shape}], expected [${shape}]`, { field: name });
+        data.set(t.data);
+      }
+      return { name, shape, data, grad: frozen(name) ? null : k.alloc(n) };
+    });
+    this.byName = new Map(this.params.map((p) => [p.name, p]));
+    for (const f of freeze) if (!f.endsWith("*") && !f.endsWith(".") && !this.byName.has(f)) throw new InputError(`freeze list names unknown parameter "${f}"`, { field: "freeze" });
+    this.rope = buildRopeTable(config.maxPositions, config.headDim, config.ropeTheta);
+  }
+
+  /** Loads config-shaped weights from a safetensors file or HF directory. */
+  static async load(k: Kernels, config: TrainModelConfig, weightsPath: string, opts: TrainModelOptions = {}): Promise<TrainModel> {
+    const tensors = await readSafetensors(weightsPath);
+    return new TrainModel(k, config, tensors, opts);
+  }
+
+  /** Fresh weights: N(0, std) matrices, ones for norms, zero biases. Deterministic in seed. */
+  static init(k: Kernels, config: TrainModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
+    const m = new TrainModel(k, config, null, opts);
+    const rand = seededNormal(seed);
+    for (const p of m.params) {
+      if (p.name.endsWith("norm.weight") || p.name.endsWith("layernorm.weight")) p.data.fill(1);
+      else if (p.name.endsWith(".bias")) p.data.fill(0);
+      else for (let i = 0; i < p.data.length; i++) p.data[i] = rand() * std;
+    }
+    return m;
+  }
+
+  get parameterCount(): number {
+    return this.params.reduce((a, p) => a + p.data.length, 0);
+  }
+
+  param(name: string): Param {
+    const p = this.byName.get(name);
+    if (!p) throw new T1Error("INTERNAL", `no parameter ${name}`);
+    return p;
+  }
+
+  /** The lm_head weight: embed_tokens when tied. */
+  lmHead(): Param {
+    return this.config.tieWordEmbeddings ? this.param("model.embed_tokens.weight") : this.param("lm_head.weight");
+  }
+
+  forward(batch: TokenBatch, opts: ForwardOptions = {}): Tape {
+    return forwardPass(this, batch, opts.logits ?? true);
+  }
+
+  /** Accumulates every trainable parameter's gradient; frees nothing (call tape.free()). */
+  backward(tape: Tape, grads: OutputGrads): void {
+    backwardPass(this, tape, grads);
+  }
+
+  zeroGrads(): void {
+    for (const p of this.params) p.grad?.fill(0);
+  }
+
+  /** Weights as a TensorMap for writeSafetensors (views, no copy). */
+  tensors(): TensorMap {
+    return new Map(this.params.map((p) => [p.name, { shape: p.shape, data: p.data }]));
+  }
+}
