@@ -27,7 +27,7 @@ export interface EvaluateOptions {
 export interface EvaluationResult {
   /** Evaluated queries (strcmp order) -> measure name -> value. */
   perQuery: Map<string, Record<string, number>>;
-  /** Measure -> average over the evaluated queries (counts such as num_rel are summed), plus num_q. */
+  /** Measure -> average over the evaluated queries (counts such as num_rel are summed; num_q = numQueries). */
   mean: Record<string, number>;
   /** The measures computed, in request order (names as trec_eval prints them). */
   measures: MeasureSpec[];
@@ -111,8 +111,10 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
     for (const [qid, judged] of qrels) if (!perQuery.has(qid)) accumulate(evalQuery([], judged));
     numQueries = qrels.size;
   }
-  const mean: Record<string, number> = { num_q: numQueries };
+  const mean: Record<string, number> = {};
   for (const m of measures) mean[m.name] = m.integer ? sums[m.name]! : numQueries > 0 ? sums[m.name]! / numQueries : 0;
+  // num_q is the divisor, which under -c includes queries the run lacks.
+  if ("num_q" in mean) mean.num_q = numQueries;
   return { perQuery, mean, measures, numQueries };
 }
 
@@ -126,18 +128,18 @@ export interface FormatOptions {
 
 /**
  * trec_eval's output: `%-22s\t%s\t%6.4f` (counts as integers), per-query blocks in qid order then
- * the `all` block beginning with runid (when given) and num_q.
+ * the `all` block, which begins with runid when given. num_q is printed only in the `all` block
+ * and only when requested (trec_eval prints it as part of its default measure set).
  */
 export function formatTrecEval(result: EvaluationResult, opts: FormatOptions = {}): string {
   const lines: string[] = [];
   const line = (name: string, qid: string, value: string) => lines.push(`${name.padEnd(22)}\t${qid}\t${value}`);
   if (opts.perQuery) {
     for (const [qid, values] of result.perQuery) {
-      for (const m of result.measures) line(m.name, qid, formatValue(values[m.name]!, m.integer));
+      for (const m of result.measures) if (m.family !== "num_q") line(m.name, qid, formatValue(values[m.name]!, m.integer));
     }
   }
   if (opts.runid !== undefined) line("runid", "all", opts.runid);
-  line("num_q", "all", String(result.numQueries));
   for (const m of result.measures) line(m.name, "all", formatValue(result.mean[m.name]!, m.integer));
   return lines.join("\n") + "\n";
 }

@@ -23,18 +23,18 @@ export interface JudgedRanking {
   relevanceLevel: number;
 }
 
-type Family =
-  | "num_ret" | "num_rel" | "num_rel_ret" | "num_nonrel_judged_ret"
+export type MeasureFamily =
+  | "num_q" | "num_ret" | "num_rel" | "num_rel_ret" | "num_nonrel_judged_ret"
   | "map" | "Rprec" | "bpref" | "recip_rank" | "ndcg" | "set_P" | "set_recall" | "set_F"
   | "P" | "recall" | "ndcg_cut" | "map_cut" | "success" | "relative_P";
 
-const CUT_FAMILIES = new Set<Family>(["P", "recall", "ndcg_cut", "map_cut", "success", "relative_P"]);
-const PLAIN_FAMILIES = new Set<Family>([
-  "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
+const CUT_FAMILIES = new Set<MeasureFamily>(["P", "recall", "ndcg_cut", "map_cut", "success", "relative_P"]);
+const PLAIN_FAMILIES = new Set<MeasureFamily>([
+  "num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
   "map", "Rprec", "bpref", "recip_rank", "ndcg", "set_P", "set_recall", "set_F",
 ]);
 /** Counts: printed as integers and summed (not averaged) in the `all` line, as trec_eval does. */
-const INTEGER_FAMILIES = new Set<Family>(["num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"]);
+const INTEGER_FAMILIES = new Set<MeasureFamily>(["num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"]);
 
 const DEFAULT_CUTOFFS: Record<string, number[]> = {
   P: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
@@ -48,7 +48,7 @@ const DEFAULT_CUTOFFS: Record<string, number[]> = {
 /** One measure to compute, under the name trec_eval prints. */
 export interface MeasureSpec {
   name: string;
-  family: Family;
+  family: MeasureFamily;
   cutoff?: number;
   integer: boolean;
 }
@@ -83,7 +83,7 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
 function splitRequest(req: string): string[] {
   const items: string[] = [];
   for (const part of req.split(",").map((p) => p.trim()).filter(Boolean)) {
-    if (/^\d+$/.test(part) && items.length > 0 && items[items.length - 1]!.includes(".")) items[items.length - 1] += "," + part;
+    if (/^\d+(\.\d*)?$/.test(part) && items.length > 0 && items[items.length - 1]!.includes(".")) items[items.length - 1] += "," + part;
     else items.push(part);
   }
   return items;
@@ -91,27 +91,29 @@ function splitRequest(req: string): string[] {
 
 function parseOne(item: string): MeasureSpec[] {
   const dot = item.indexOf(".");
-  const fam = (dot >= 0 ? item.slice(0, dot) : item) as Family;
+  const fam = (dot >= 0 ? item.slice(0, dot) : item) as MeasureFamily;
   if (dot < 0 && PLAIN_FAMILIES.has(fam)) return [spec(fam)];
   if (CUT_FAMILIES.has(fam)) {
     const params = dot >= 0 ? item.slice(dot + 1) : "";
-    const cutoffs = params === "" ? DEFAULT_CUTOFFS[fam]! : params.split(",").map((p) => parseCutoff(p, item));
+    // Like trec_eval: cutoffs sorted ascending, duplicates dropped.
+    const cutoffs = params === "" ? DEFAULT_CUTOFFS[fam]! : [...new Set(params.split(",").map((p) => parseCutoff(p, item)))].sort((a, b) => a - b);
     return cutoffs.map((k) => spec(fam, k));
   }
   // A printed name such as ndcg_cut_10 or P_5.
   const m = /^(.*)_(\d+)$/.exec(item);
-  if (m && CUT_FAMILIES.has(m[1] as Family)) return [spec(m[1] as Family, parseCutoff(m[2]!, item))];
+  if (m && CUT_FAMILIES.has(m[1] as MeasureFamily)) return [spec(m[1] as MeasureFamily, parseCutoff(m[2]!, item))];
   if (dot >= 0 && PLAIN_FAMILIES.has(fam)) throw new InputError(`measure "${fam}" takes no parameters, got "${item}"`);
   throw new InputError(`unknown measure "${item}"; supported: ${SUPPORTED_FAMILIES.join(", ")} (cutoff families as e.g. ndcg_cut.10,100 or ndcg_cut_10)`);
 }
 
+/** A positive cutoff; a fractional one is truncated as trec_eval's atol does (`ndcg_cut.23.4` is ndcg_cut_23). */
 function parseCutoff(p: string, item: string): number {
-  const k = Number(p);
+  const k = /^\d+(\.\d*)?$/.test(p) ? Math.trunc(Number(p)) : NaN;
   if (!Number.isInteger(k) || k <= 0) throw new InputError(`measure "${item}": cutoff "${p}" must be a positive integer`);
   return k;
 }
 
-function spec(family: Family, cutoff?: number): MeasureSpec {
+function spec(family: MeasureFamily, cutoff?: number): MeasureSpec {
   return { name: cutoff === undefined ? family : `${family}_${cutoff}`, family, cutoff, integer: INTEGER_FAMILIES.has(family) };
 }
 
@@ -182,6 +184,8 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
   const numRet = r.rels.length;
   const k = m.cutoff ?? 0;
   switch (m.family) {
+    case "num_q":
+      return 1; // a per-query count of 1: summed, it is the number of queries
     case "num_ret":
       return numRet;
     case "num_rel":
