@@ -1,0 +1,101 @@
+/**
+ * The model hyper-parameters the engine needs, parsed from a Hugging Face config.json (qwen3,
+ * qwen2, llama). Anything we do not implement is refused with a clear error instead of being
+ * silently ignored.
+ */
+import { InputError, T1Error } from "../util/errors.js";
+
+export type Architecture = "qwen3" | "qwen2" | "llama";
+
+export interface ModelConfig {
+  arch: Architecture;
+  hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** lm_head shares model.embed_tokens.weight. */
+  tieEmbeddings: boolean;
+  /** q/k/v projections carry biases (Qwen2, or llama with attention_bias). */
+  qkvBias: boolean;
+  /** o_proj carries a bias (llama with attention_bias). */
+  oBias: boolean;
+  /** Per-head RMSNorm on q and k before RoPE (Qwen3). */
+  qkNorm: boolean;
+  maxPositions: number;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+}
+
+const SUPPORTED = ["qwen3", "qwen2", "llama"];
+
+/** Parses config.json content; `file` names the source in errors. */
+export function parseHfConfig(raw: unknown, file = "config.json"): ModelConfig {
+  if (!raw || typeof raw !== "object") throw new InputError("config must be a JSON object", { file });
+  const c = raw as Record<string, unknown>;
+  const type = c.model_type;
+  if (typeof type !== "string") throw new InputError("missing model_type", { file, field: "model_type" });
+  if (!SUPPORTED.includes(type)) {
+    throw new T1Error("UNSUPPORTED", `${file}: model_type "${type}" is not supported; supported: ${SUPPORTED.join(", ")}`);
+  }
+  const arch = type as Architecture;
+  const int = (field: string, def?: number): number => {
+    const v = c[field] ?? def;
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+      throw new InputError(`expected a positive integer, got ${JSON.stringify(c[field])}`, { file, field });
+    }
+    return v;
+  };
+  const pos = (field: string, def: number): number => {
+    const v = c[field] ?? def;
+    if (typeof v !== "number" || !(v > 0)) throw new InputError(`expected a positive number, got ${JSON.stringify(c[field])}`, { file, field });
+    return v;
+  };
+  const hiddenSize = int("hidden_size");
+  const heads = int("num_attention_heads");
+  const kvHeads = int("num_key_value_heads", heads);
+  if (heads % kvHeads !== 0) {
+    throw new InputError(`num_attention_heads (${heads}) must be a multiple of num_key_value_heads (${kvHeads})`, { file, field: "num_key_value_heads" });
+  }
+  const headDim = c.head_dim === undefined || c.head_dim === null ? hiddenSize / heads : int("head_dim");
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0) {
+    throw new InputError(`head dimension must be an even integer, got ${headDim}`, { file, field: "head_dim" });
+  }
+  const act = c.hidden_act ?? c.hidden_activation ?? "silu";
+  if (act !== "silu") throw new T1Error("UNSUPPORTED", `${file}: hidden_act "${String(act)}" is not supported (only silu)`);
+  if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
+    const rs = c.rope_scaling as Record<string, unknown>;
+    const kind = rs.rope_type ?? rs.type;
+    if (kind !== "default") throw new T1Error("UNSUPPORTED", `${file}: rope_scaling ${JSON.stringify(rs)} is not supported`);
+  }
+  if (c.use_sliding_window === true) throw new T1Error("UNSUPPORTED", `${file}: use_sliding_window=true is not supported`);
+  if (c.mlp_bias === true) throw new T1Error("UNSUPPORTED", `${file}: mlp_bias=true is not supported`);
+  const attnBias = c.attention_bias === true;
+  const eosRaw = c.eos_token_id;
+  const eosTokenIds = eosRaw === undefined || eosRaw === null ? [] : Array.isArray(eosRaw) ? (eosRaw as number[]) : [eosRaw as number];
+  return {
+    arch,
+    hiddenSize,
+    layers: int("num_hidden_layers"),
+    heads,
+    kvHeads,
+    headDim,
+    intermediateSize: int("intermediate_size"),
+    vocabSize: int("vocab_size"),
+    rmsNormEps: pos("rms_norm_eps", 1e-6),
+    ropeTheta: pos("rope_theta", 10000),
+    // Transformers' LlamaConfig/Qwen2Config/Qwen3Config all default to untied.
+    tieEmbeddings: c.tie_word_embeddings === true,
+    // Qwen2 always has q/k/v biases and never an o bias; elsewhere attention_bias covers all four.
+    qkvBias: arch === "qwen2" || attnBias,
+    oBias: arch !== "qwen2" && attnBias,
+    qkNorm: arch === "qwen3",
+    maxPositions: int("max_position_embeddings", 32768),
+    bosTokenId: typeof c.bos_token_id === "number" ? c.bos_token_id : null,
+    eosTokenIds,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The key/value cache of a batch of sequences, in kernel memory. Row r holds `lengths[r]` valid
+ * positions; each layer's K and V are (rows, KV, maxT, D).
+ */
+import type { Kernels } from "./kernels/types.js";
+import { T1Error } from "../util/errors.js";
+
+export class KVCache {
+  readonly lengths: Int32Array;
+  readonly k: Float32Array[] = [];
+  readonly v: Float32Array[] = [];
+  private freed = false;
+
+  constructor(
+    private readonly kernels: Kernels,
+    readonly rows: number,
+    readonly maxT: number,
+    readonly layers: number,
+    readonly kvHeads: number,
+    readonly headDim: number,
+  ) {
+    if (!(rows > 0 && maxT > 0)) throw new T1Error("INTERNAL", `KVCache needs rows > 0 and maxT > 0, got ${rows}, ${maxT}`);
+    this.lengths = new Int32Array(rows);
+    const n = rows * kvHeads * maxT * headDim;
+    for (let l = 0; l < layers; l++) {
+      this.k.push(kernels.alloc(n));
+      this.v.push(kernels.alloc(n));
+    }
+  }
+
+  /** Forgets every row's tokens (memory is kept for reuse). */
+  reset(): void {
+    this.lengths.fill(0);
+  }
+
+  /** Returns the memory to the kernels' allocator; the cache is unusable afterwards. */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const a of [...this.k, ...this.v]) this.kernels.free(a);
+    this.k.length = 0;
+    this.v.length = 0;
+  }
+
+  get isFreed(): boolean {
+    return this.freed;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Where a model's config, weights and tokenizer come from. `loadModel` only sees a `Checkpoint`
+ * with Hugging Face tensor names (`model.layers.0.self_attn.q_proj.weight`, ...) in f32, so any
+ * format that can be mapped to those names plugs in: a safetensors directory (here) or a GGUF
+ * file (`src/engine/gguf/weight-source.ts` exports `ggufWeightSource`).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { InputError, T1Error } from "../util/errors.js";
+import { parseHfConfig, type ModelConfig } from "./config.js";
+import { readSafetensors, type TensorMap } from "./safetensors.js";
+
+export interface Checkpoint {
+  config: ModelConfig;
+  /** HF tensor names → f32 data allocated with the loader's `alloc`. For llama, q/k rows must be
+   * in the HF rotate-half order (a GGUF source undoes llama.cpp's permutation). */
+  tensors: TensorMap;
+  /** tokenizer.json content, when the source has a tokenizer. */
+  tokenizerJson?: Record<string, unknown>;
+  /** tokenizer_config.json content (chat template, bos/eos, add_bos_token). */
+  tokenizerConfig?: Record<string, unknown>;
+  /** generation_config.json content (eos_token_id may list several stop ids). */
+  generationConfig?: Record<string, unknown>;
+  /** Human-readable origin for error messages. */
+  source: string;
+}
+
+export interface WeightSource {
+  readonly name: string;
+  canLoad(path: string): boolean;
+  load(path: string, alloc: (n: number) => Float32Array): Promise<Checkpoint>;
+}
+
+function readJsonIfPresent(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`invalid JSON: ${(e as Error).message}`, { file: path });
+  }
+}
+
+/** A Hugging Face model directory: config.json + model.safetensors (or shards) + tokenizer files. */
+export const safetensorsDirSource: WeightSource = {
+  name: "safetensors",
+  canLoad: (path) => existsSync(join(path, "config.json")) && statSync(path).isDirectory(),
+  async load(dir, alloc) {
+    const cfgPath = join(dir, "config.json");
+    const config = parseHfConfig(readJsonIfPresent(cfgPath), cfgPath);
+    const tensors = await readSafetensors(dir, { alloc });
+    return {
+      config,
+      tensors,
+      tokenizerJson: readJsonIfPresent(join(dir, "tokenizer.json")),
+      tokenizerConfig: readJsonIfPresent(join(dir, "tokenizer_config.json")),
+      generationConfig: readJsonIfPresent(join(dir, "generation_config.json")),
+      source: dir,
+    };
+  },
+};
+
+const extraSources: WeightSource[] = [];
+
+/** Adds a source tried before the built-in ones (e.g. a test or a new format). */
+export function registerWeightSource(s: WeightSource): void {
+  extraSources.unshift(s);
+}
+
+/** Picks the source for `path` and loads it. */
+export async function loadCheckpoint(path: string, alloc: (n: number) => Float32Array): Promise<Checkpoint> {
+  if (!existsSync(path)) throw new T1Error("NOT_FOUND", `model not found: ${path}`);
+  for (const s of extraSources) if (s.canLoad(path)) return s.load(path, alloc);
+  if (path.toLowerCase().endsWith(".gguf")) {
+    // Imported by URL so this file compiles before the GGUF module exists.
+    const url = new URL("./gguf/weight-source.js", import.meta.url);
+    let mod: { ggufWeightSource?: WeightSource };
+    try {
+      mod = (await import(url.href.endsWith(".js") && import.meta.url.endsWith(".ts") ? url.href.replace(/\.js$/, ".ts") : url.href)) as typeof mod;
+    } catch (e) {
+      throw new T1Error("UNSUPPORTED", `cannot load GGUF ${path}: the GGUF weight source is unavailable (${(e as Error).message})`);
+    }
+    if (!mod.ggufWeightSource) throw new T1Error("UNSUPPORTED", `cannot load GGUF ${path}: gguf/weight-source does not export ggufWeightSource`);
+    return mod.ggufWeightSource.load(path, alloc);
+  }
+  if (safetensorsDirSource.canLoad(path)) return safetensorsDirSource.load(path, alloc);
+  throw new T1Error("UNSUPPORTED", `${path} is neither a model directory with config.json nor a .gguf file`);
+}
+
