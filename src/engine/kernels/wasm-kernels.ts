@@ -1,0 +1,221 @@
+/**
+ * The WebAssembly backend: SIMD128 or relaxed-SIMD kernels compiled from wasm/src/kernels.c,
+ * one shared memory, the main thread plus optional workers. Arrays from `alloc` are used in
+ * place; any other array is copied into temporary kernel memory and back.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { T1Error } from "../../util/errors.js";
+import type { Kernels } from "./types.js";
+import { checkMatmulArgs } from "./shapes.js";
+import { WasmHeap } from "./wasm-heap.js";
+import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16 } from "./thread-pool.js";
+
+/** The build links with --initial-memory=131072; our heap starts above the module's own data. */
+const MODULE_MEMORY_BYTES = 131072;
+/** Below this many multiply-adds a worker wake-up (~10-50 µs) costs more than it saves. */
+const PARALLEL_MIN_MACS = 1 << 18;
+const NR = 8;
+const GEMV_MAX_M = 4;
+
+interface KernelExports {
+  gemm(M: number, N: number, K: number, A: number, sai: number, sap: number, B: number, bF16: number, sbp: number, sbj: number,
+    C: number, ldc: number, acc: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
+  gemv_tb(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
+  gemv_tb_f16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
+  scratch_floats(): number;
+  micro_rows(): number;
+  __heap_base: WebAssembly.Global;
+}
+
+type Flavour = "relaxed" | "simd";
+const compiled = new Map<Flavour, WebAssembly.Module>();
+
+/** The compiled module for a flavour; `wasm/` sits three levels above both src/ and dist/ files. */
+export function loadKernelModule(flavour: Flavour): WebAssembly.Module {
+  let m = compiled.get(flavour);
+  if (!m) {
+    const file = fileURLToPath(new URL(`../../../wasm/kernels-${flavour}.wasm`, import.meta.url));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new T1Error("NOT_FOUND", `kernel binary ${file} is missing; run \`npm run build:wasm\``, { cause: e });
+    }
+    m = new WebAssembly.Module(bytes);
+    compiled.set(flavour, m);
+  }
+  return m;
+}
+
+interface Operand {
+  ptr: number;
+  temp: boolean;
+}
+
+export class WasmKernels implements Kernels {
+  readonly name: "wasm-relaxed-simd" | "wasm-simd";
+  readonly threads: number;
+  /**
+   * Products smaller than this many multiply-adds run on the calling thread alone. Default 2^18:
+   * below it a worker wake-up (~10-50 µs) costs more than it saves. Tests lower it to exercise
+   * the threaded paths on small shapes.
+   */
+  parallelMinMacs = PARALLEL_MIN_MACS;
+  private readonly heap: WasmHeap;
+  private readonly ex: KernelExports;
+  private readonly pool?: ThreadPool;
+  private readonly scratch: number;
+  private readonly mr: number;
+
+  constructor(flavour: Flavour, threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new T1Error("BAD_INPUT", `kernels: threads must be a positive integer, got ${threads}`);
+    const module = loadKernelModule(flavour);
+    this.name = flavour === "relaxed" ? "wasm-relaxed-simd" : "wasm-simd";
+    this.threads = threads;
+    this.heap = new WasmHeap(MODULE_MEMORY_BYTES, 4 << 20);
+    this.ex = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
+    const heapBase = this.ex.__heap_base.value as number;
+    if (heapBase > MODULE_MEMORY_BYTES) throw new T1Error("INTERNAL", `kernel module data ends at ${heapBase}, above ${MODULE_MEMORY_BYTES}`);
+    this.mr = this.ex.micro_rows();
+    const scratchBytes = 4 * this.ex.scratch_floats();
+    this.scratch = this.heap.allocBytes(scratchBytes);
+    if (threads > 1) {
+      const workerScratch: number[] = [];
+      for (let t = 1; t < threads; t++) workerScratch.push(this.heap.allocBytes(scratchBytes));
+      this.pool = new ThreadPool(module, this.heap, workerScratch);
+    }
+  }
+
+  /** Resolves once every worker thread has started; until then calls use fewer threads. */
+  async whenReady(timeoutMs?: number): Promise<void> {
+    await this.pool?.whenReady(timeoutMs);
+  }
+
+  alloc(n: number): Float32Array {
+    return this.heap.f32(this.heap.allocBytes(4 * n), n);
+  }
+  free(a: Float32Array): void {
+    if (this.heap.owns(a)) this.heap.freeBytes(a.byteOffset);
+  }
+  allocU16(n: number): Uint16Array {
+    return this.heap.u16(this.heap.allocBytes(2 * n), n);
+  }
+  freeU16(a: Uint16Array): void {
+    if (this.heap.owns(a)) this.heap.freeBytes(a.byteOffset);
+  }
+  /** Bytes of kernel memory handed out by alloc (scratch and control blocks included). */
+  get liveBytes(): number {
+    return this.heap.liveBytes;
+  }
+
+  matmulTransB(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransB", out, a, b, M, K, N, M * K, N * K, M * N);
+    this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
+      if (M <= GEMV_MAX_M) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, 1, K, po, N, acc], M, N, K, false);
+    });
+  }
+
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmul", out, a, b, M, K, N, M * K, K * N, M * N);
+    this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
+      this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, N, 1, po, N, acc], M, N, K, false);
+    });
+  }
+
+  matmulTransA(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransA", out, a, b, M, K, N, M * K, M * N, K * N);
+    // out(K,N): its rows run over K and the reduction over M.
+    this.product(out, a, b, K * N, accumulate, (pa, pb, po, acc) => {
+      this.run(OP_GEMM, [K, N, M, pa, 1, K, pb, 0, N, 1, po, N, acc], K, N, M, false);
+    });
+  }
+
+  matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
+    this.product(out, a, bF16, M * N, accumulate, (pa, pb, po, acc) => {
+      if (M <= GEMV_MAX_M) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 1, 1, K, po, N, acc], M, N, K, false);
+    });
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  /** Resolves operands to kernel-memory pointers (copying outsiders in), runs, copies out. */
+  private product(out: Float32Array, a: Float32Array, b: Float32Array | Uint16Array, outLen: number,
+    accumulate: boolean, body: (pa: number, pb: number, po: number, acc: number) => void): void {
+    if (outLen === 0) return;
+    const temps: number[] = [];
+    const oa = this.operand(a, temps, true);
+    const ob = this.operand(b, temps, true);
+    const oo = this.operand(out.length === outLen ? out : out.subarray(0, outLen), temps, accumulate);
+    try {
+      body(oa.ptr, ob.ptr, oo.ptr, accumulate ? 1 : 0);
+      if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
+    } finally {
+      for (const p of temps) this.heap.freeBytes(p);
+    }
+  }
+
+  private operand(x: Float32Array | Uint16Array, temps: number[], copyIn: boolean): Operand {
+    if (this.heap.owns(x)) return { ptr: x.byteOffset, temp: false };
+    const ptr = this.heap.allocBytes(x.byteLength);
+    temps.push(ptr);
+    if (copyIn) {
+      if (x instanceof Float32Array) this.heap.f32(ptr, x.length).set(x);
+      else this.heap.u16(ptr, x.length).set(x);
+    }
+    return { ptr, temp: true };
+  }
+
+  /**
+   * Splits one product over the calling thread and the ready workers: by output columns when
+   * there are enough (each thread then packs only its own part of B), else by rows.
+   */
+  private run(op: number, args: number[], rows: number, cols: number, inner: number, gemv: boolean): void {
+    const ready = this.pool && rows * cols * inner >= this.parallelMinMacs ? this.pool.readyWorkers() : [];
+    let parts = 1 + ready.length;
+    let byCols = true;
+    let unit = gemv ? 4 : NR;
+    if (!gemv && cols < parts * 4 * NR) {
+      if (rows >= parts * this.mr) {
+        byCols = false;
+        unit = this.mr;
+      } else parts = 1;
+    }
+    if (gemv && cols < parts * unit) parts = 1;
+    const total = byCols ? cols : rows;
+    const chunk = Math.ceil(total / parts / unit) * unit;
+    const share = (t: number): [number, number, number, number] => {
+      const lo = Math.min(total, t * chunk);
+      const hi = Math.min(total, lo + chunk);
+      return byCols ? [0, rows, lo, hi] : [lo, hi, 0, cols];
+    };
+    const who: number[] = [];
+    if (this.pool && parts > 1) {
+      for (let t = 1; t < parts; t++) {
+        const r = share(t);
+        if (r[0] >= r[1] || r[2] >= r[3]) continue;
+        const w = ready[t - 1];
+        this.pool.ranges.set(r, 4 * (w + 1));
+        who.push(w);
+      }
+      this.pool.dispatch(op, args, who);
+    }
+    const [i0, i1, j0, j1] = share(0);
+    try {
+      this.runShare(op, args, i0, i1, j0, j1);
+    } finally {
+      if (who.length > 0) this.pool!.join(who.length);
+    }
+  }
+
+  private runShare(op: number, a: number[], i0: number, i1: number, j0: number, j1: number): void {
+    if (op === OP_GEMM) this.ex.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], this.scratch, i0, i1, j0, j1);
+    else if (op === OP_GEMV) this.ex.gemv_tb(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+    else this.ex.gemv_tb_f16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+  }
+}

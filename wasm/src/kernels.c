@@ -1,0 +1,305 @@
+/*
+ * t1 compute kernels, compiled twice to wasm32: plain SIMD128 and relaxed SIMD (fused
+ * multiply-add). The JS side owns all memory (a shared WebAssembly.Memory): every pointer here is
+ * a byte offset handed in by the caller, and the code never touches the C stack, because every
+ * worker thread runs its own instance whose __stack_pointer would start at the same address.
+ *
+ * General matrix product, BLIS style: C[i][j] (+)= sum_p A(i,p) * B(p,j) where A(i,p) lives at
+ * A[i*sai + p*sap] and B(p,j) at B[p*sbp + j*sbj]. One strided description covers the three
+ * layouts of the contract (x·Wᵀ, dy·W, dyᵀ·x). Blocks of B (KC x NC) and A (MC x KC) are packed
+ * into contiguous micro-panels so the MR x NR micro-kernel streams both from L1.
+ */
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+typedef v128_t v4;
+/* v128_t indexes as i64x2; this view indexes f32 lanes. */
+typedef float f4 __attribute__((vector_size(16)));
+
+#ifdef T1_RELAXED
+/* Six rows: 12 accumulators + 2 B vectors + 1 broadcast fit in the 15 xmm registers V8 allocates. */
+#define FMA(acc, x, y) __builtin_wasm_relaxed_madd_f32x4((x), (y), (acc))
+#define MR 6
+#else
+/* Without FMA each update needs a temporary, so four rows keep everything in registers. */
+#define FMA(acc, x, y) wasm_f32x4_add((acc), wasm_f32x4_mul((x), (y)))
+#define MR 4
+#endif
+#define NR 8
+#define KC 256
+#define MC 96
+#define NC 1024
+
+#define NOINLINE __attribute__((noinline))
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* Scratch one thread needs for `gemm` (floats), exported so JS can size the per-thread area. */
+EXPORT(scratch_floats) int scratch_floats(void) { return MC * KC + KC * NC + MR * NR; }
+EXPORT(micro_rows) int micro_rows(void) { return MR; }
+
+/* Decodes 4 IEEE half bit patterns (in the low 16 bits of each u32 lane) to f32. Shifting the
+ * exponent+mantissa into f32 position and multiplying by 2^112 rebias-es normals and turns half
+ * subnormals into the right f32 value; results >= 2^16 can only come from exponent 31 (inf/NaN). */
+static inline v4 half4_to_f32(v4 h) {
+  v4 sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
+  v4 bits = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+  v4 f = wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+  v4 special = wasm_f32x4_ge(f, wasm_f32x4_splat(65536.0f));
+  f = wasm_v128_bitselect(wasm_v128_or(bits, wasm_i32x4_splat(0x7f800000)), f, special);
+  return wasm_v128_or(f, sign);
+}
+
+static inline void half8_to_f32(const uint16_t* p, v4* lo, v4* hi) {
+  v4 h = wasm_v128_load(p);
+  *lo = half4_to_f32(wasm_u32x4_extend_low_u16x8(h));
+  *hi = half4_to_f32(wasm_u32x4_extend_high_u16x8(h));
+}
+
+static inline float half_to_f32(uint16_t h) {
+  return wasm_f32x4_extract_lane(half4_to_f32(wasm_i32x4_splat(h)), 0);
+}
+
+/* Packs B(p0..p0+kc, j0..j0+nc) into NR-wide panels: panel q holds B(p, j0+q*NR+jj) at
+ * [q*kc*NR + p*NR + jj], zero-padded past nc so the micro-kernel never branches on edges. */
+static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p0, int kc, int j0, int nc) {
+  for (int q = 0; q < nc; q += NR) {
+    int w = nc - q < NR ? nc - q : NR;
+    float* d = dst + (q / NR) * kc * NR;
+    if (!b_f16 && sbj == 1 && w == NR) {
+      const float* s = (const float*)B + (long)p0 * sbp + (j0 + q);
+      for (int p = 0; p < kc; p++) {
+        wasm_v128_store(d + p * NR, wasm_v128_load(s + (long)p * sbp));
+        wasm_v128_store(d + p * NR + 4, wasm_v128_load(s + (long)p * sbp + 4));
+      }
+    } else if (sbp == 1 && w == NR) {
+      /* Transposed source (rows of W are contiguous in p): read each row contiguously. */
+      for (int jj = 0; jj < NR; jj++) {
+        long base = (long)(j0 + q + jj) * sbj + p0;
+        if (b_f16) {
+          const uint16_t* s = (const uint16_t*)B + base;
+          int p = 0;
+          for (; p + 8 <= kc; p += 8) {
+            v4 lo, hi;
+            half8_to_f32(s + p, &lo, &hi);
+            for (int t = 0; t < 4; t++) d[(p + t) * NR + jj] = ((f4)lo)[t];
+            for (int t = 0; t < 4; t++) d[(p + 4 + t) * NR + jj] = ((f4)hi)[t];
+          }
+          for (; p < kc; p++) d[p * NR + jj] = half_to_f32(s[p]);
+        } else {
+          const float* s = (const float*)B + base;
+          for (int p = 0; p < kc; p++) d[p * NR + jj] = s[p];
+        }
+      }
+    } else {
+      for (int p = 0; p < kc; p++)
+        for (int jj = 0; jj < NR; jj++) {
+          float x = 0.0f;
+          if (jj < w) {
+            long at = (long)(p0 + p) * sbp + (long)(j0 + q + jj) * sbj;
+            x = b_f16 ? half_to_f32(((const uint16_t*)B)[at]) : ((const float*)B)[at];
+          }
+          d[p * NR + jj] = x;
+        }
+    }
+  }
+}
+
+/* Packs A(i0..i0+mc, p0..p0+kc) into MR-tall panels: A(i0+r*MR+ii, p) at [r*kc*MR + p*MR + ii]. */
+static void pack_a(float* dst, const float* A, int sai, int sap, int i0, int mc, int p0, int kc) {
+  for (int r = 0; r < mc; r += MR) {
+    int h = mc - r < MR ? mc - r : MR;
+    float* d = dst + (r / MR) * kc * MR;
+    for (int ii = 0; ii < MR; ii++) {
+      if (ii >= h) {
+        for (int p = 0; p < kc; p++) d[p * MR + ii] = 0.0f;
+        continue;
+      }
+      const float* s = A + (long)(i0 + r + ii) * sai + (long)p0 * sap;
+      if (sap == 1)
+        for (int p = 0; p < kc; p++) d[p * MR + ii] = s[p];
+      else
+        for (int p = 0; p < kc; p++) d[p * MR + ii] = s[(long)p * sap];
+    }
+  }
+}
+
+/* C(MR x NR, row stride ldc) = (load_c ? C : 0) + Apanel · Bpanel over kc steps. */
+static NOINLINE void micro_kernel(int kc, const float* a, const float* b, float* c, int ldc, int load_c) {
+  v4 acc[MR][2];
+  for (int i = 0; i < MR; i++) {
+    acc[i][0] = load_c ? wasm_v128_load(c + i * ldc) : wasm_f32x4_splat(0.0f);
+    acc[i][1] = load_c ? wasm_v128_load(c + i * ldc + 4) : wasm_f32x4_splat(0.0f);
+  }
+  for (int p = 0; p < kc; p++) {
+    v4 b0 = wasm_v128_load(b);
+    v4 b1 = wasm_v128_load(b + 4);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+      v4 x = wasm_v128_load32_splat(a + i);
+      acc[i][0] = FMA(acc[i][0], x, b0);
+      acc[i][1] = FMA(acc[i][1], x, b1);
+    }
+    a += MR;
+    b += NR;
+  }
+  for (int i = 0; i < MR; i++) {
+    wasm_v128_store(c + i * ldc, acc[i][0]);
+    wasm_v128_store(c + i * ldc + 4, acc[i][1]);
+  }
+}
+
+/* Computes rows i0..i1 and columns j0..j1 of C; `scratch` holds scratch_floats() floats that no
+ * other thread uses. Threads call this on disjoint column (or row) ranges of the same product. */
+EXPORT(gemm) void gemm(int M, int N, int K, const float* A, int sai, int sap, const void* B, int b_f16, int sbp, int sbj,
+          float* C, int ldc, int accumulate, float* scratch, int i0, int i1, int j0, int j1) {
+  (void)M; (void)N;
+  float* pa = scratch;
+  float* pb = scratch + MC * KC;
+  float* tile = pb + KC * NC;
+  if (K == 0) {
+    if (!accumulate)
+      for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) C[(long)i * ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = j0; jc < j1; jc += NC) {
+    int nc = j1 - jc < NC ? j1 - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      int load_c = pc > 0 || accumulate;
+      pack_b(pb, B, b_f16, sbp, sbj, pc, kc, jc, nc);
+      for (int ic = i0; ic < i1; ic += MC) {
+        int mc = i1 - ic < MC ? i1 - ic : MC;
+        pack_a(pa, A, sai, sap, ic, mc, pc, kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int w = nc - jr < NR ? nc - jr : NR;
+          const float* bp = pb + (jr / NR) * kc * NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int h = mc - ir < MR ? mc - ir : MR;
+            const float* ap = pa + (ir / MR) * kc * MR;
+            float* c = C + (long)(ic + ir) * ldc + (jc + jr);
+            if (h == MR && w == NR) {
+              micro_kernel(kc, ap, bp, c, ldc, load_c);
+            } else {
+              micro_kernel(kc, ap, bp, tile, NR, 0);
+              for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++)
+                  c[(long)i * ldc + j] = (load_c ? c[(long)i * ldc + j] : 0.0f) + tile[i * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+static inline float hsum(v4 x) {
+  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(x, 0);
+}
+
+/* Loads 4 consecutive weights of row `w` (f32 or f16) starting at element k. The f16 variant is
+ * only used in pairs (8 at a time) by the callers below, so this handles f32 only. */
+#define LOADB(row, k) wasm_v128_load((row) + (k))
+
+/* Skinny x·Wᵀ for M <= 4 (decode, small batches): each output is a dot product along K, W rows
+ * are streamed once, JB of them at a time so every loaded x vector feeds JB accumulators. */
+#define GEMV_BODY(MM, JB)                                                                     \
+  for (; j + JB <= j1; j += JB) {                                                             \
+    v4 acc[MM][JB];                                                                           \
+    for (int i = 0; i < MM; i++) for (int t = 0; t < JB; t++) acc[i][t] = wasm_f32x4_splat(0.0f); \
+    const float* w[JB];                                                                       \
+    for (int t = 0; t < JB; t++) w[t] = B + (long)(j + t) * K;                                \
+    int k = 0;                                                                                \
+    for (; k + 4 <= K; k += 4) {                                                              \
+      v4 x[MM];                                                                               \
+      for (int i = 0; i < MM; i++) x[i] = wasm_v128_load(A + (long)i * K + k);                \
+      for (int t = 0; t < JB; t++) {                                                          \
+        v4 y = LOADB(w[t], k);                                                                \
+        for (int i = 0; i < MM; i++) acc[i][t] = FMA(acc[i][t], x[i], y);                     \
+      }                                                                                       \
+    }                                                                                         \
+    for (int i = 0; i < MM; i++)                                                              \
+      for (int t = 0; t < JB; t++) {                                                          \
+        float s = hsum(acc[i][t]);                                                            \
+        for (int kk = k; kk < K; kk++) s += A[(long)i * K + kk] * w[t][kk];                   \
+        float* o = C + (long)i * N + j + t;                                                   \
+        *o = accumulate ? *o + s : s;                                                         \
+      }                                                                                       \
+  }
+
+#define GEMV_FN(MM, JB)                                                                                \
+  static NOINLINE void gemv_tb_##MM(int N, int K, const float* A, const float* B, float* C,          \
+                                    int accumulate, int j0, int j1) {                                  \
+    int j = j0;                                                                                        \
+    GEMV_BODY(MM, JB)                                                                                  \
+    GEMV_BODY(MM, 1)                                                                                   \
+  }
+GEMV_FN(1, 4)
+GEMV_FN(2, 4)
+GEMV_FN(3, 3)
+GEMV_FN(4, 2)
+
+/* Columns j0..j1 of C(M,N) = A(M,K) · B(N,K)ᵀ for 1 <= M <= 4. */
+EXPORT(gemv_tb) void gemv_tb(int M, int N, int K, const float* A, const float* B, float* C, int accumulate, int j0, int j1) {
+  switch (M) {
+    case 1: gemv_tb_1(N, K, A, B, C, accumulate, j0, j1); break;
+    case 2: gemv_tb_2(N, K, A, B, C, accumulate, j0, j1); break;
+    case 3: gemv_tb_3(N, K, A, B, C, accumulate, j0, j1); break;
+    default: gemv_tb_4(N, K, A, B, C, accumulate, j0, j1); break;
+  }
+}
+
+/* Same with f16 weights, decoded 8 at a time in registers. */
+#define GEMVH_BODY(MM, JB)                                                                    \
+  for (; j + JB <= j1; j += JB) {                                                             \
+    v4 acc[MM][JB];                                                                           \
+    for (int i = 0; i < MM; i++) for (int t = 0; t < JB; t++) acc[i][t] = wasm_f32x4_splat(0.0f); \
+    const uint16_t* w[JB];                                                                    \
+    for (int t = 0; t < JB; t++) w[t] = B + (long)(j + t) * K;                                \
+    int k = 0;                                                                                \
+    for (; k + 8 <= K; k += 8) {                                                              \
+      v4 xl[MM], xh[MM];                                                                      \
+      for (int i = 0; i < MM; i++) {                                                          \
+        xl[i] = wasm_v128_load(A + (long)i * K + k);                                          \
+        xh[i] = wasm_v128_load(A + (long)i * K + k + 4);                                      \
+      }                                                                                       \
+      for (int t = 0; t < JB; t++) {                                                          \
+        v4 lo, hi;                                                                            \
+        half8_to_f32(w[t] + k, &lo, &hi);                                                     \
+        for (int i = 0; i < MM; i++) {                                                        \
+          acc[i][t] = FMA(acc[i][t], xl[i], lo);                                              \
+          acc[i][t] = FMA(acc[i][t], xh[i], hi);                                              \
+        }                                                                                     \
+      }                                                                                       \
+    }                                                                                         \
+    for (int i = 0; i < MM; i++)                                                              \
+      for (int t = 0; t < JB; t++) {                                                          \
+        float s = hsum(acc[i][t]);                                                            \
+        for (int kk = k; kk < K; kk++) s += A[(long)i * K + kk] * half_to_f32(w[t][kk]);      \
+        float* o = C + (long)i * N + j + t;                                                   \
+        *o = accumulate ? *o + s : s;                                                         \
+      }                                                                                       \
+  }
+
+#define GEMVH_FN(MM, JB)                                                                               \
+  static NOINLINE void gemv_tb_f16_##MM(int N, int K, const float* A, const uint16_t* B, float* C,   \
+                                        int accumulate, int j0, int j1) {                              \
+    int j = j0;                                                                                        \
+    GEMVH_BODY(MM, JB)                                                                                 \
+    GEMVH_BODY(MM, 1)                                                                                  \
+  }
+GEMVH_FN(1, 4)
+GEMVH_FN(2, 4)
+GEMVH_FN(3, 2)
+GEMVH_FN(4, 2)
+
+EXPORT(gemv_tb_f16) void gemv_tb_f16(int M, int N, int K, const float* A, const uint16_t* B, float* C, int accumulate, int j0, int j1) {
+  switch (M) {
+    case 1: gemv_tb_f16_1(N, K, A, B, C, accumulate, j0, j1); break;
+    case 2: gemv_tb_f16_2(N, K, A, B, C, accumulate, j0, j1); break;
+    case 3: gemv_tb_f16_3(N, K, A, B, C, accumulate, j0, j1); break;
+    default: gemv_tb_f16_4(N, K, A, B, C, accumulate, j0, j1); break;
+  }
+}
