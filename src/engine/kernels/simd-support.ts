@@ -4,6 +4,7 @@
  * setting it here before compiling also covers the worker threads that receive our module.
  */
 import v8 from "node:v8";
+import { wasmApi } from "./wasm-api.js";
 
 const v128Const = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 /** (func (result v128) v128.const 0 ×3 f32x4.relaxed_madd) */
@@ -26,8 +27,9 @@ export type SimdLevel = "relaxed" | "simd" | "none";
 let level: SimdLevel | undefined;
 
 function hasSharedMemory(): boolean {
+  if (!wasmApi) return false;
   try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    return new wasmApi.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
   } catch {
     return false;
   }
@@ -36,13 +38,13 @@ function hasSharedMemory(): boolean {
 /** The best SIMD level available, enabling V8's relaxed-SIMD flag if that is what it takes. */
 export function detectSimd(): SimdLevel {
   if (level) return level;
-  if (typeof WebAssembly !== "object" || !hasSharedMemory() || !WebAssembly.validate(SIMD_PROBE)) {
+  if (!wasmApi || !hasSharedMemory() || !wasmApi.validate(SIMD_PROBE)) {
     level = "none";
-  } else if (WebAssembly.validate(RELAXED_PROBE)) {
+  } else if (wasmApi.validate(RELAXED_PROBE)) {
     level = "relaxed";
   } else {
     if (process.env.T1_NO_RELAXED_FLAG === undefined) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-    level = WebAssembly.validate(RELAXED_PROBE) ? "relaxed" : "simd";
+    level = wasmApi.validate(RELAXED_PROBE) ? "relaxed" : "simd";
   }
   return level;
 }

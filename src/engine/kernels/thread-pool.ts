@@ -9,6 +9,7 @@
 import { Worker } from "node:worker_threads";
 import { T1Error } from "../../util/errors.js";
 import type { WasmHeap } from "./wasm-heap.js";
+import type { WasmModule } from "./wasm-api.js";
 
 /** Job codes understood by the worker (and by WasmKernels for its own share). */
 export const OP_GEMM = 1;
@@ -69,7 +70,7 @@ export class ThreadPool {
   private readonly go: Int32Array;
   private disposed = false;
 
-  constructor(module: WebAssembly.Module, heap: WasmHeap, workerScratch: number[]) {
+  constructor(module: WasmModule, heap: WasmHeap, workerScratch: number[]) {
     const n = workerScratch.length;
     const ctlOff = heap.allocBytes(4 * (READY + n));
     const rangeOff = heap.allocBytes(16 * (n + 1));

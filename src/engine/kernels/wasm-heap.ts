@@ -4,6 +4,7 @@
  * main thread allocates; workers just read and write the blocks they are told about.
  */
 import { T1Error } from "../../util/errors.js";
+import { wasmApi, type WasmMemory } from "./wasm-api.js";
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -15,7 +16,7 @@ interface Block {
 }
 
 export class WasmHeap {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Every `memory.buffer` object seen: after a grow older views keep the previous one. */
   private readonly buffers = new Set<ArrayBufferLike>();
   private readonly freeList: Block[] = [];
@@ -26,7 +27,8 @@ export class WasmHeap {
   constructor(base: number, initialBytes: number) {
     this.top = roundUp(base, ALIGN);
     const pages = Math.max(1, Math.ceil((this.top + initialBytes) / PAGE));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    if (!wasmApi) throw new T1Error("UNSUPPORTED", "kernel memory: this runtime has no WebAssembly");
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
     this.buffers.add(this.memory.buffer);
   }
 

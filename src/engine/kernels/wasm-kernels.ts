@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { T1Error } from "../../util/errors.js";
 import type { Kernels } from "./types.js";
 import { checkMatmulArgs } from "./shapes.js";
+import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
 import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16 } from "./thread-pool.js";
 
@@ -25,14 +26,14 @@ interface KernelExports {
   gemv_tb_f16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   scratch_floats(): number;
   micro_rows(): number;
-  __heap_base: WebAssembly.Global;
+  __heap_base: WasmGlobal;
 }
 
 type Flavour = "relaxed" | "simd";
-const compiled = new Map<Flavour, WebAssembly.Module>();
+const compiled = new Map<Flavour, WasmModule>();
 
 /** The compiled module for a flavour; `wasm/` sits three levels above both src/ and dist/ files. */
-export function loadKernelModule(flavour: Flavour): WebAssembly.Module {
+export function loadKernelModule(flavour: Flavour): WasmModule {
   let m = compiled.get(flavour);
   if (!m) {
     const file = fileURLToPath(new URL(`../../../wasm/kernels-${flavour}.wasm`, import.meta.url));
@@ -42,7 +43,8 @@ export function loadKernelModule(flavour: Flavour): WebAssembly.Module {
     } catch (e) {
       throw new T1Error("NOT_FOUND", `kernel binary ${file} is missing; run \`npm run build:wasm\``, { cause: e });
     }
-    m = new WebAssembly.Module(bytes);
+    if (!wasmApi) throw new T1Error("UNSUPPORTED", "kernels: this runtime has no WebAssembly");
+    m = new wasmApi.Module(bytes);
     compiled.set(flavour, m);
   }
   return m;
@@ -74,7 +76,7 @@ export class WasmKernels implements Kernels {
     this.name = flavour === "relaxed" ? "wasm-relaxed-simd" : "wasm-simd";
     this.threads = threads;
     this.heap = new WasmHeap(MODULE_MEMORY_BYTES, 4 << 20);
-    this.ex = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
+    this.ex = new wasmApi!.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
     const heapBase = this.ex.__heap_base.value as number;
     if (heapBase > MODULE_MEMORY_BYTES) throw new T1Error("INTERNAL", `kernel module data ends at ${heapBase}, above ${MODULE_MEMORY_BYTES}`);
     this.mr = this.ex.micro_rows();
