@@ -72,6 +72,12 @@ export interface ParseRunOptions {
  * orders by score); scores are parsed as doubles.
  */
 export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {}): Run {
+  return parseRunWithTag(text, file, opts).run;
+}
+
+/** parseRun, also returning the tag of the first line (trec_eval prints it as `runid`). */
+export function parseRunWithTag(text: string, file = "<run>", opts: ParseRunOptions = {}): { run: Run; tag: string | undefined } {
+  let tag: string | undefined;
   const dupes = opts.duplicates ?? "error";
   const run: Run = new Map();
   const seen = new Map<string, Map<string, number>>();
@@ -89,6 +95,7 @@ export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {
     }
     const qid = f[0]!;
     const docid = f[2]!;
+    tag ??= f[5];
     let list = run.get(qid);
     let idx = seen.get(qid);
     if (!list || !idx) {
@@ -104,11 +111,15 @@ export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {
     idx.set(docid, list.length);
     list.push({ docid, score });
   }
-  return run;
+  return { run, tag };
 }
 
 export function readRun(path: string, opts: ParseRunOptions = {}): Run {
   return parseRun(readTextFile(path), path, opts);
+}
+
+export function readRunWithTag(path: string, opts: ParseRunOptions = {}): { run: Run; tag: string | undefined } {
+  return parseRunWithTag(readTextFile(path), path, opts);
 }
 
 /** Options for writing a run file. */

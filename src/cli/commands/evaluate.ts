@@ -1,0 +1,60 @@
+import { bool, defineCommand, optNum, optStr, str } from "../command.js";
+import { InputError } from "../../util/errors.js";
+import { readQrels, readRunWithTag } from "../../eval/trec-files.js";
+import { evaluateRun, formatTrecEval } from "../../eval/evaluate.js";
+import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
+
+/** trec_eval's default measures that we implement, plus what BRIGHT reports (nDCG@10, recall@100/1000). */
+const DEFAULT_MEASURES = "runid,num_q,num_ret,num_rel,num_rel_ret,map,Rprec,bpref,recip_rank,P,ndcg_cut.10,recall.100,1000";
+
+export default defineCommand({
+  name: "evaluate",
+  summary: "Score a TREC run against qrels with trec_eval's exact measures (or pytrec_eval's averaging)",
+  usage: "--qrels QRELS --run RUN [-q] [-c] [-m MEASURES] [--mode trec_eval|pytrec_eval] [--json]",
+  details: `
+Prints trec_eval's lines (measure, query or "all", value with 4 decimals). Measures use trec_eval's
+-m syntax, comma-separated (runid prints the run's tag): ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank;
+a bare cutoff family (P, recall, ndcg_cut, map_cut, success, relative_P) means trec_eval's default
+cutoffs. Supported families: ${SUPPORTED_FAMILIES.join(", ")}.
+--mode pytrec_eval averages over queries in both run and qrels (what BRIGHT reports) and keeps the
+last score of a duplicated docid; trec_eval refuses duplicates.`,
+  options: {
+    qrels: { type: "string", description: "Relevance judgments (qid 0 docid rel), .gz allowed", required: true, arg: "FILE" },
+    run: { type: "string", description: "Run (qid Q0 docid rank score tag), .gz allowed", required: true, arg: "FILE" },
+    measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated", default: DEFAULT_MEASURES, arg: "LIST" },
+    query: { type: "boolean", short: "q", description: "Also print each query's values (trec_eval -q)" },
+    complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
+    level: { type: "number", short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
+    depth: { type: "number", short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)", arg: "N" },
+    mode: { type: "string", description: "Averaging: trec_eval or pytrec_eval", default: "trec_eval", arg: "MODE" },
+    json: { type: "boolean", description: "Print JSON {numQueries, mean, perQuery?} instead of trec_eval lines" },
+  },
+  async run(values) {
+    const mode = optStr(values, "mode") ?? "trec_eval";
+    if (mode !== "trec_eval" && mode !== "pytrec_eval") throw new InputError(`t1 evaluate: --mode must be trec_eval or pytrec_eval, got "${mode}"`);
+    const depth = optNum(values, "depth");
+    if (depth !== undefined && (!Number.isInteger(depth) || depth <= 0)) throw new InputError(`t1 evaluate: --depth must be a positive integer, got ${depth}`);
+    const level = optNum(values, "level") ?? 1;
+    if (!Number.isInteger(level)) throw new InputError(`t1 evaluate: --level must be an integer, got ${level}`);
+    const qrels = readQrels(str(values, "qrels"));
+    const { run, tag } = readRunWithTag(str(values, "run"), { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
+    // "runid" (the run's tag) is printed, not computed: as in trec_eval, only when requested.
+    const requested = (optStr(values, "measures") ?? DEFAULT_MEASURES).split(",").map((s) => s.trim());
+    const withRunid = requested.includes("runid");
+    const result = evaluateRun(qrels, run, {
+      measures: [requested.filter((s) => s !== "runid").join(",")],
+      mode,
+      completeQueries: bool(values, "complete"),
+      relevanceLevel: level,
+      depth,
+    });
+    if (result.perQuery.size === 0) throw new InputError(`t1 evaluate: no query of the run has judgments in the qrels (check that the query ids match)`);
+    if (bool(values, "json")) {
+      const out: Record<string, unknown> = { runid: withRunid ? tag : undefined, mode, numQueries: result.numQueries, mean: result.mean };
+      if (bool(values, "query")) out.perQuery = Object.fromEntries(result.perQuery);
+      console.log(JSON.stringify(out, null, 2));
+    } else {
+      process.stdout.write(formatTrecEval(result, { perQuery: bool(values, "query"), runid: withRunid ? (tag ?? "") : undefined }));
+    }
+  },
+});
