@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { InputError, T1Error } from "../util/errors.js";
+import { parseHfConfig } from "../engine/config.js";
 
 /**
  * The decoder shape the training model needs, read from a Hugging Face config.json.
@@ -24,45 +25,35 @@ export interface TrainModelConfig {
   qkvBias: boolean;
 }
 
-/** Parses config.json text; errors name the file and the field. */
+/**
+ * Parses config.json text with the engine's parser (so training accepts exactly the configs the
+ * engine loads) and refuses what only inference supports (an o_proj bias).
+ */
 export function parseTrainModelConfig(text: string, file = "config.json"): TrainModelConfig {
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(text) as Record<string, unknown>;
+    raw = JSON.parse(text);
   } catch (e) {
     throw new InputError(`config is not valid JSON: ${(e as Error).message}`, { file });
   }
-  const num = (field: string, fallback?: number): number => {
-    const v = raw[field] ?? fallback;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InputError(`expected a number, got ${JSON.stringify(raw[field])}`, { file, field });
-    return v;
+  const m = parseHfConfig(raw, file);
+  if (m.oBias) throw new T1Error("UNSUPPORTED", `${file}: attention_bias on o_proj (llama) is not supported by the training model`);
+  return {
+    arch: m.arch,
+    vocabSize: m.vocabSize,
+    hiddenSize: m.hiddenSize,
+    intermediateSize: m.intermediateSize,
+    numLayers: m.layers,
+    numHeads: m.heads,
+    numKvHeads: m.kvHeads,
+    headDim: m.headDim,
+    rmsNormEps: m.rmsNormEps,
+    ropeTheta: m.ropeTheta,
+    maxPositions: m.maxPositions,
+    tieWordEmbeddings: m.tieEmbeddings,
+    qkNorm: m.qkNorm,
+    qkvBias: m.qkvBias,
   };
-  const type = String(raw.model_type ?? "");
-  if (type !== "qwen3" && type !== "llama" && type !== "qwen2") {
-    throw new T1Error("UNSUPPORTED", `${file}: model_type "${type}" is not trainable here (qwen3, qwen2, llama are)`);
-  }
-  if (raw.rope_scaling) throw new T1Error("UNSUPPORTED", `${file}: rope_scaling is not supported by the training model`);
-  const hidden = num("hidden_size");
-  const heads = num("num_attention_heads");
-  const cfg: TrainModelConfig = {
-    arch: type,
-    vocabSize: num("vocab_size"),
-    hiddenSize: hidden,
-    intermediateSize: num("intermediate_size"),
-    numLayers: num("num_hidden_layers"),
-    numHeads: heads,
-    numKvHeads: num("num_key_value_heads", heads),
-    headDim: num("head_dim", hidden / heads),
-    rmsNormEps: num("rms_norm_eps", 1e-6),
-    ropeTheta: num("rope_theta", 10000),
-    maxPositions: num("max_position_embeddings", 2048),
-    tieWordEmbeddings: raw.tie_word_embeddings === true,
-    qkNorm: type === "qwen3",
-    qkvBias: type === "qwen2" || raw.attention_bias === true,
-  };
-  if (cfg.numHeads % cfg.numKvHeads !== 0) throw new InputError(`num_attention_heads ${cfg.numHeads} is not a multiple of num_key_value_heads ${cfg.numKvHeads}`, { file, field: "num_key_value_heads" });
-  if (cfg.headDim % 2 !== 0) throw new InputError(`head_dim ${cfg.headDim} must be even for RoPE`, { file, field: "head_dim" });
-  return cfg;
 }
 
 export function readTrainModelConfig(path: string): TrainModelConfig {
@@ -92,7 +83,7 @@ export function toHfConfig(c: TrainModelConfig): Record<string, unknown> {
     rope_theta: c.ropeTheta,
     max_position_embeddings: c.maxPositions,
     tie_word_embeddings: c.tieWordEmbeddings,
-    attention_bias: c.qkvBias,
+    attention_bias: c.qkvBias && c.arch !== "qwen2",
     hidden_act: "silu",
     torch_dtype: "float32",
   };

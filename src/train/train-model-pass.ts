@@ -52,6 +52,10 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
   if (T > c.maxPositions) throw new InputError(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`, { field: "T" });
   const positions = batchIn.positions ?? Int32Array.from({ length: N }, (_, i) => i % T);
   const mask = batchIn.mask ?? new Uint8Array(N).fill(1);
+  let maxPos = 0;
+  for (let i = 0; i < N; i++) maxPos = Math.max(maxPos, positions[i]);
+  if (maxPos >= c.maxPositions) throw new InputError(`position ${maxPos} exceeds max_position_embeddings ${c.maxPositions}`, { field: "positions" });
+  const rope = m.ropeFor(maxPos + 1);
   const batch = { B, T, ids: batchIn.ids, mask, positions };
   const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
   const owned: Float32Array[] = [];
@@ -92,8 +96,8 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
         t.qr.set(t.q);
         t.kr.set(t.k);
       }
-      ropeForward(t.qr, t.qr, positions, m.rope, N, H);
-      ropeForward(t.kr, t.kr, positions, m.rope, N, KV);
+      ropeForward(t.qr, t.qr, positions, rope, N, H);
+      ropeForward(t.kr, t.kr, positions, rope, N, KV);
       attentionForward(k, t.att, t.probs, t.qr, t.kr, t.v, mask, shape);
       linearForward(k, t.x1, t.att, p("self_attn.o_proj.weight"), N, H * D, C);
       for (let i = 0; i < N * C; i++) t.x1[i] += t.xin[i];
@@ -130,6 +134,7 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
   const N = B * T;
   const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
   const shape: AttentionShape = { B, T, H, KV, D };
+  const rope = m.ropeFor(1);
   const tmp: Float32Array[] = [];
   const a = (n: number) => {
     const x = k.alloc(n);
@@ -170,8 +175,8 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       const o = P("self_attn.o_proj.weight");
       linearBackward(k, datt, o.grad, dx, t.att, o.data, N, H * D, C);
       attentionBackward(k, dqr, dkr, dv, datt, t.probs, t.qr, t.kr, t.v, shape);
-      ropeBackward(dqr, dqr, positions, m.rope, N, H);
-      ropeBackward(dkr, dkr, positions, m.rope, N, KV);
+      ropeBackward(dqr, dqr, positions, rope, N, H);
+      ropeBackward(dkr, dkr, positions, rope, N, KV);
       if (c.qkNorm) {
         dq.fill(0);
         dk.fill(0);

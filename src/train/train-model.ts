@@ -52,7 +52,7 @@ export interface TrainModelOptions {
 export class TrainModel {
   readonly params: Param[];
   readonly byName: Map<string, Param>;
-  readonly rope: RopeTable;
+  private ropeTable: RopeTable | null = null;
 
   constructor(readonly k: Kernels, readonly config: TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
     const freeze = opts.freeze ?? [];
@@ -70,7 +70,6 @@ export class TrainModel {
     });
     this.byName = new Map(this.params.map((p) => [p.name, p]));
     for (const f of freeze) if (!f.endsWith("*") && !f.endsWith(".") && !this.byName.has(f)) throw new InputError(`freeze list names unknown parameter "${f}"`, { field: "freeze" });
-    this.rope = buildRopeTable(config.maxPositions, config.headDim, config.ropeTheta);
   }
 
   /** Loads config-shaped weights from a safetensors file or HF directory. */
@@ -89,6 +88,15 @@ export class TrainModel {
       else for (let i = 0; i < p.data.length; i++) p.data[i] = rand() * std;
     }
     return m;
+  }
+
+  /** cos/sin for positions < n, grown on demand (a 40k-position table for every model would waste memory). */
+  ropeFor(n: number): RopeTable {
+    if (!this.ropeTable || this.ropeTable.maxPositions < n) {
+      const size = Math.min(this.config.maxPositions, Math.max(n, 256));
+      this.ropeTable = buildRopeTable(size, this.config.headDim, this.config.ropeTheta);
+    }
+    return this.ropeTable;
   }
 
   get parameterCount(): number {

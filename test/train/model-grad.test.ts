@@ -1,0 +1,71 @@
+// Whole-model finite differences for the architectures the PyTorch golden file does not cover
+// (Llama without q/k norm, Qwen2 with q/k/v biases), on padded GQA batches, and the freeze list.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getKernels } from "../../src/engine/kernels/index.js";
+import { createTinyModel } from "../../src/engine/tiny-model.js";
+import { readTrainModelConfig } from "../../src/train/model-config.js";
+import { TrainModel, type TokenBatch } from "../../src/train/train-model.js";
+import { lossAndBackward, objectiveLoss, type Objective } from "../../src/train/objectives.js";
+import { checkGrad } from "../../src/train/grad-check.js";
+
+const k = getKernels();
+
+async function tinyModel(arch: "llama" | "qwen2" | "qwen3", freeze: string[] = []): Promise<TrainModel> {
+  const dir = mkdtempSync(join(tmpdir(), "t1-train-grad-"));
+  try {
+    createTinyModel(dir, { arch, seed: 3, hiddenSize: 16, layers: 2, heads: 4, kvHeads: 2, headDim: 4, intermediateSize: 24, vocab: 512, withTokenizer: false, tieEmbeddings: arch !== "qwen2" });
+    return await TrainModel.load(k, readTrainModelConfig(join(dir, "config.json")), dir, { freeze });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// 3 sequences, right-padded to T = 6; rows 0 and 1 are queries, row 2 the shared document pool
+// with row 1's sequence, LM loss on row 0's tail.
+const B = 3, T = 6;
+const batch: TokenBatch = {
+  B, T,
+  ids: Int32Array.of(5, 17, 300, 41, 9, 77, /**/ 8, 120, 33, 77, 0, 0, /**/ 64, 7, 211, 99, 77, 0),
+  mask: Uint8Array.of(1, 1, 1, 1, 1, 1, /**/ 1, 1, 1, 1, 0, 0, /**/ 1, 1, 1, 1, 1, 0),
+};
+const objective: Objective = {
+  lm: { targets: Int32Array.of(0, 0, 41, 9, 77, 0, ...new Array(12).fill(0)), weight: Float32Array.of(0, 0, 1, 1, 1, 0, ...new Array(12).fill(0)) },
+  contrastive: { embPositions: Int32Array.of(5, 3, 4), queryRows: Int32Array.of(0), docRows: Int32Array.of(1, 2), positive: Int32Array.of(1), temperature: 0.5, scale: 0.7 },
+};
+
+async function checkModel(arch: "llama" | "qwen2" | "qwen3"): Promise<void> {
+  const m = await tinyModel(arch);
+  m.zeroGrads();
+  lossAndBackward(m, batch, objective);
+  for (const p of m.params) {
+    const grad = Float32Array.from(p.grad!);
+    const r = checkGrad(
+      { forward: ([w]) => (p.data.set(w), Float32Array.of(objectiveLoss(m, batch, objective).loss)), backward: (_x, dy) => [grad.map((g) => g * dy[0])] },
+      [Float32Array.from(p.data)],
+      { maxProbes: 12, eps: 1e-2, atol: 2e-3, rtol: 2e-2 },
+    );
+    assert.deepEqual(r.failures, [], `${arch} ${p.name}`);
+  }
+}
+
+test("llama: every parameter's gradient matches finite differences (padded GQA batch)", () => checkModel("llama"));
+test("qwen2 (q/k/v biases, untied lm_head): gradients match finite differences", () => checkModel("qwen2"));
+
+test("frozen parameters get no gradient and the rest are unchanged by freezing", async () => {
+  const free = await tinyModel("qwen3");
+  const frozen = await tinyModel("qwen3", ["model.embed_tokens.weight", "model.layers.0.*"]);
+  free.zeroGrads();
+  frozen.zeroGrads();
+  lossAndBackward(free, batch, objective);
+  lossAndBackward(frozen, batch, objective);
+  for (const p of frozen.params) {
+    const frozenExpected = p.name === "model.embed_tokens.weight" || p.name.startsWith("model.layers.0.");
+    assert.equal(p.grad === null, frozenExpected, p.name);
+    if (p.grad) assert.deepEqual(p.grad, free.param(p.name).grad, p.name);
+  }
+  await assert.rejects(tinyModel("qwen3", ["model.no_such.weight"]), /unknown parameter/);
+});
