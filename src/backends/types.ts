@@ -1,0 +1,78 @@
+/**
+ * One interface over every way t1 runs a T1 model: the native TypeScript engine, llama.cpp
+ * (node-llama-cpp with a GGUF file) and any OpenAI-compatible server. It exposes the primitives of
+ * the method (T1-METHOD.md §2) and nothing more; encoders in src/retrieval/encoders compose them.
+ *
+ * All texts may contain special tokens written out (`<|im_start|>`, `<emb_token>`): backends parse
+ * them as single tokens, never as characters.
+ */
+export type BackendKind = "native" | "llamacpp" | "remote";
+
+/** The pooling token of the T1 method. */
+export const EMB_TOKEN = "<emb_token>";
+
+export interface GenerationOptions {
+  /** Upper bound on generated tokens (the reasoning budget). Required: there is no safe default. */
+  maxTokens: number;
+  /** Sampling temperature. Default 0 = greedy (deterministic); > 0 samples (GRPO, diverse reasoning). */
+  temperature?: number;
+  /** Nucleus sampling mass. Default 1 (off). */
+  topP?: number;
+  /** Top-k sampling cut. Default 0 (off). */
+  topK?: number;
+  /** Seed for sampling. Default 0, so sampled runs repeat unless asked otherwise. */
+  seed?: number;
+  /** Streaming: called with each new piece of text of prompt `index` as it is generated. */
+  onToken?: (index: number, piece: string) => void;
+  /** Abort generation (e.g. the HTTP client went away). */
+  signal?: AbortSignal;
+}
+
+export interface Generation {
+  text: string;
+  /** Generated tokens, the end-of-turn token excluded. */
+  tokens: number;
+  /** "stop": the model ended its turn; "length": `maxTokens` was reached. */
+  finishReason: "stop" | "length";
+}
+
+export interface EmbeddedGeneration extends Generation {
+  /** Final-norm hidden state at the `<emb_token>` appended after the generated text (not normalised). */
+  vector: Float32Array;
+  /** Milliseconds spent generating and then embedding. */
+  timings: { generateMs: number; embedMs: number };
+}
+
+export interface DocumentEmbedOptions {
+  /** Text put before each document, e.g. BRIGHT's "Given a biology post, retrieve ...". */
+  instruction: string;
+  /** Tokens of `instruction + text` kept before the `<emb_token>` (the tail is cut). */
+  maxLength: number;
+}
+
+export interface T1Backend {
+  readonly kind: BackendKind;
+  /** The model's identity as recorded in indexes and caches (path, file name or server model name). */
+  readonly modelId: string;
+  /** Width of the embeddings. */
+  readonly dims: number;
+
+  /** The model's chat template applied to one user message, ending where the assistant's turn begins. */
+  chatPrompt(userMessage: string): string;
+  /** Token counts (special tokens parsed); used to batch documents by length. */
+  countTokens(texts: readonly string[]): Promise<number[]>;
+
+  /** Document side: one prefill of `instruction + text` (cut to maxLength tokens) + `<emb_token>` each. */
+  embedDocuments(texts: readonly string[], opts: DocumentEmbedOptions): Promise<Float32Array[]>;
+  /** Hidden state at the last `<emb_token>` of each text (appended when the text lacks one). */
+  embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Continues each raw prompt until the end of the turn or `maxTokens`. */
+  generate(prompts: readonly string[], opts: GenerationOptions): Promise<Generation[]>;
+  /**
+   * Query side of T1: continues each prompt (the reasoning), then appends `<emb_token>` and reads
+   * its hidden state, from the same KV cache where the backend allows it (native, llama.cpp).
+   */
+  generateAndEmbed(prompts: readonly string[], opts: GenerationOptions): Promise<EmbeddedGeneration[]>;
+
+  close(): Promise<void>;
+}
