@@ -56,3 +56,46 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return dot / Math.sqrt(na * nb);
 }
+
+const CODE = `export function fib(n: number): number {
+\tif (n < 2) return n;  // base case
+\treturn fib(n - 1) + fib(n - 2);
+}
+def mean(xs: list[float]) -> float:
+    return sum(xs) / max(len(xs), 1)   # avoid /0
+#include <stdio.h>
+int main(void){printf("%d\\n", 0x1F & ~3);return 0;}
+SELECT id, COUNT(*) AS n FROM docs WHERE score >= 0.75 GROUP BY id;
+`;
+
+const UNICODE = [
+  "café naïve résumé coöperate Ångström", "Ελληνικά κείμενο", "русский текст, ёжик", "中文字符和标点。", "日本語のテキスト",
+  "한국어 문장", "emoji 🎉👍🏽🧑‍💻", "math ∑∫√∞≠≤ ½ ¼", "ﬁ ligature", "tab\tand\u00a0nbsp", "zero\u200bwidth", "‘quotes’ “double” — dash …",
+];
+
+/**
+ * A deterministic mixed text of about `bytes` bytes for tokenizer parity: English prose (the method
+ * doc and Cranfield abstracts from ../shared when present), code, numbers, unicode, whitespace runs
+ * and the given special tokens, NFC-normalised (HF's Qwen normaliser is NFC; llama.cpp has none).
+ */
+export function mixedText(bytes: number, specials: string[], prose: string[]): string {
+  const parts: string[] = [];
+  let size = 0;
+  let i = 0;
+  const corpus = prose.join("\n").split(/\n{2,}|\.I /);
+  while (size < bytes) {
+    const pick = i % 7;
+    let s: string;
+    if (pick === 0 || pick === 3 || pick === 5) s = corpus[i % corpus.length] ?? "plain text";
+    else if (pick === 1) s = CODE;
+    else if (pick === 2) s = `${i * 7919} ${(i * 3.14159).toFixed(5)} 1,234,${String(i).padStart(3, "0")} 2026-11-${(i % 28) + 1} -${i}e-5 ${1 / (i + 1)}`;
+    else if (pick === 4) s = UNICODE[i % UNICODE.length]!;
+    else s = `${" ".repeat(i % 9)}word${"\n".repeat(i % 4)}\t\t${" ".repeat(1 + (i % 3))}end \r\n`;
+    if (specials.length && i % 5 === 0) s += specials[i % specials.length]!;
+    if (specials.length && i % 11 === 0) s = specials[(i + 1) % specials.length]! + s;
+    parts.push(s);
+    size += Buffer.byteLength(s);
+    i++;
+  }
+  return parts.join(i % 2 ? " " : "\n").normalize("NFC");
+}
