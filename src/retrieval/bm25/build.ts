@@ -1,0 +1,179 @@
+/**
+ * Builds a BM25 index in memory: each document is analyzed once, its term counts appended to
+ * per-term varint posting buffers (≈2 bytes per posting instead of JS arrays), then terms are sorted
+ * and everything is packed into the typed arrays of index-format.ts.
+ */
+import { InputError } from "../../util/errors.js";
+import { Progress } from "../../util/progress.js";
+import type { Document } from "../../data/types.js";
+import { analyzeEnglish, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
+import type { Bm25Arrays, Bm25Variant } from "./index-format.js";
+import { Bm25Index } from "./inverted-index.js";
+
+/** How an index is built and what its searches default to. */
+export interface Bm25BuildOptions {
+  /** Default k1 for searches. Default 0.9 (Anserini/Pyserini/BRIGHT); 1.2 is the textbook value. */
+  k1?: number;
+  /** Default b for searches. Default 0.4 (Anserini/Pyserini/BRIGHT); 0.75 normalises length harder. */
+  b?: number;
+  /** Default scoring formula. Default "lucene"; "bright-gensim" reproduces BRIGHT's official BM25. */
+  variant?: Bm25Variant;
+  /** Expected number of documents, for the progress ETA. Default unknown. */
+  expectedDocs?: number;
+  /** Silence progress output. Default false (progress on stderr). */
+  quiet?: boolean;
+  /** Where documents come from, for error messages. Default "<documents>". */
+  source?: string;
+}
+
+class PostingsBuilder {
+  bufs: Uint8Array[] = [];
+  lens: number[] = [];
+  lastDoc: number[] = [];
+  dfs: number[] = [];
+
+  add(t: number, doc: number, tf: number): void {
+    if (t === this.bufs.length) {
+      this.bufs.push(new Uint8Array(8));
+      this.lens.push(0);
+      this.lastDoc.push(0);
+      this.dfs.push(0);
+    }
+    let buf = this.bufs[t]!;
+    let len = this.lens[t]!;
+    if (len + 10 > buf.length) {
+      const grown = new Uint8Array(buf.length * 2);
+      grown.set(buf);
+      this.bufs[t] = buf = grown;
+    }
+    let v = doc - this.lastDoc[t]!;
+    while (v >= 0x80) {
+      buf[len++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    buf[len++] = v;
+    v = tf;
+    while (v >= 0x80) {
+      buf[len++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    buf[len++] = v;
+    this.lens[t] = len;
+    this.lastDoc[t] = doc;
+    this.dfs[t]!++;
+  }
+}
+
+/** Incremental builder, for callers that feed documents one at a time. */
+export class Bm25IndexBuilder {
+  private readonly termIds = new Map<string, number>();
+  private readonly postings = new PostingsBuilder();
+  private readonly docLengths: number[] = [];
+  private readonly docIds: string[] = [];
+  private readonly seenIds = new Set<string>();
+  private sumTotalTermFreq = 0;
+  private docCount = 0;
+  private readonly progress: Progress;
+
+  constructor(private readonly opts: Bm25BuildOptions = {}) {
+    this.progress = new Progress("bm25 index", opts.expectedDocs, { unit: "docs", quiet: opts.quiet });
+  }
+
+  add(doc: Document): void {
+    const n = this.docIds.length;
+    if (typeof doc?.id !== "string" || typeof doc.text !== "string") {
+      throw new InputError(`document ${n + 1} needs a string "id" and "text"`, { file: this.opts.source });
+    }
+    if (this.seenIds.has(doc.id)) throw new InputError(`duplicate document id "${doc.id}" (document ${n + 1})`, { file: this.opts.source, field: "id" });
+    this.seenIds.add(doc.id);
+    const terms = analyzeEnglish(doc.text);
+    const counts = new Map<number, number>();
+    for (const term of terms) {
+      let t = this.termIds.get(term);
+      if (t === undefined) {
+        t = this.termIds.size;
+        this.termIds.set(term, t);
+      }
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    for (const [t, tf] of counts) this.postings.add(t, n, tf);
+    this.docIds.push(doc.id);
+    this.docLengths.push(terms.length);
+    this.sumTotalTermFreq += terms.length;
+    if (terms.length > 0) this.docCount++;
+    this.progress.tick();
+  }
+
+  finish(): Bm25Index {
+    this.progress.finish();
+    const enc = new TextEncoder();
+    const numDocs = this.docIds.length;
+    const docIdChunks = this.docIds.map((id) => enc.encode(id));
+    const docIdOffsets = new Uint32Array(numDocs + 1);
+    for (let i = 0; i < numDocs; i++) docIdOffsets[i + 1] = docIdOffsets[i]! + docIdChunks[i]!.length;
+    const docIdBytes = concat(docIdChunks, docIdOffsets[numDocs]!);
+
+    const terms = [...this.termIds.keys()].sort();
+    const numTerms = terms.length;
+    const termChunks = terms.map((t) => enc.encode(t));
+    const termOffsets = new Uint32Array(numTerms + 1);
+    const docFreqs = new Uint32Array(numTerms);
+    const postingOffsets = new Float64Array(numTerms + 1);
+    const p = this.postings;
+    for (let i = 0; i < numTerms; i++) {
+      const t = this.termIds.get(terms[i]!)!;
+      termOffsets[i + 1] = termOffsets[i]! + termChunks[i]!.length;
+      docFreqs[i] = p.dfs[t]!;
+      postingOffsets[i + 1] = postingOffsets[i]! + p.lens[t]!;
+    }
+    const termBytes = concat(termChunks, termOffsets[numTerms]!);
+    const postings = new Uint8Array(postingOffsets[numTerms]!);
+    for (let i = 0; i < numTerms; i++) {
+      const t = this.termIds.get(terms[i]!)!;
+      postings.set(p.bufs[t]!.subarray(0, p.lens[t]!), postingOffsets[i]!);
+      p.bufs[t] = EMPTY; // release as we go: peak memory stays near one copy of the postings
+    }
+    const arrays: Bm25Arrays = { docLengths: Uint32Array.from(this.docLengths), docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings };
+    return new Bm25Index(
+      {
+        analyzer: LUCENE_ENGLISH_ANALYZER,
+        k1: this.opts.k1 ?? 0.9,
+        b: this.opts.b ?? 0.4,
+        variant: this.opts.variant ?? "lucene",
+        numDocs,
+        numTerms,
+        docCount: this.docCount,
+        sumTotalTermFreq: this.sumTotalTermFreq,
+        created: new Date().toISOString(),
+      },
+      arrays,
+    );
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Builds an index from documents (an array, any iterable, or an async iterable such as iterateDocuments). */
+export async function buildBm25Index(docs: Iterable<Document> | AsyncIterable<Document>, opts: Bm25BuildOptions = {}): Promise<Bm25Index> {
+  const builder = new Bm25IndexBuilder(opts);
+  if (Symbol.asyncIterator in docs) for await (const d of docs as AsyncIterable<Document>) builder.add(d);
+  else for (const d of docs as Iterable<Document>) builder.add(d);
+  return builder.finish();
+}
+
+/** Synchronous build for in-memory documents. */
+export function buildBm25IndexSync(docs: Iterable<Document>, opts: Bm25BuildOptions = {}): Bm25Index {
+  const builder = new Bm25IndexBuilder(opts);
+  for (const d of docs) builder.add(d);
+  return builder.finish();
+}
