@@ -6,21 +6,24 @@ import type { Kernels } from "./kernels/types.js";
 import { T1Error } from "../util/errors.js";
 
 export class KVCache {
-  readonly lengths: Int32Array;
+  lengths: Int32Array;
+  /** Token slots per layer (rows × maxT), fixed at creation; `reshape` re-divides them. */
+  readonly capacity: number;
   readonly k: Float32Array[] = [];
   readonly v: Float32Array[] = [];
   private freed = false;
 
   constructor(
     private readonly kernels: Kernels,
-    readonly rows: number,
-    readonly maxT: number,
+    public rows: number,
+    public maxT: number,
     readonly layers: number,
     readonly kvHeads: number,
     readonly headDim: number,
   ) {
     if (!(rows > 0 && maxT > 0)) throw new T1Error("INTERNAL", `KVCache needs rows > 0 and maxT > 0, got ${rows}, ${maxT}`);
     this.lengths = new Int32Array(rows);
+    this.capacity = rows * maxT;
     const n = rows * kvHeads * maxT * headDim;
     for (let l = 0; l < layers; l++) {
       this.k.push(kernels.alloc(n));
@@ -31,6 +34,14 @@ export class KVCache {
   /** Forgets every row's tokens (memory is kept for reuse). */
   reset(): void {
     this.lengths.fill(0);
+  }
+
+  /** Re-divides the same memory into `rows` sequences of `maxT` slots and empties every row. */
+  reshape(rows: number, maxT: number): void {
+    if (rows * maxT > this.capacity) throw new T1Error("INTERNAL", `KVCache.reshape(${rows}, ${maxT}) exceeds capacity ${this.capacity}`);
+    this.rows = rows;
+    this.maxT = maxT;
+    this.lengths = new Int32Array(rows);
   }
 
   /** Returns the memory to the kernels' allocator; the cache is unusable afterwards. */

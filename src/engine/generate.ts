@@ -1,0 +1,117 @@
+/**
+ * Batched autoregressive generation over one KV cache: all prompts are prefilled in one packed
+ * forward, then every step feeds one token per still-running row. Per-step buffers live in the
+ * transformer's reused scratch; nothing model-sized is allocated in the decode loop.
+ */
+import { T1Error } from "../util/errors.js";
+import type { KVCache } from "./kv-cache.js";
+import { Sampler, checkSampling, type SamplingOptions } from "./sampling.js";
+import type { BatchEntry, Transformer } from "./transformer.js";
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Most new tokens per sequence. Default 256: bounds time and cache memory (the cache is sized
+   * prompt + maxTokens up front). */
+  maxTokens?: number;
+  /** Ids that end a sequence (not included in its output, not fed to the cache). Default: the
+   * model's eos ids from config.json / generation_config.json / tokenizer_config.json. */
+  stopTokens?: readonly number[];
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface TokenEvent {
+  row: number;
+  token: number;
+  /** 0-based index of this token in the row's output. */
+  index: number;
+}
+
+export interface EndEvent {
+  row: number;
+  finishReason: FinishReason;
+}
+
+/** One batch of generations. `steps()` drives it; afterwards `cache` holds prompt + output of
+ * every row (the stop token excluded), ready for more tokens such as `<emb_token>`. */
+export class BatchGeneration {
+  readonly cache: KVCache;
+  readonly outputs: number[][];
+  readonly finish: (FinishReason | undefined)[];
+  private readonly samplers: Sampler[];
+  private readonly stop: Set<number>;
+  private readonly maxTokens: number;
+  private readonly fillCache: boolean;
+
+  /** `reserve`: extra cache slots per row after the output (1 for a trailing `<emb_token>`). */
+  constructor(private readonly tf: Transformer, private readonly prompts: readonly (readonly number[])[], opts: GenerateOptions, defaultStops: readonly number[], reserve = 0) {
+    checkSampling(opts);
+    this.maxTokens = opts.maxTokens ?? 256;
+    this.fillCache = reserve > 0;
+    if (!Number.isInteger(this.maxTokens) || this.maxTokens < 0) throw new T1Error("BAD_INPUT", `maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
+    if (prompts.length === 0) throw new T1Error("BAD_INPUT", "generate needs at least one prompt");
+    prompts.forEach((p, i) => {
+      if (p.length === 0) throw new T1Error("BAD_INPUT", `prompt ${i} is empty (give at least one token, e.g. BOS)`);
+    });
+    this.stop = new Set(opts.stopTokens ?? defaultStops);
+    const V = tf.cfg.vocabSize;
+    this.samplers = prompts.map((_, i) => new Sampler(opts, V, i));
+    const longest = Math.max(...prompts.map((p) => p.length));
+    this.cache = tf.createCache(prompts.length, longest + this.maxTokens + reserve);
+    this.outputs = prompts.map(() => []);
+    this.finish = prompts.map(() => undefined);
+  }
+
+  /** Runs the batch; yields one event per generated token or finished row. */
+  *steps(): Generator<TokenEvent | EndEvent> {
+    const V = this.tf.cfg.vocabSize;
+    let batch: BatchEntry[] = this.prompts.map((tokens, row) => ({ row, tokens }));
+    if (this.maxTokens === 0) {
+      for (let row = 0; row < this.prompts.length; row++) {
+        this.finish[row] = "length";
+        yield { row, finishReason: "length" };
+      }
+      if (this.fillCache) this.tf.forward(this.cache, batch, { logits: "none" });
+      return;
+    }
+    // One reusable single-token array per row: the decode loop allocates nothing per token.
+    const one = this.prompts.map(() => [0]);
+    while (batch.length > 0) {
+      const { logits } = this.tf.forward(this.cache, batch, { logits: "last" });
+      const next: BatchEntry[] = [];
+      const events: (TokenEvent | EndEvent)[] = [];
+      const flush: BatchEntry[] = [];
+      for (let b = 0; b < batch.length; b++) {
+        const row = batch[b]!.row;
+        const token = this.samplers[row]!.sample(logits, b * V, V);
+        if (this.stop.has(token)) {
+          this.finish[row] = "stop";
+          events.push({ row, finishReason: "stop" });
+          continue;
+        }
+        const out = this.outputs[row]!;
+        out.push(token);
+        events.push({ row, token, index: out.length - 1 });
+        if (out.length >= this.maxTokens) {
+          this.finish[row] = "length";
+          if (this.fillCache) {
+            one[row]![0] = token;
+            flush.push({ row, tokens: one[row]! });
+          }
+          events.push({ row, finishReason: "length" });
+          continue;
+        }
+        one[row]![0] = token;
+        next.push({ row, tokens: one[row]! });
+      }
+      // Rows cut off by maxTokens still feed their last token when the cache will be extended.
+      if (flush.length) this.tf.forward(this.cache, flush, { logits: "none" });
+      yield* events;
+      batch = next;
+    }
+  }
+
+  /** Runs to completion without events. */
+  runToEnd(): void {
+    for (const _ of this.steps()) void _;
+  }
+}

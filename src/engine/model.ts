@@ -1,0 +1,212 @@
+/**
+ * A loaded model: transformer + tokenizer + stop tokens, with the calls the rest of t1 uses —
+ * logits, `<emb_token>` embeddings, streaming generation, and generate-then-embed on one cache.
+ */
+import type { Kernels } from "./kernels/types.js";
+import { getKernels } from "./kernels/index.js";
+import { T1Error } from "../util/errors.js";
+import type { ModelConfig } from "./config.js";
+import { loadCheckpoint } from "./weight-source.js";
+import { Transformer } from "./transformer.js";
+import { TextTokenizer, type ChatMessage, type ChatTemplateOptions } from "./tokenizer/tokenizer.js";
+import { BatchGeneration, type FinishReason, type GenerateOptions } from "./generate.js";
+import { embedBatches, lastIndexOf, type EmbedOptions } from "./embed.js";
+
+export const EMB_TOKEN = "<emb_token>";
+
+export interface LoadModelOptions {
+  /** Compute kernels. Default `getKernels()` (the fastest available, shared). */
+  kernels?: Kernels;
+}
+
+/** A prompt as text (encoded with the tokenizer's special tokens, e.g. Llama's BOS) or as ids. */
+export type PromptInput = string | readonly number[];
+
+export interface StreamEvent {
+  row: number;
+  /** The new token id (absent on the final event of a row). */
+  token?: number;
+  /** New text since the previous event of this row (may be "" while a UTF-8 character is split across tokens). */
+  text: string;
+  /** Set on the row's last event. */
+  finishReason?: FinishReason;
+}
+
+export interface GenerationResult {
+  ids: number[];
+  text: string;
+  finishReason: FinishReason;
+}
+
+export interface GenerateThenEmbedResult extends GenerationResult {
+  /** Final-norm hidden state at the appended `<emb_token>` (unnormalised). */
+  embedding: Float32Array;
+}
+
+export class Model {
+  constructor(
+    readonly config: ModelConfig,
+    readonly transformer: Transformer,
+    readonly tokenizer: TextTokenizer | undefined,
+    /** Default stop ids for generation. */
+    readonly stopTokenIds: readonly number[],
+    readonly source: string,
+  ) {}
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  get hiddenSize(): number {
+    return this.config.hiddenSize;
+  }
+
+  /** Id of `<emb_token>`, or undefined when the vocabulary lacks it (see addEmbToken). */
+  get embTokenId(): number | undefined {
+    return this.tokenizer?.tokenId(EMB_TOKEN);
+  }
+
+  requireTokenizer(): TextTokenizer {
+    if (!this.tokenizer) throw new T1Error("BAD_INPUT", `${this.source} has no tokenizer.json; pass token ids instead of text`);
+    return this.tokenizer;
+  }
+
+  requireEmbTokenId(): number {
+    const id = this.embTokenId;
+    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken / \`t1 add-emb-token\`)`);
+    return id;
+  }
+
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[] {
+    return this.requireTokenizer().encode(text, opts);
+  }
+
+  decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string {
+    return this.requireTokenizer().decode(ids, opts);
+  }
+
+  /** Token ids of a chat prompt rendered with the model's template. */
+  chatPrompt(messages: readonly ChatMessage[], opts?: ChatTemplateOptions): number[] {
+    return this.requireTokenizer().encodeChat(messages, opts);
+  }
+
+  private toIds(p: PromptInput): number[] {
+    return typeof p === "string" ? this.encode(p) : Array.from(p);
+  }
+
+  /** Logits (V floats) after the last token of each input, or (T·V) for every position with `all`. */
+  logits(inputs: readonly PromptInput[], opts: { all?: boolean } = {}): Float32Array[] {
+    const ids = inputs.map((p) => this.toIds(p));
+    const cache = this.transformer.createCache(ids.length, Math.max(1, ...ids.map((s) => s.length)));
+    try {
+      const r = this.transformer.forward(cache, ids.map((tokens, row) => ({ row, tokens })), { logits: opts.all ? "all" : "last" });
+      const V = this.vocabSize;
+      return ids.map((s, b) => {
+        const start = opts.all ? r.offsets[b]! * V : b * V;
+        return r.logits.slice(start, start + (opts.all ? s.length : 1) * V);
+      });
+    } finally {
+      cache.free();
+    }
+  }
+
+  /**
+   * Final-norm hidden state at the LAST `<emb_token>` of each input (found from the ids, per row).
+   * Text inputs that do not contain it get it appended; id inputs must contain it.
+   * Unnormalised: callers L2-normalise.
+   */
+  async embed(inputs: readonly PromptInput[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
+    const emb = this.requireEmbTokenId();
+    const ids = inputs.map((p, i) => {
+      if (typeof p === "string") {
+        const s = this.encode(p);
+        if (lastIndexOf(s, emb) < 0) s.push(emb);
+        return s;
+      }
+      if (lastIndexOf(p, emb) < 0) throw new T1Error("BAD_INPUT", `embed input ${i} has no ${EMB_TOKEN} (id ${emb})`);
+      return Array.from(p);
+    });
+    return embedBatches(this.transformer, ids, emb, opts);
+  }
+
+  /** Streams tokens and text of every prompt's continuation as they are generated. */
+  async *generate(prompts: readonly PromptInput[], opts: GenerateOptions = {}): AsyncGenerator<StreamEvent> {
+    const gen = new BatchGeneration(this.transformer, prompts.map((p) => this.toIds(p)), opts, this.stopTokenIds);
+    const texts = prompts.map(() => "");
+    try {
+      let last = Date.now();
+      for (const ev of gen.steps()) {
+        const out = gen.outputs[ev.row]!;
+        let text = "";
+        if (this.tokenizer) {
+          const full = this.tokenizer.decode(out);
+          // Hold back a trailing replacement char: the next token may complete the UTF-8 sequence.
+          const stable = "finishReason" in ev || !full.endsWith("\uFFFD") ? full : texts[ev.row]!;
+          text = stable.startsWith(texts[ev.row]!) ? stable.slice(texts[ev.row]!.length) : stable;
+          texts[ev.row] = stable;
+        }
+        if ("finishReason" in ev) yield { row: ev.row, text, finishReason: ev.finishReason };
+        else yield { row: ev.row, token: ev.token, text };
+        // Let other work (an HTTP server, a progress timer) run during long generations.
+        if (Date.now() - last > 50) {
+          await new Promise((r) => setImmediate(r));
+          last = Date.now();
+        }
+      }
+    } finally {
+      gen.cache.free();
+    }
+  }
+
+  /** Generates to the end and returns each prompt's output. */
+  async generateText(prompts: readonly PromptInput[], opts: GenerateOptions = {}): Promise<GenerationResult[]> {
+    const gen = new BatchGeneration(this.transformer, prompts.map((p) => this.toIds(p)), opts, this.stopTokenIds);
+    try {
+      gen.runToEnd();
+      return gen.outputs.map((ids, i) => ({ ids, text: this.tokenizer ? this.tokenizer.decode(ids) : "", finishReason: gen.finish[i]! }));
+    } finally {
+      gen.cache.free();
+    }
+  }
+
+  /**
+   * The T1 query encoder: generates from each prompt, then appends `<emb_token>` to the SAME KV
+   * cache (prompt + output, stop token excluded) and returns its final-norm hidden state — no
+   * second prefill.
+   */
+  async generateThenEmbed(prompts: readonly PromptInput[], opts: GenerateOptions = {}): Promise<GenerateThenEmbedResult[]> {
+    const emb = this.requireEmbTokenId();
+    const gen = new BatchGeneration(this.transformer, prompts.map((p) => this.toIds(p)), opts, this.stopTokenIds, 1);
+    try {
+      gen.runToEnd();
+      const embTok = [emb];
+      const r = this.transformer.forward(gen.cache, prompts.map((_, row) => ({ row, tokens: embTok })), { logits: "none" });
+      const C = this.hiddenSize;
+      return gen.outputs.map((ids, i) => ({
+        ids,
+        text: this.tokenizer ? this.tokenizer.decode(ids) : "",
+        finishReason: gen.finish[i]!,
+        embedding: r.hidden.slice(r.offsets[i]! * C, r.offsets[i]! * C + C),
+      }));
+    } finally {
+      gen.cache.free();
+    }
+  }
+}
+
+/** Loads a model directory (config.json + safetensors + tokenizer) or a .gguf file. */
+export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}): Promise<Model> {
+  const kernels = opts.kernels ?? getKernels();
+  const ck = await loadCheckpoint(dirOrFile, (n) => kernels.alloc(n));
+  const transformer = new Transformer(ck.config, ck.tensors, kernels);
+  const tokenizer = ck.tokenizerJson ? new TextTokenizer(ck.tokenizerJson, ck.tokenizerConfig ?? {}, ck.source) : undefined;
+  const stops = new Set<number>(ck.config.eosTokenIds);
+  const gen = ck.generationConfig?.eos_token_id;
+  if (typeof gen === "number") stops.add(gen);
+  else if (Array.isArray(gen)) for (const id of gen) if (typeof id === "number") stops.add(id);
+  if (tokenizer?.eosToken !== undefined) {
+    const id = tokenizer.tokenId(tokenizer.eosToken);
+    if (id !== undefined) stops.add(id);
+  }
+  return new Model(ck.config, transformer, tokenizer, [...stops].sort((a, b) => a - b), ck.source);
+}

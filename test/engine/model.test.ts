@@ -1,0 +1,140 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadModel, type Model } from "../../src/engine/model.js";
+import { needShared } from "../helpers/shared.js";
+
+const FIX = join(import.meta.dirname, "..", "fixtures", "engine");
+let qwen: Model | undefined;
+async function tinyQwen(): Promise<Model> {
+  return (qwen ??= await loadModel(join(FIX, "tiny-qwen3")));
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+test("KV-cache decode, one token at a time, equals a full recompute", async () => {
+  const m = await tinyQwen();
+  const ids = [5, 300, 17, 42, 99, 7, 250, 3, 11, 400];
+  const full = m.logits([ids], { all: true })[0]!;
+  const tf = m.transformer;
+  const cache = tf.createCache(1, ids.length);
+  const V = m.vocabSize;
+  tf.forward(cache, [{ row: 0, tokens: ids.slice(0, 4) }], { logits: "none" });
+  for (let t = 4; t < ids.length; t++) {
+    const r = tf.forward(cache, [{ row: 0, tokens: [ids[t]!] }]);
+    // f32 logits of magnitude ~50: summation order differs between M=1 and M=10 matmuls.
+    assert.ok(maxDiff(r.logits.subarray(0, V), full.subarray(t * V, (t + 1) * V)) < 1e-4, `position ${t}`);
+  }
+  cache.free();
+});
+
+test("embed reads the last <emb_token> of each row; batched equals one at a time", async () => {
+  const m = await tinyQwen();
+  const emb = m.embTokenId!;
+  const rows = [
+    [10, 20, emb, 30, 40, emb, 50], // last emb in the middle: padding-style "last row" would be wrong
+    [emb],
+    [7, 8, 9, 10, 11, 12, 13, 14, 15, emb],
+  ];
+  const got = await m.embed(rows, { batchTokens: 64 });
+  const C = m.hiddenSize;
+  for (let i = 0; i < rows.length; i++) {
+    const ids = rows[i]!;
+    const cache = m.transformer.createCache(1, ids.length);
+    const r = m.transformer.forward(cache, [{ row: 0, tokens: ids }], { logits: "none" });
+    const at = ids.lastIndexOf(emb);
+    assert.ok(maxDiff(got[i]!, r.hidden.subarray(at * C, at * C + C)) < 1e-5, `row ${i}`);
+    cache.free();
+  }
+  // One per batch gives the same vectors.
+  const single = await m.embed(rows, { batchTokens: 1 });
+  for (let i = 0; i < rows.length; i++) assert.ok(maxDiff(got[i]!, single[i]!) < 1e-5);
+  // Text input gets <emb_token> appended; id input without it is refused.
+  const [a] = await m.embed(["the sky is blue"]);
+  const [b] = await m.embed([[...m.encode("the sky is blue"), emb]]);
+  assert.ok(maxDiff(a!, b!) === 0);
+  await assert.rejects(m.embed([[1, 2, 3]]), /has no <emb_token>/);
+});
+
+test("generateThenEmbed reuses the cache and equals a fresh prefill of prompt + output + <emb_token>", async () => {
+  const m = await tinyQwen();
+  const prompts = [m.chatPrompt([{ role: "user", content: "Why is the sky blue?" }], { enableThinking: false }), [3, 4, 5]];
+  const res = await m.generateThenEmbed(prompts, { maxTokens: 6, stopTokens: [] });
+  const emb = m.embTokenId!;
+  for (let i = 0; i < prompts.length; i++) {
+    assert.equal(res[i]!.ids.length, 6);
+    const [ref] = await m.embed([[...prompts[i]!, ...res[i]!.ids, emb]]);
+    assert.ok(maxDiff(res[i]!.embedding, ref!) < 1e-5, `row ${i}`);
+  }
+});
+
+test("greedy generation of a batch equals each prompt alone; streaming text equals the final text", async () => {
+  const m = await tinyQwen();
+  const prompts = ["Once upon a time", "The library", "Why?"];
+  const batch = await m.generateText(prompts, { maxTokens: 8 });
+  for (let i = 0; i < prompts.length; i++) {
+    const [alone] = await m.generateText([prompts[i]!], { maxTokens: 8 });
+    assert.deepEqual(batch[i]!.ids, alone!.ids);
+  }
+  const texts = prompts.map(() => "");
+  const ends: string[] = [];
+  for await (const ev of m.generate(prompts, { maxTokens: 8 })) {
+    texts[ev.row] += ev.text;
+    if (ev.finishReason) ends[ev.row] = ev.finishReason;
+  }
+  assert.deepEqual(texts, batch.map((r) => r.text));
+  assert.deepEqual(ends, batch.map((r) => r.finishReason));
+});
+
+test("sampling: same seed same text, other seed other text, topK=1 is greedy", async () => {
+  // The untied qwen2 fixture: tied random embeddings make a token predict itself with near certainty.
+  const m = await loadModel(join(FIX, "tiny-qwen2"));
+  const opt = { maxTokens: 20, temperature: 1.5, seed: 42, stopTokens: [] };
+  const a = await m.generateText(["Hello"], opt);
+  const b = await m.generateText(["Hello"], opt);
+  const c = await m.generateText(["Hello"], { ...opt, seed: 43 });
+  assert.deepEqual(a[0]!.ids, b[0]!.ids);
+  assert.notDeepEqual(a[0]!.ids, c[0]!.ids);
+  const k1 = await m.generateText(["Hello"], { ...opt, topK: 1 });
+  const g = await m.generateText(["Hello"], { maxTokens: 20, stopTokens: [] });
+  assert.deepEqual(k1[0]!.ids, g[0]!.ids);
+  const p = await m.generateText(["Hello"], { ...opt, topP: 1e-9 });
+  assert.deepEqual(p[0]!.ids, g[0]!.ids, "tiny top-p keeps only the most likely token");
+  await assert.rejects(m.generateText(["Hello"], { temperature: -1 }), /temperature/);
+});
+
+test("stop tokens end a row without being emitted", async () => {
+  const m = await tinyQwen();
+  const [free] = await m.generateText(["Hello"], { maxTokens: 10, stopTokens: [] });
+  const stopAt = free!.ids[3]!;
+  const firstIdx = free!.ids.indexOf(stopAt);
+  const [stopped] = await m.generateText(["Hello"], { maxTokens: 10, stopTokens: [stopAt] });
+  assert.deepEqual(stopped!.ids, free!.ids.slice(0, firstIdx));
+  assert.equal(stopped!.finishReason, "stop");
+  assert.equal(free!.finishReason, "length");
+  assert.deepEqual(m.stopTokenIds, [m.encode("<|endoftext|>")[0], m.encode("<|im_end|>")[0]].sort((x, y) => x! - y!));
+});
+
+test("chat template: Qwen3 enable_thinking=false pre-fills an empty think block", async () => {
+  const m = await tinyQwen();
+  const tok = m.tokenizer!;
+  const msgs = [{ role: "user", content: "Hi" }];
+  assert.equal(tok.applyChatTemplate(msgs), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  assert.equal(tok.applyChatTemplate(msgs, { enableThinking: false }), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  const ids = m.chatPrompt(msgs);
+  assert.equal(ids[0], tok.tokenId("<|im_start|>"));
+});
+
+test("stories260k: greedy decoding from BOS tells the known story", async (t) => {
+  const p = needShared("models", "stories260k");
+  if (typeof p !== "string") return t.skip(p.skip);
+  const m = await loadModel(p);
+  assert.deepEqual(m.encode("Once").slice(0, 1), [1], "llama adds BOS");
+  const [r] = await m.generateText([[1]], { maxTokens: 40 });
+  assert.ok(r!.text.startsWith("Once upon a time, there was a little girl named Lily."), r!.text);
+});
