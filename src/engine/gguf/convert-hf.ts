@@ -73,6 +73,9 @@ export async function convertHfToGguf(dir: string, out: string, opts: ConvertToG
   if (!existsSync(configPath)) throw new T1Error("NOT_FOUND", `${dir} has no config.json (expected a Hugging Face model directory)`);
   const rawConfig = readJson(configPath);
   const cfg = parseHfConfig(rawConfig, configPath);
+  if (cfg.arch === "qwen2" && cfg.headDim * cfg.heads !== cfg.hiddenSize) {
+    throw new T1Error("UNSUPPORTED", `${configPath}: llama.cpp's qwen2 architecture needs head_dim × heads = hidden_size (${cfg.headDim} × ${cfg.heads} != ${cfg.hiddenSize})`);
+  }
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) throw new T1Error("NOT_FOUND", `${dir} has no tokenizer.json; llama.cpp needs the vocabulary inside the GGUF`);
   const tok = readJson(tokPath) as unknown as TokenizerJson;
