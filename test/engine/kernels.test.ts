@@ -1,0 +1,129 @@
+/**
+ * Every kernel backend (js, wasm-simd, wasm-relaxed-simd when available; 1 and 2 threads) against
+ * a float64 naive reference at awkward shapes, with arrays inside and outside kernel memory.
+ */
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { createKernels, detectSimd, JsKernels, WasmKernels, f16BitsToF32 } from "../../src/engine/kernels/index.js";
+import type { Kernels } from "../../src/engine/kernels/types.js";
+import { checkAllMatmuls, checkOne } from "./kernels/reference.js";
+
+const SMALL = [1, 2, 3, 5, 17];
+/** Shapes with 64, 100 and 257 in every position, incl. skinny (M <= 4) and tall-thin ones. */
+const LARGE: [number, number, number][] = [
+  [64, 100, 257], [257, 64, 100], [100, 257, 64], [1, 257, 100], [4, 257, 257], [3, 100, 257],
+  [257, 1, 3], [257, 3, 1], [5, 257, 17], [17, 5, 257], [100, 100, 100], [2, 64, 257], [257, 257, 2],
+];
+
+const backends: { label: string; make: () => Kernels }[] = [{ label: "js", make: () => new JsKernels() }];
+const simd = detectSimd();
+if (simd !== "none") {
+  for (const threads of [1, 2]) {
+    backends.push({ label: `wasm-simd ${threads}t`, make: () => createKernels({ backend: "wasm", threads, noRelaxed: true }) });
+    if (simd === "relaxed") backends.push({ label: `wasm-relaxed ${threads}t`, make: () => createKernels({ backend: "wasm", threads }) });
+  }
+}
+
+const made: Kernels[] = [];
+after(() => made.forEach((k) => k.dispose()));
+
+for (const { label, make } of backends) {
+  test(`${label}: all layouts match float64 at awkward shapes`, async () => {
+    const k = make();
+    made.push(k);
+    if (k instanceof WasmKernels) {
+      await k.whenReady();
+      k.parallelMinMacs = 0; // split even tiny products so the threaded paths are exercised
+    }
+    checkAllMatmuls(k, SMALL);
+    let seed = 1000;
+    for (const layout of ["transB", "plain", "transA", "transBF16"] as const)
+      for (const [M, K, N] of LARGE)
+        for (const inside of [true, false]) checkOne(k, layout, M, K, N, inside, seed % 2 === 0, seed++);
+  });
+}
+
+if (simd !== "none") {
+  test("wasm backend names and default threads", () => {
+    const k = createKernels({ backend: "wasm", threads: 1 });
+    made.push(k);
+    assert.equal(k.name, simd === "relaxed" ? "wasm-relaxed-simd" : "wasm-simd");
+    assert.equal(createKernels({ backend: "wasm", threads: 1, noRelaxed: true }).name, "wasm-simd");
+    assert.equal(k.threads, 1);
+    const prev = process.env.T1_THREADS;
+    process.env.T1_THREADS = "zero";
+    try {
+      assert.throws(() => createKernels({ backend: "wasm" }), /T1_THREADS must be a positive integer/);
+    } finally {
+      if (prev === undefined) delete process.env.T1_THREADS;
+      else process.env.T1_THREADS = prev;
+    }
+  });
+
+  test("wasm f16 decode matches IEEE binary16 for every finite pattern", () => {
+    const k = createKernels({ backend: "wasm", threads: 1 });
+    made.push(k);
+    // B (8192 x 8) holds all 65536 patterns; one-hot rows of A pick each column exactly.
+    const K = 8, N = 8192;
+    const b = k.allocU16(N * K);
+    for (let h = 0; h < 65536; h++) b[h] = h;
+    for (const M of [1, 8]) { // M = 1 decodes in the GEMV, M = 8 while packing for the GEMM
+      const a = k.alloc(M * K), out = k.alloc(M * N);
+      for (let t = 0; t < K; t += M) {
+        a.fill(0);
+        for (let i = 0; i < M; i++) a[i * K + ((t + i) % K)] = 1;
+        k.matmulTransBF16(out, a, b, M, K, N);
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            const h = j * K + ((t + i) % K);
+            if ((h & 0x7c00) === 0x7c00) continue; // infinities and NaN are documented as unsupported
+            if (out[i * N + j] !== f16BitsToF32(h)) assert.fail(`M=${M} half 0x${h.toString(16)}: got ${out[i * N + j]}, want ${f16BitsToF32(h)}`);
+          }
+      }
+    }
+  });
+
+  test("wasm allocator: alignment, zeroing, reuse after free, growth, foreign arrays", () => {
+    const k = createKernels({ backend: "wasm", threads: 1 }) as WasmKernels;
+    made.push(k);
+    const base = k.liveBytes;
+    const xs = [k.alloc(1), k.alloc(17), k.allocU16(3), k.alloc(1000)];
+    for (const x of xs) assert.equal(x.byteOffset % 64, 0);
+    xs[1].fill(7);
+    const off = xs[1].byteOffset;
+    k.free(xs[1]);
+    const again = k.alloc(16); // fits the freed 17-float block: first fit reuses it, zeroed
+    assert.equal(again.byteOffset, off);
+    assert.ok(again.every((v) => v === 0));
+    k.free(new Float32Array(8)); // not ours: ignored
+    k.free(again);
+    // Growth past the initial memory: earlier views stay valid and keep their contents.
+    xs[3].fill(3);
+    const big = k.alloc(16 << 20); // 64 MiB
+    big[big.length - 1] = 5;
+    assert.equal(xs[3][999], 3);
+    assert.equal(big[big.length - 1], 5);
+    const out = k.alloc(4);
+    const w = k.alloc(4 * 1000);
+    w.fill(1);
+    k.matmulTransB(out, xs[3], w, 1, 1000, 4); // inputs allocated before the growth still work in place
+    assert.deepEqual(Array.from(out), [3000, 3000, 3000, 3000]);
+    for (const x of [xs[0], xs[3], big, out, w]) k.free(x);
+    k.freeU16(xs[2] as unknown as Uint16Array);
+    assert.equal(k.liveBytes, base);
+    // Coalesced free space serves one large request without growing again.
+    const reuse = k.alloc(16 << 20);
+    assert.equal(reuse.byteOffset, xs[0].byteOffset);
+    k.free(reuse);
+  });
+}
+
+test("bad arguments raise BAD_INPUT naming the problem", () => {
+  for (const { make } of backends.slice(0, 2)) {
+    const k = make();
+    made.push(k);
+    assert.throws(() => k.matmulTransB(new Float32Array(4), new Float32Array(3), new Float32Array(4), 2, 2, 2), /matmulTransB: a has 3 elements, expected at least 4/);
+    assert.throws(() => k.matmulTransA(new Float32Array(4), new Float32Array(4), new Float32Array(4), 2, 2.5, 2), /K must be a non-negative integer/);
+    assert.throws(() => k.alloc(-1), /./);
+  }
+});
