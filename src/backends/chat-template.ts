@@ -20,6 +20,11 @@ export interface ChatTemplateOptions {
   enableThinking?: boolean;
 }
 
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
 export class ChatTemplate {
   private readonly compiled: Template;
   constructor(private readonly opts: ChatTemplateOptions = {}) {
@@ -32,8 +37,13 @@ export class ChatTemplate {
 
   /** The prompt for one user turn, ending where the assistant's reply starts. */
   userPrompt(message: string): string {
+    return this.render([{ role: "user", content: message }]);
+  }
+
+  /** The prompt for a whole conversation, ending where the assistant's next reply starts. */
+  render(messages: readonly ChatMessage[]): string {
     return this.compiled.render({
-      messages: [{ role: "user", content: message }],
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
       add_generation_prompt: true,
       bos_token: this.opts.bosToken ?? "",
       eos_token: this.opts.eosToken ?? "",

@@ -13,6 +13,7 @@ import { T1Error } from "../util/errors.js";
 import { ChatTemplate } from "./chat-template.js";
 import {
   EMB_TOKEN,
+  type ChatMessage,
   type DocumentEmbedOptions,
   type EmbeddedGeneration,
   type Generation,
@@ -93,6 +94,34 @@ export class LlamaCppBackend implements T1Backend {
     return this.chat.userPrompt(userMessage);
   }
 
+  chatMessagesPrompt(messages: readonly ChatMessage[]): string {
+    return this.chat.render(messages);
+  }
+
+  async embedTokenIds(ids: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    const vocab = this.vocabSize();
+    for (const row of ids) {
+      const t = row.map((x) => {
+        if (!Number.isInteger(x) || x < 0 || x >= vocab) throw new T1Error("BAD_INPUT", `token id ${x} is outside the vocabulary (0..${vocab - 1})`);
+        return x as Token;
+      });
+      out.push(await this.embedTokens(this.uptoLastEmb(t)));
+    }
+    return out;
+  }
+
+  /** llama.cpp reads the last position, so cut after the last `<emb_token>` (or append one). */
+  private uptoLastEmb(t: Token[]): Token[] {
+    const last = t.lastIndexOf(this.embId);
+    return last >= 0 ? t.slice(0, last + 1) : [...t, this.embId];
+  }
+
+  private vocabSize(): number {
+    const meta = this.model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: unknown[] } } };
+    return meta.tokenizer?.ggml?.tokens?.length ?? 0;
+  }
+
   async countTokens(texts: readonly string[]): Promise<number[]> {
     return texts.map((t) => this.model.tokenize(t, true).length);
   }
@@ -108,10 +137,8 @@ export class LlamaCppBackend implements T1Backend {
   async embedDocuments(texts: readonly string[], opts: DocumentEmbedOptions): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (const text of texts) {
-      // Document text is data: its special-token look-alikes stay plain text.
-      let t = this.model.tokenize(opts.instruction + text, false);
-      const bos = this.model.tokens.bos;
-      if (this.model.tokens.shouldPrependBosToken && bos !== null) t.unshift(bos);
+      // Special tokens are parsed as in the native engine (HF tokenizers do), so backends agree.
+      let t = this.promptTokens(opts.instruction + text);
       if (t.length > opts.maxLength) t = t.slice(0, opts.maxLength);
       t.push(this.embId);
       out.push(await this.embedTokens(t));
@@ -122,9 +149,7 @@ export class LlamaCppBackend implements T1Backend {
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (const text of texts) {
-      const t = this.promptTokens(text);
-      if (t[t.length - 1] !== this.embId) t.push(this.embId);
-      out.push(await this.embedTokens(t));
+      out.push(await this.embedTokens(this.uptoLastEmb(this.promptTokens(text))));
     }
     return out;
   }

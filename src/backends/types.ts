@@ -6,6 +6,11 @@
  * All texts may contain special tokens written out (`<|im_start|>`, `<emb_token>`): backends parse
  * them as single tokens, never as characters.
  */
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
 export type BackendKind = "native" | "llamacpp" | "remote";
 
 /** The pooling token of the T1 method. */
@@ -59,6 +64,8 @@ export interface T1Backend {
 
   /** The model's chat template applied to one user message, ending where the assistant's turn begins. */
   chatPrompt(userMessage: string): string;
+  /** The chat template applied to a conversation, ending where the assistant's next turn begins. */
+  chatMessagesPrompt(messages: readonly ChatMessage[]): string;
   /** Token counts (special tokens parsed); used to batch documents by length. */
   countTokens(texts: readonly string[]): Promise<number[]>;
 
@@ -66,6 +73,8 @@ export interface T1Backend {
   embedDocuments(texts: readonly string[], opts: DocumentEmbedOptions): Promise<Float32Array[]>;
   /** Hidden state at the last `<emb_token>` of each text (appended when the text lacks one). */
   embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Like `embedTexts` for token id arrays (the emb token is appended when missing). */
+  embedTokenIds(ids: readonly (readonly number[])[]): Promise<Float32Array[]>;
   /** Continues each raw prompt until the end of the turn or `maxTokens`. */
   generate(prompts: readonly string[], opts: GenerationOptions): Promise<Generation[]>;
   /**
