@@ -151,8 +151,8 @@ class Scanner {
           c2 = 0x10000 + ((c2 - 0xd800) << 10) + (text.charCodeAt(end + 1) - 0xdc00);
           w = 2;
         }
-        // Skin-tone modifiers extend a preceding character (WB4 since Unicode 11) but stand alone as emoji.
-        if (classOf(c2) !== WB.ExtendFormat && !(c2 >= 0x1f3fb && c2 <= 0x1f3ff)) break;
+        // Skin-tone modifiers join a preceding emoji (Unicode 9's E_Base × E_Modifier) and are emoji tokens elsewhere.
+        if (classOf(c2) !== WB.ExtendFormat && !(cls === WB.Emoji && c2 >= 0x1f3fb && c2 <= 0x1f3ff)) break;
         this.uZwj = c2 === 0x200d;
         if (c2 === 0x20e3) this.uKeycap = true;
         end += w;
