@@ -33,6 +33,8 @@ export interface RemoteBackendOptions extends HttpClientOptions {
   chatTemplate?: string;
   /** Inputs per /v1/embeddings request. Default 32: fewer requests vs. longer ones. */
   embedBatch?: number;
+  /** Use the t1 extensions when the server announces them ("auto", default) or never (false: plain OpenAI API). */
+  extensions?: "auto" | false;
 }
 
 interface ModelsResponse {
@@ -78,7 +80,7 @@ export class RemoteBackend implements T1Backend {
     const entry = opts.model ? list.find((m) => m.id === opts.model) : list[0];
     if (!entry && !opts.model) throw new T1Error("REMOTE", `${http.base}/models lists no models`);
     const modelId = entry?.id ?? opts.model!;
-    const t1Server = entry?.owned_by === "t1";
+    const t1Server = entry?.owned_by === "t1" && opts.extensions !== false;
     let dims = entry?.t1?.dims;
     const backend = new RemoteBackend(http, modelId, dims ?? 0, t1Server, opts);
     if (!dims) {
@@ -155,7 +157,14 @@ export class RemoteBackend implements T1Backend {
           throw new T1Error("REMOTE", `${this.http.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
         }
         const out: Float32Array[] = new Array(chunk.length);
-        for (const d of data) out[d.index] = decodeEmbedding(d.embedding);
+        for (const d of data) {
+          const ok = Number.isInteger(d?.index) && d.index >= 0 && d.index < chunk.length && (typeof d.embedding === "string" || Array.isArray(d.embedding));
+          if (!ok) throw new T1Error("REMOTE", `${this.http.base}/embeddings returned a malformed item (expected { index, embedding })`);
+          out[d.index] = decodeEmbedding(d.embedding);
+        }
+        if (out.some((v) => v === undefined || v.length === 0 || (this.dims > 0 && v.length !== this.dims))) {
+          throw new T1Error("REMOTE", `${this.http.base}/embeddings returned missing or wrongly sized embeddings (expected ${this.dims || "non-empty"})`);
+        }
         return out;
       }),
     );
