@@ -14,8 +14,9 @@ export interface EvaluateOptions {
    */
   mode?: "trec_eval" | "pytrec_eval";
   /**
-   * trec_eval -c: average over every query in the qrels; queries the run lacks score 0. Default false
-   * (trec_eval's default). True penalises runs that skip queries; false reports only what was retrieved.
+   * trec_eval -c: average over every query in the qrels; queries the run lacks score 0 and appear in
+   * perQuery (as trec_eval 10 prints them). Default false (trec_eval's default). True penalises runs
+   * that skip queries; false reports only what was retrieved.
    */
   completeQueries?: boolean;
   /** trec_eval -l: lowest level that counts as relevant. Default 1. */
@@ -95,22 +96,22 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
     return values;
   };
 
-  for (const qid of [...run.keys()].sort(byStrcmp)) {
-    const judged = qrels.get(qid);
-    if (!judged) continue;
-    let docs = run.get(qid)!;
+  // trec_eval 10 walks the qrels topics in qid order; under -c a topic the run lacks is scored on
+  // an empty ranking (0 everywhere, but its num_rel counts) and printed like the others.
+  for (const qid of [...qrels.keys()].sort(byStrcmp)) {
+    const judged = qrels.get(qid)!;
+    let docs = run.get(qid);
+    if (!docs) {
+      if (!complete) continue;
+      docs = [];
+    }
     if (mode === "trec_eval") checkDuplicates(qid, docs);
     else docs = keepLast(docs);
     const values = evalQuery(docs, judged);
     perQuery.set(qid, values);
     accumulate(values);
   }
-  let numQueries = perQuery.size;
-  if (complete) {
-    // Queries without results are evaluated on an empty ranking: 0 everywhere, but num_rel counts.
-    for (const [qid, judged] of qrels) if (!perQuery.has(qid)) accumulate(evalQuery([], judged));
-    numQueries = qrels.size;
-  }
+  const numQueries = perQuery.size;
   const mean: Record<string, number> = {};
   for (const m of measures) mean[m.name] = m.integer ? sums[m.name]! : numQueries > 0 ? sums[m.name]! / numQueries : 0;
   // num_q is the divisor, which under -c includes queries the run lacks.

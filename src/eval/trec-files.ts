@@ -75,7 +75,7 @@ export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {
   return parseRunWithTag(text, file, opts).run;
 }
 
-/** parseRun, also returning the tag of the first line (trec_eval prints it as `runid`). */
+/** parseRun, also returning the run tag (trec_eval prints the last line's as `runid`). */
 export function parseRunWithTag(text: string, file = "<run>", opts: ParseRunOptions = {}): { run: Run; tag: string | undefined } {
   let tag: string | undefined;
   const dupes = opts.duplicates ?? "error";
@@ -86,7 +86,8 @@ export function parseRunWithTag(text: string, file = "<run>", opts: ParseRunOpti
     const line = lines[i]!.trim();
     if (line === "" || line.startsWith("#")) continue;
     const f = line.split(/\s+/);
-    if (f.length !== 6) {
+    // Like trec_eval: six fields are required and anything after the tag is ignored.
+    if (f.length < 6) {
       throw new InputError(`expected \`qid Q0 docid rank score tag\` (6 fields), got ${f.length} fields: "${clip(line)}"`, { file, line: i + 1 });
     }
     const score = Number(f[4]);
@@ -95,7 +96,7 @@ export function parseRunWithTag(text: string, file = "<run>", opts: ParseRunOpti
     }
     const qid = f[0]!;
     const docid = f[2]!;
-    tag ??= f[5];
+    tag = f[5]; // trec_eval reports the tag of the last line
     let list = run.get(qid);
     let idx = seen.get(qid);
     if (!list || !idx) {

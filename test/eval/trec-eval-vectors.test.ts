@@ -75,7 +75,7 @@ test("default measures equal out.test (no -m)", (t) => {
   assert.deepEqual(formatTrecEval(result, { runid: "STANDARD" }).trimEnd().split("\n"), expectedLines(join(dir, "out.test"), names));
 });
 
-test("-c averages over every qrels query; missing ones score 0 but their num_rel counts", (t) => {
+test("-c averages over every qrels query; missing ones score 0, count their num_rel and print (trec_eval 10)", (t) => {
   const dir = needShared("data", "trec_eval");
   if (typeof dir !== "string") return t.skip(dir.skip);
   const qrels = readQrels(join(dir, "qrels.test"));
@@ -96,7 +96,8 @@ test("-c averages over every qrels query; missing ones score 0 but their num_rel
   assert.equal(plain.mean.num_rel, q301.num_rel! + q302.num_rel!);
   assert.equal(complete.mean.num_rel, full.mean.num_rel);
   assert.equal(complete.mean.num_ret, 1000);
-  assert.equal(complete.perQuery.has("303"), false);
+  assert.equal(plain.perQuery.has("303"), false);
+  assert.deepEqual(complete.perQuery.get("303"), { num_q: 1, num_rel: full.perQuery.get("303")!.num_rel, num_ret: 0, map: 0, ndcg_cut_10: 0, P_10: 0 });
 });
 
 test("-M depth and -l relevance level change what counts", (t) => {

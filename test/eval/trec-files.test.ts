@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { parseQrels, parseRun, readQrels, readRun, writeQrels, writeRun } from "../../src/eval/trec-files.js";
+import { parseQrels, parseRun, parseRunWithTag, readQrels, readRun, writeQrels, writeRun } from "../../src/eval/trec-files.js";
 import { InputError, T1Error } from "../../src/util/errors.js";
 import type { Run } from "../../src/eval/types.js";
 
@@ -46,6 +46,7 @@ test("malformed lines name file:line and the expected format", () => {
   assert.throws(() => parseQrels("1 0 d1 high\n", "q"), /q:1: expected `qid 0 docid rel` with an integer rel, got "high" \(field "rel"\)/);
   assert.throws(() => parseQrels("1 0 d1 1\n1 0 d1 0\n", "q"), /q:2: docid "d1" is judged twice/);
   assert.throws(() => parseRun("1 Q0 d1 1 0.5\n", "r.run"), /r\.run:1: expected `qid Q0 docid rank score tag` \(6 fields\), got 5/);
+  assert.equal(parseRunWithTag("1 Q0 d1 1 0.5 a trailing junk\n1 Q0 d2 2 0.25 b\n").tag, "b", "extra fields ignored and the last tag reported, as trec_eval");
   assert.throws(() => parseRun("1 Q0 d1 1 NaN x\n", "r"), /r:1: expected a finite number for the score, got "NaN"/);
   assert.throws(() => parseRun("1 Q0 d1 1 1 x\n1 Q0 d1 2 0.5 x\n", "r"), /r:2: docid "d1" is retrieved twice for query "1"/);
   assert.equal(parseRun("1 Q0 d1 1 1 x\n1 Q0 d1 2 0.5 x\n", "r", { duplicates: "keep-last" }).get("1")![0]!.score, 0.5);
