@@ -51,7 +51,14 @@ export class Model {
     /** Default stop ids for generation. */
     readonly stopTokenIds: readonly number[],
     readonly source: string,
+    private readonly weights: Float32Array[] = [],
   ) {}
+
+  /** Returns the weights' kernel memory; the model is unusable afterwards. */
+  dispose(): void {
+    this.transformer.dispose(this.weights);
+    this.weights.length = 0;
+  }
 
   get vocabSize(): number {
     return this.config.vocabSize;
@@ -208,5 +215,6 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
     const id = tokenizer.tokenId(tokenizer.eosToken);
     if (id !== undefined) stops.add(id);
   }
-  return new Model(ck.config, transformer, tokenizer, [...stops].sort((a, b) => a - b), ck.source);
+  const weights = [...ck.tensors.values()].map((t) => t.data);
+  return new Model(ck.config, transformer, tokenizer, [...stops].sort((a, b) => a - b), ck.source, weights);
 }

@@ -13,7 +13,7 @@ import { T1Error } from "../util/errors.js";
 import { KVCache } from "./kv-cache.js";
 import { rmsnormForward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeTable, type RopeTable } from "./ops/rope.js";
-import { attentionForward, kvCacheWriteForward } from "./ops/attention.js";
+import { attentionKernelForward, kvCacheWriteForward, type AttentionScratch } from "./ops/attention.js";
 import { addBiasForward, residualForward, swigluForward } from "./ops/swiglu.js";
 
 interface LayerWeights {
@@ -63,8 +63,12 @@ export class Transformer {
   private rowOf = new Int32Array(0);
   private pos = new Int32Array(0);
   private tok = new Int32Array(0);
-  private scores = new Float32Array(0);
+  private readonly attScratch: AttentionScratch;
   private offsets = new Int32Array(1);
+  /** Per-row stamp of the last forward that used it: catches a row given twice, allocation-free. */
+  private seen = new Int32Array(0);
+  private calls = 0;
+  private disposed = false;
 
   constructor(cfg: ModelConfig, tensors: TensorMap, readonly kernels: Kernels) {
     this.cfg = cfg;
@@ -102,8 +106,18 @@ export class Transformer {
       });
     }
     this.rope = ropeTable(256, D, cfg.ropeTheta);
+    this.attScratch = { qg: kernels.alloc(1), scores: kernels.alloc(1), og: kernels.alloc(1) };
     this.logitsBuf = kernels.alloc(V);
     this.lastHidden = kernels.alloc(C);
+  }
+
+  /** Frees weights and scratch in kernel memory; the transformer is unusable afterwards. */
+  dispose(tensors?: Iterable<Float32Array>): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of BUFS) if (this.buf[b]) this.kernels.free(this.buf[b]);
+    for (const a of [this.logitsBuf, this.lastHidden, this.attScratch.qg, this.attScratch.scores, this.attScratch.og]) this.kernels.free(a);
+    if (tensors) for (const t of tensors) this.kernels.free(t);
   }
 
   /** A cache for `rows` sequences of up to `maxTokens` tokens each (prompt + generated). */
@@ -133,13 +147,13 @@ export class Transformer {
       this.kernels.free(this.lastHidden);
       this.lastHidden = this.kernels.alloc(Math.max(M, 2 * this.lastHidden.length / C) * C);
     }
-    if (maxT > this.scores.length) this.scores = new Float32Array(maxT);
     if (maxT > this.rope.positions) this.rope = ropeTable(Math.max(maxT, 2 * this.rope.positions), D, this.cfg.ropeTheta);
   }
 
   /** Runs the new tokens of each entry through the model, appending them to `cache`. */
   forward(cache: KVCache, batch: readonly BatchEntry[], opts: ForwardOptions = {}): ForwardResult {
     if (cache.isFreed) throw new T1Error("INTERNAL", "forward on a freed KV cache");
+    if (this.disposed) throw new T1Error("INTERNAL", "forward on a disposed model");
     const mode = opts.logits ?? "last";
     const { hiddenSize: C, heads: H, kvHeads: KV, headDim: D, intermediateSize: I, vocabSize: V, rmsNormEps: eps } = this.cfg;
     let N = 0;
@@ -149,11 +163,12 @@ export class Transformer {
     if (this.offsets.length < batch.length + 1) this.offsets = new Int32Array(batch.length + 1);
     const { rowOf, pos, tok, offsets } = this;
     let n = 0;
-    const seen = new Set<number>();
+    if (this.seen.length < cache.rows) this.seen = new Int32Array(cache.rows);
+    const stamp = ++this.calls;
     for (let b = 0; b < batch.length; b++) {
       const { row, tokens } = batch[b]!;
-      if (!(row >= 0 && row < cache.rows) || seen.has(row)) throw new T1Error("INTERNAL", `bad or repeated cache row ${row}`);
-      seen.add(row);
+      if (!(row >= 0 && row < cache.rows) || this.seen[row] === stamp) throw new T1Error("INTERNAL", `bad or repeated cache row ${row}`);
+      this.seen[row] = stamp;
       if (mode === "last" && tokens.length === 0) throw new T1Error("INTERNAL", `entry for row ${row} has no tokens but last-token logits were asked`);
       const start = cache.lengths[row]!;
       if (start + tokens.length > cache.maxT) {
@@ -190,7 +205,7 @@ export class Transformer {
       ropeForward(q, pos, N, H, D, this.rope);
       ropeForward(k, pos, N, KV, D, this.rope);
       kvCacheWriteForward(cache.k[l]!, cache.v[l]!, k, v, rowOf, pos, N, KV, D, cache.maxT);
-      attentionForward(att, q, cache.k[l]!, cache.v[l]!, rowOf, pos, N, H, KV, D, cache.maxT, this.scores); // (N, H*D)
+      attentionKernelForward(K, this.attScratch, att, q, cache.k[l]!, cache.v[l]!, rowOf, pos, N, H, KV, D, cache.maxT); // (N, H*D)
       K.matmulTransB(tmp, att, w.wo, N, H * D, C); // (N, C)
       if (w.bo) addBiasForward(tmp, w.bo, N, C);
       residualForward(x, tmp, N * C);

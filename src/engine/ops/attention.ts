@@ -65,3 +65,84 @@ export function attentionForward(
     }
   }
 }
+
+/** Kernel-memory scratch for `attentionKernelForward`, grown on demand. */
+export interface AttentionScratch {
+  qg: Float32Array;
+  scores: Float32Array;
+  og: Float32Array;
+}
+
+/** Query tokens per block: bounds the (block·group, Tctx) score matrix for long prompts. */
+const Q_BLOCK = 128;
+
+/**
+ * The same result as `attentionForward`, computed with the kernels' matmuls: per (row, KV head)
+ * the group's queries are gathered into one (Tq·group, D) block, scores = Q·Kᵀ and out = P·V run
+ * as two matmuls over the cache slices in place. Tokens of one row must be consecutive in the
+ * packed block with consecutive positions (what Transformer.forward builds).
+ */
+export function attentionKernelForward(
+  kernels: import("../kernels/types.js").Kernels, scratch: AttentionScratch,
+  out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array,
+  rowOf: Int32Array, pos: Int32Array, N: number, H: number, KV: number, D: number, maxT: number,
+): void {
+  const scale = 1 / Math.sqrt(D);
+  const group = H / KV;
+  for (let n0 = 0; n0 < N; ) {
+    // A run of tokens of one row: [n0, n1).
+    const row = rowOf[n0]!;
+    let n1 = n0 + 1;
+    while (n1 < N && rowOf[n1] === row && n1 - n0 < Q_BLOCK) n1++;
+    const Tq = n1 - n0;
+    const Tctx = pos[n1 - 1]! + 1;
+    const M = Tq * group;
+    if (scratch.qg.length < M * D) scratch.qg = growKernelArray(kernels, scratch.qg, M * D);
+    if (scratch.og.length < M * D) scratch.og = growKernelArray(kernels, scratch.og, M * D);
+    if (scratch.scores.length < M * Tctx) scratch.scores = growKernelArray(kernels, scratch.scores, M * Tctx);
+    const { qg, scores, og } = scratch;
+    for (let g = 0; g < KV; g++) {
+      // qg rows: (token i, head hh) → i*group + hh.
+      for (let i = 0; i < Tq; i++) {
+        const src = ((n0 + i) * H + g * group) * D;
+        qg.set(q.subarray(src, src + group * D), i * group * D);
+      }
+      const base = (row * KV + g) * maxT * D;
+      const K = kCache.subarray(base, base + Tctx * D);
+      const V = vCache.subarray(base, base + Tctx * D);
+      kernels.matmulTransB(scores, qg, K, M, D, Tctx); // (M, Tctx)
+      for (let i = 0; i < Tq; i++) {
+        const valid = pos[n0 + i]! + 1; // causal: positions 0..pos
+        for (let hh = 0; hh < group; hh++) {
+          const o = (i * group + hh) * Tctx;
+          let max = -Infinity;
+          for (let t = 0; t < valid; t++) {
+            const s = scores[o + t]! * scale;
+            scores[o + t] = s;
+            if (s > max) max = s;
+          }
+          let sum = 0;
+          for (let t = 0; t < valid; t++) {
+            const e = Math.exp(scores[o + t]! - max);
+            scores[o + t] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          for (let t = 0; t < valid; t++) scores[o + t]! *= inv;
+          for (let t = valid; t < Tctx; t++) scores[o + t] = 0;
+        }
+      }
+      kernels.matmul(og, scores, V, M, Tctx, D); // (M, D)
+      for (let i = 0; i < Tq; i++) {
+        const dst = ((n0 + i) * H + g * group) * D;
+        out.set(og.subarray(i * group * D, (i + 1) * group * D), dst);
+      }
+    }
+    n0 = n1;
+  }
+}
+
+function growKernelArray(kernels: import("../kernels/types.js").Kernels, old: Float32Array, n: number): Float32Array {
+  kernels.free(old);
+  return kernels.alloc(Math.max(n, 2 * old.length));
+}
