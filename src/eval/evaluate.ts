@@ -1,7 +1,7 @@
 import { InputError } from "../util/errors.js";
 import type { Qrels, Run, ScoredDoc } from "./types.js";
 import { compareRanked } from "./ranking.js";
-import { computeMeasure, parseMeasures, NOT_IN_POOL, UNJUDGED, type JudgedRanking, type MeasureSpec } from "./measures.js";
+import { computeMeasure, parseMeasures, MIN_GEO_MEAN, NOT_IN_POOL, UNJUDGED, type JudgedRanking, type MeasureSpec } from "./measures.js";
 
 /** Options for evaluateRun. */
 export interface EvaluateOptions {
@@ -23,6 +23,8 @@ export interface EvaluateOptions {
   relevanceLevel?: number;
   /** trec_eval -M: evaluate only the top `depth` documents per query. Default: all of them. */
   depth?: number;
+  /** trec_eval -N: collection size, used only by utility's fourth coefficient. Default 0. */
+  numDocsInCollection?: number;
 }
 
 export interface EvaluationResult {
@@ -87,10 +89,11 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
   const sums: Record<string, number> = Object.fromEntries(measures.map((m) => [m.name, 0]));
 
   const accumulate = (values: Record<string, number>) => {
-    for (const m of measures) sums[m.name]! += values[m.name]!;
+    for (const m of measures) sums[m.name]! += m.aggregate === "geometric" ? Math.log(Math.max(values[m.name]!, MIN_GEO_MEAN)) : values[m.name]!;
   };
   const evalQuery = (docs: readonly ScoredDoc[], judged: Map<string, number>) => {
     const r = judgeRanking(docs, judged, relevanceLevel, opts.depth);
+    if (opts.numDocsInCollection !== undefined) r.numDocsInCollection = opts.numDocsInCollection;
     const values: Record<string, number> = {};
     for (const m of measures) values[m.name] = computeMeasure(m, r);
     return values;
@@ -113,7 +116,10 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
   }
   const numQueries = perQuery.size;
   const mean: Record<string, number> = {};
-  for (const m of measures) mean[m.name] = m.integer ? sums[m.name]! : numQueries > 0 ? sums[m.name]! / numQueries : 0;
+  for (const m of measures) {
+    const s = sums[m.name]!;
+    mean[m.name] = m.aggregate === "sum" ? s : numQueries === 0 ? 0 : m.aggregate === "geometric" ? Math.exp(s / numQueries) : s / numQueries;
+  }
   // num_q is the divisor, which under -c includes queries the run lacks.
   if ("num_q" in mean) mean.num_q = numQueries;
   return { perQuery, mean, measures, numQueries };
@@ -137,7 +143,7 @@ export function formatTrecEval(result: EvaluationResult, opts: FormatOptions = {
   const line = (name: string, qid: string, value: string) => lines.push(`${name.padEnd(22)}\t${qid}\t${value}`);
   if (opts.perQuery) {
     for (const [qid, values] of result.perQuery) {
-      for (const m of result.measures) if (m.family !== "num_q") line(m.name, qid, formatValue(values[m.name]!, m.integer));
+      for (const m of result.measures) if (m.perQuery) line(m.name, qid, formatValue(values[m.name]!, m.integer));
     }
   }
   if (opts.runid !== undefined) line("runid", "all", opts.runid);

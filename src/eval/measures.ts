@@ -1,13 +1,19 @@
-import { InputError } from "../util/errors.js";
+import type { MeasureSpec } from "./measure-specs.js";
+
+export { parseMeasures, SUPPORTED_FAMILIES, type MeasureFamily, type MeasureSpec } from "./measure-specs.js";
 
 /**
- * trec_eval measures, computed per query exactly as trec_eval 9 does. Names are the ones trec_eval
- * prints (`ndcg_cut_10`, `P_5`, `recall_100`); requests use its `-m` syntax (`ndcg_cut.10,100`).
+ * trec_eval measures computed for one query, with trec_eval 10's definitions (checked line by line
+ * against its test vectors). Each function reads a JudgedRanking: the relevance level of every
+ * retrieved document in rank order.
  */
 
 /** A retrieved document's judgment: its qrels level, or one of these two markers. */
 export const NOT_IN_POOL = -1; // docid absent from the qrels of this query
 export const UNJUDGED = -2; // in the qrels with a negative level (trec_eval: "in pool, not judged")
+
+/** trec_eval's floor before taking logs for the geometric-mean measures. */
+export const MIN_GEO_MEAN = 0.00001;
 
 /** One query's retrieved list reduced to judgments, plus the counts measures need. */
 export interface JudgedRanking {
@@ -21,106 +27,11 @@ export interface JudgedRanking {
   numNonrel: number;
   /** Level at or above which a document counts as relevant (trec_eval -l). */
   relevanceLevel: number;
+  /** Collection size for utility's "missed nonrelevant" term (trec_eval -N). Default 0. */
+  numDocsInCollection?: number;
 }
 
-export type MeasureFamily =
-  | "num_q" | "num_ret" | "num_rel" | "num_rel_ret" | "num_nonrel_judged_ret"
-  | "map" | "Rprec" | "bpref" | "recip_rank" | "ndcg" | "set_P" | "set_recall" | "set_F"
-  | "P" | "recall" | "ndcg_cut" | "map_cut" | "success" | "relative_P";
-
-const CUT_FAMILIES = new Set<MeasureFamily>(["P", "recall", "ndcg_cut", "map_cut", "success", "relative_P"]);
-const PLAIN_FAMILIES = new Set<MeasureFamily>([
-  "num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
-  "map", "Rprec", "bpref", "recip_rank", "ndcg", "set_P", "set_recall", "set_F",
-]);
-/** Counts: printed as integers and summed (not averaged) in the `all` line, as trec_eval does. */
-const INTEGER_FAMILIES = new Set<MeasureFamily>(["num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"]);
-
-const DEFAULT_CUTOFFS: Record<string, number[]> = {
-  P: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
-  recall: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
-  ndcg_cut: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
-  map_cut: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
-  relative_P: [5, 10, 15, 20, 30, 100, 200, 500, 1000],
-  success: [1, 5, 10],
-};
-
-/** One measure to compute, under the name trec_eval prints. */
-export interface MeasureSpec {
-  name: string;
-  family: MeasureFamily;
-  cutoff?: number;
-  integer: boolean;
-}
-
-/** The measure families this module implements (for help texts and errors). */
-export const SUPPORTED_FAMILIES: readonly string[] = [...PLAIN_FAMILIES, ...CUT_FAMILIES];
-
-/**
- * Parses measure requests: trec_eval `-m` forms (`ndcg_cut.10,100`, `P.5`, `map`, `success`, a bare
- * family meaning its default cutoffs) and printed names (`ndcg_cut_10`, `recall_100`). Each request may
- * itself be comma-joined families (`map,ndcg_cut.10`). Duplicates are dropped, order kept.
- */
-export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
-  const out: MeasureSpec[] = [];
-  const seen = new Set<string>();
-  const add = (s: MeasureSpec) => {
-    if (!seen.has(s.name)) {
-      seen.add(s.name);
-      out.push(s);
-    }
-  };
-  for (const req of requests) {
-    for (const item of splitRequest(req)) {
-      for (const s of parseOne(item)) add(s);
-    }
-  }
-  if (out.length === 0) throw new InputError(`no measures requested`);
-  return out;
-}
-
-/** Splits "map,ndcg_cut.10,100,P.5" into ["map", "ndcg_cut.10,100", "P.5"]: numbers stay with their family. */
-function splitRequest(req: string): string[] {
-  const items: string[] = [];
-  for (const part of req.split(",").map((p) => p.trim()).filter(Boolean)) {
-    if (/^\d+(\.\d*)?$/.test(part) && items.length > 0 && items[items.length - 1]!.includes(".")) items[items.length - 1] += "," + part;
-    else items.push(part);
-  }
-  return items;
-}
-
-function parseOne(item: string): MeasureSpec[] {
-  const dot = item.indexOf(".");
-  const fam = (dot >= 0 ? item.slice(0, dot) : item) as MeasureFamily;
-  if (dot < 0 && PLAIN_FAMILIES.has(fam)) return [spec(fam)];
-  if (CUT_FAMILIES.has(fam)) {
-    const params = dot >= 0 ? item.slice(dot + 1) : "";
-    // Like trec_eval: cutoffs sorted ascending, duplicates dropped.
-    const cutoffs = params === "" ? DEFAULT_CUTOFFS[fam]! : [...new Set(params.split(",").map((p) => parseCutoff(p, item)))].sort((a, b) => a - b);
-    return cutoffs.map((k) => spec(fam, k));
-  }
-  // A printed name such as ndcg_cut_10 or P_5.
-  const m = /^(.*)_(\d+)$/.exec(item);
-  if (m && CUT_FAMILIES.has(m[1] as MeasureFamily)) return [spec(m[1] as MeasureFamily, parseCutoff(m[2]!, item))];
-  if (dot >= 0 && PLAIN_FAMILIES.has(fam)) throw new InputError(`measure "${fam}" takes no parameters, got "${item}"`);
-  throw new InputError(`unknown measure "${item}"; supported: ${SUPPORTED_FAMILIES.join(", ")} (cutoff families as e.g. ndcg_cut.10,100 or ndcg_cut_10)`);
-}
-
-/** A positive cutoff; a fractional one is truncated as trec_eval's atol does (`ndcg_cut.23.4` is ndcg_cut_23). */
-function parseCutoff(p: string, item: string): number {
-  const k = /^\d+(\.\d*)?$/.test(p) ? Math.trunc(Number(p)) : NaN;
-  if (!Number.isInteger(k) || k <= 0) throw new InputError(`measure "${item}": cutoff "${p}" must be a positive integer`);
-  return k;
-}
-
-function spec(family: MeasureFamily, cutoff?: number): MeasureSpec {
-  return { name: cutoff === undefined ? family : `${family}_${cutoff}`, family, cutoff, integer: INTEGER_FAMILIES.has(family) };
-}
-
-/**
- * trec_eval 9's DCG discount: the document at 0-based position i is divided by log2(i + 2). (Before
- * 9.0 trec_eval left ranks 1 and 2 undiscounted; its own test vectors pin the current form.)
- */
+/** DCG discount of trec_eval 9+: the document at 0-based position i is divided by log2(i + 2). */
 function discount(i: number): number {
   return Math.log2(i + 2);
 }
@@ -135,6 +46,7 @@ function idealDcg(levelCounts: readonly number[], k: number): number {
   return dcg;
 }
 
+/** nDCG with gain = the qrels level (whatever -l says), ideal from the qrels, as trec_eval. */
 function ndcgAt(r: JudgedRanking, k: number): number {
   let dcg = 0;
   const n = Math.min(k, r.rels.length);
@@ -179,13 +91,39 @@ function bpref(r: JudgedRanking): number {
   return sum / r.numRel;
 }
 
-/** Computes one measure for one query. */
+/**
+ * Interpolated precision at recall fractions: for fraction f, the c = round(f * numRel)-th relevant
+ * document's rank x, and the best precision at any rank >= x (c = 0: the best precision anywhere;
+ * c beyond the relevant documents retrieved: 0).
+ */
+function interpolatedPrecision(r: JudgedRanking, fractions: readonly number[]): number[] {
+  const n = r.rels.length;
+  if (n === 0) return fractions.map(() => 0);
+  const bestFrom = new Array<number>(n + 1).fill(0); // bestFrom[i]: max precision over ranks > i
+  const relRanks: number[] = [];
+  let found = 0;
+  const prec = r.rels.map((rel, i) => {
+    if (rel >= r.relevanceLevel) {
+      found++;
+      relRanks.push(i);
+    }
+    return found / (i + 1);
+  });
+  for (let i = n - 1; i >= 0; i--) bestFrom[i] = Math.max(prec[i]!, bestFrom[i + 1]!);
+  return fractions.map((f) => {
+    const c = Math.round(f * r.numRel);
+    if (c === 0) return bestFrom[0]!;
+    return c <= relRanks.length ? bestFrom[relRanks[c - 1]!]! : 0;
+  });
+}
+
+/** Computes one measure for one query (a gm_ measure returns the base value; the mean takes logs). */
 export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
   const numRet = r.rels.length;
   const k = m.cutoff ?? 0;
   switch (m.family) {
     case "num_q":
-      return 1; // a per-query count of 1: summed, it is the number of queries
+      return 1; // summed, it is the number of queries
     case "num_ret":
       return numRet;
     case "num_rel":
@@ -195,16 +133,29 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
     case "num_nonrel_judged_ret":
       return r.rels.filter((x) => x >= 0 && x < r.relevanceLevel).length;
     case "map":
+    case "gm_map":
       return apAt(r, numRet);
     case "map_cut":
       return apAt(r, k);
     case "Rprec":
       return r.numRel > 0 ? relRetAt(r, r.numRel) / r.numRel : 0;
+    case "Rprec_mult": {
+      // Precision at trunc(f * R + 0.9) documents, as trec_eval rounds it.
+      const c = Math.trunc(k * r.numRel + 0.9);
+      return c > 0 ? relRetAt(r, c) / c : 0;
+    }
     case "bpref":
+    case "gm_bpref":
       return bpref(r);
     case "recip_rank": {
       const i = r.rels.findIndex((x) => x >= r.relevanceLevel);
       return i >= 0 ? 1 / (i + 1) : 0;
+    }
+    case "iprec_at_recall":
+      return interpolatedPrecision(r, [k])[0]!;
+    case "11pt_avg": {
+      const ps = interpolatedPrecision(r, m.params!);
+      return ps.reduce((a, b) => a + b, 0) / ps.length;
     }
     case "ndcg":
       return ndcgAt(r, Number.POSITIVE_INFINITY);
@@ -212,13 +163,25 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
       return ndcgAt(r, k);
     case "set_P":
       return numRet > 0 ? relRetAt(r, numRet) / numRet : 0;
+    case "set_relative_P":
+      return numRet > 0 && r.numRel > 0 ? relRetAt(r, numRet) / Math.min(numRet, r.numRel) : 0;
     case "set_recall":
       return r.numRel > 0 ? relRetAt(r, numRet) / r.numRel : 0;
+    case "set_map": {
+      const rr = relRetAt(r, numRet);
+      return numRet > 0 && r.numRel > 0 ? (rr * rr) / (numRet * r.numRel) : 0;
+    }
     case "set_F": {
       const rr = relRetAt(r, numRet);
       const p = numRet > 0 ? rr / numRet : 0;
       const rc = r.numRel > 0 ? rr / r.numRel : 0;
       return p + rc > 0 ? (2 * p * rc) / (p + rc) : 0;
+    }
+    case "utility": {
+      const [a, b, c, d] = m.params!;
+      const rr = relRetAt(r, numRet);
+      const n = r.numDocsInCollection ?? 0;
+      return a! * rr + b! * (numRet - rr) + c! * (r.numRel - rr) + d! * (n + rr - numRet - r.numRel);
     }
     case "P":
       return relRetAt(r, k) / k;
@@ -230,5 +193,11 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
       return r.numRel > 0 ? relRetAt(r, k) / r.numRel : 0;
     case "success":
       return relRetAt(r, k) > 0 ? 1 : 0;
+    case "unj": {
+      // Documents without a judgment among the top k; missing ranks count as judged.
+      let n = 0;
+      for (let i = 0; i < Math.min(k, numRet); i++) if (r.rels[i]! < 0) n++;
+      return n / k;
+    }
   }
 }
