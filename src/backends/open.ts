@@ -1,0 +1,46 @@
+/** Opens a T1 backend by kind: the one place the CLI and the server pick an implementation. */
+import { InputError } from "../util/errors.js";
+import type { BackendKind, T1Backend } from "./types.js";
+
+export interface OpenBackendOptions {
+  backend: BackendKind;
+  /** native: model directory or .gguf; llamacpp: .gguf file; remote: model name on the server (optional). */
+  model?: string;
+  /** remote: server base URL. */
+  url?: string;
+  /** Identity recorded in indexes. Default: the resolved model path (local) or server model name (remote). */
+  modelId?: string;
+  /** CPU threads (native kernels, llama.cpp). Default: all cores. */
+  threads?: number;
+  /** llamacpp: use a GPU when one is found. Default true. */
+  gpu?: boolean;
+}
+
+export const BACKEND_KINDS: readonly BackendKind[] = ["native", "llamacpp", "remote"];
+
+export async function openBackend(o: OpenBackendOptions): Promise<T1Backend> {
+  switch (o.backend) {
+    case "native": {
+      if (!o.model) throw new InputError("the native backend needs --model DIR|FILE.gguf");
+      const { NativeBackend } = await import("./native.js");
+      const { getKernels } = await import("../engine/kernels/index.js");
+      return NativeBackend.open({ model: o.model, modelId: o.modelId, kernels: o.threads ? getKernels({ threads: o.threads }) : undefined });
+    }
+    case "llamacpp": {
+      if (!o.model) throw new InputError("the llamacpp backend needs --model FILE.gguf");
+      const { LlamaCppBackend } = await import("./llamacpp.js");
+      return LlamaCppBackend.open({ model: o.model, modelId: o.modelId, threads: o.threads, gpu: o.gpu === false ? false : "auto" });
+    }
+    case "remote": {
+      if (!o.url) throw new InputError("the remote backend needs --url http://HOST:PORT");
+      const { RemoteBackend } = await import("./remote.js");
+      return RemoteBackend.open({ url: o.url, model: o.model });
+    }
+  }
+  throw new InputError(`unknown backend "${String(o.backend)}" (expected ${BACKEND_KINDS.join(", ")})`);
+}
+
+export function parseBackendKind(s: string): BackendKind {
+  if ((BACKEND_KINDS as readonly string[]).includes(s)) return s as BackendKind;
+  throw new InputError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${s}"`);
+}

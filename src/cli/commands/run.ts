@@ -1,0 +1,64 @@
+import { bool, defineCommand, num, optStr, str } from "../command.js";
+import { InputError } from "../../util/errors.js";
+import { readQueries, iterateJsonl } from "../../data/jsonl.js";
+import { writeRun } from "../../eval/trec-files.js";
+import type { Run } from "../../eval/types.js";
+import { Progress } from "../../util/progress.js";
+import { RetrievalPipeline } from "../../retrieval/pipeline.js";
+import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
+
+export default defineCommand({
+  name: "run",
+  summary: "Search a T1 index with a query file and write a TREC run (for t1 evaluate)",
+  usage: "--index IDX --queries q.jsonl --out run.trec [options]",
+  details: `
+Reasoning is cached in IDX/reasoning-cache.jsonl, so an interrupted or repeated run does not
+generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning for --mode external.`,
+  options: {
+    index: { type: "string", description: "Index directory", required: true, arg: "IDX" },
+    queries: { type: "string", description: "JSONL queries {id, text}", required: true, arg: "FILE" },
+    out: { type: "string", description: "TREC run file to write", required: true, arg: "FILE" },
+    k: { type: "number", description: "Documents per query", default: 1000, arg: "N" },
+    tag: { type: "string", description: "Run tag (default t1-<mode>)", arg: "TAG" },
+    reasoning: { type: "string", description: "JSONL {id, reasoning} for --mode external", arg: "FILE" },
+    quiet: { type: "boolean", description: "No progress output" },
+    ...QUERY_OPTIONS,
+  },
+  async run(values) {
+    const opts = pipelineSearchOptions(values, num(values, "k"));
+    const queries = readQueries(str(values, "queries")).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
+    const reasoningFile = optStr(values, "reasoning");
+    if (opts.mode === "external") {
+      if (!reasoningFile) throw new InputError("t1 run: --mode external needs --reasoning FILE");
+      const byId = new Map<string, string>();
+      for await (const [obj, line] of iterateJsonl(reasoningFile)) {
+        if (typeof obj.id !== "string" || typeof obj.reasoning !== "string") {
+          throw new InputError(`expected {"id": string, "reasoning": string}`, { file: reasoningFile, line });
+        }
+        byId.set(obj.id, obj.reasoning);
+      }
+      for (const q of queries) {
+        q.reasoning = byId.get(q.id);
+        if (q.reasoning === undefined) throw new InputError(`no reasoning for query "${q.id}"`, { file: reasoningFile });
+      }
+    }
+    const progress = new Progress("run", queries.length, { unit: "queries", quiet: bool(values, "quiet") });
+    let last = 0;
+    opts.onProgress = (done) => {
+      progress.tick(done - last);
+      last = done;
+    };
+    const p = await RetrievalPipeline.open(str(values, "index"), pipelineOpenOptions(values));
+    try {
+      const results = await p.search(queries, opts);
+      progress.finish();
+      const run: Run = new Map(results.map((r) => [r.id, r.hits.map((h) => ({ docid: h.id, score: h.score }))]));
+      writeRun(str(values, "out"), run, optStr(values, "tag") ?? `t1-${opts.mode}${opts.hybrid !== "none" ? `-${opts.hybrid}` : ""}`);
+      const gen = results.reduce((a, r) => a + r.timings.generateMs, 0);
+      const cached = results.filter((r) => r.cached).length;
+      console.error(`t1 run: ${results.length} queries (${cached} from the reasoning cache), reasoning ${(gen / 1000).toFixed(1)} s in all; wrote ${str(values, "out")}`);
+    } finally {
+      await p.close();
+    }
+  },
+});

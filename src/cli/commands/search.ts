@@ -1,0 +1,52 @@
+import { bool, defineCommand, num, optStr } from "../command.js";
+import { InputError } from "../../util/errors.js";
+import { RetrievalPipeline } from "../../retrieval/pipeline.js";
+import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
+
+export default defineCommand({
+  name: "search",
+  summary: "Search a T1 index with one query: the model's reasoning, then ranked documents with named scores",
+  usage: "[options] IDX QUERY",
+  details: `
+Prints the reasoning (streamed as it is written with --show-reasoning) and the top documents with
+their scores: cosine (dense), bm25, and rrf / fused with --hybrid. --json prints one JSON object.`,
+  options: {
+    k: { type: "number", description: "Documents to show", default: 10, arg: "N" },
+    "show-reasoning": { type: "boolean", description: "Stream the reasoning to stderr while it is generated" },
+    reasoning: { type: "string", description: "The reasoning text for --mode external", arg: "TEXT" },
+    json: { type: "boolean", description: "Print JSON instead of a table" },
+    ...QUERY_OPTIONS,
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 2) throw new InputError(`t1 search: expected IDX and QUERY, got ${positionals.length} arguments`);
+    const [dir, text] = positionals as [string, string];
+    const opts = pipelineSearchOptions(values, num(values, "k"));
+    const show = bool(values, "show-reasoning");
+    if (show) opts.onToken = (_i, piece) => void process.stderr.write(piece);
+    const reasoning = optStr(values, "reasoning");
+    if (opts.mode === "external" && reasoning === undefined) throw new InputError("t1 search: --mode external needs --reasoning TEXT");
+    const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values));
+    try {
+      const [r] = await p.search([{ id: "query", text, reasoning }], opts);
+      if (show) process.stderr.write("\n");
+      if (bool(values, "json")) {
+        console.log(JSON.stringify(r, null, 1));
+        return;
+      }
+      if (!show && r.reasoning) console.log(`reasoning (${r.reasoningTokens} tokens${r.cached ? ", cached" : ""}):\n${r.reasoning.trim()}\n`);
+      const names = [...new Set(r.hits.flatMap((h) => [h.scoreName, ...Object.keys(h.sources)]))];
+      console.log(["rank", "docid", ...names].join("\t"));
+      r.hits.forEach((h, i) => {
+        const cols = names.map((n) => {
+          const v = n === h.scoreName ? h.score : h.sources[n];
+          return v === undefined ? "-" : v.toFixed(4);
+        });
+        console.log([String(i + 1), h.id, ...cols].join("\t"));
+      });
+      const t = r.timings;
+      console.error(`t1 search: reasoning ${t.generateMs.toFixed(0)} ms, embedding ${t.embedMs.toFixed(0)} ms, search ${t.searchMs.toFixed(1)} ms`);
+    } finally {
+      await p.close();
+    }
+  },
+});

@@ -1,0 +1,44 @@
+import { bool, defineCommand, num, optNum, optStr, str } from "../command.js";
+import { openBackend, parseBackendKind } from "../../backends/open.js";
+import { OpenAIServer } from "../../serve/openai-server.js";
+
+export default defineCommand({
+  name: "serve",
+  summary: "Serve a T1 model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/embeddings)",
+  usage: "--model M [--backend native|llamacpp] [--port 8080]",
+  details: `
+Embedding inputs may be strings (special tokens such as <emb_token> are parsed; the vector is read
+at the last <emb_token>, appended when missing) or token id arrays. Binds to 127.0.0.1 by default:
+the API has no authentication.`,
+  options: {
+    model: { type: "string", description: "Model directory or .gguf", required: true, arg: "M" },
+    backend: { type: "string", description: "native | llamacpp", default: "native", arg: "KIND" },
+    host: { type: "string", description: "Interface to bind", default: "127.0.0.1", arg: "HOST" },
+    port: { type: "number", description: "Port (0 = any free port)", default: 8080, arg: "N" },
+    "model-id": { type: "string", description: "Model name reported by /v1/models (default: the model path)", arg: "ID" },
+    threads: { type: "number", description: "CPU threads", arg: "N" },
+    "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
+    log: { type: "boolean", description: "Log one line per request" },
+  },
+  async run(values) {
+    const backend = await openBackend({
+      backend: parseBackendKind(str(values, "backend")),
+      model: str(values, "model"),
+      modelId: optStr(values, "model-id"),
+      threads: optNum(values, "threads"),
+      gpu: !bool(values, "no-gpu"),
+    });
+    const server = new OpenAIServer(backend, { host: str(values, "host"), port: num(values, "port"), log: bool(values, "log") });
+    const url = await server.listen();
+    console.error(`t1 serve: ${backend.modelId} (${backend.kind}, ${backend.dims} dims) on ${url}/v1`);
+    // Print the URL on stdout too, so scripts (and tests) can read where to connect.
+    console.log(url);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await server.close();
+    await backend.close();
+  },
+});

@@ -1,0 +1,122 @@
+/**
+ * Builds (or resumes) a T1 index directory: the dense index of document vectors plus, by default, a
+ * BM25 index of the same corpus for hybrid search.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { T1Backend } from "../backends/types.js";
+import type { Document } from "../data/types.js";
+import { readDocuments } from "../data/jsonl.js";
+import { InputError, T1Error } from "../util/errors.js";
+import { Progress } from "../util/progress.js";
+import { createIndex, openIndex, type DenseIndex } from "./index/dense-index.js";
+import { hasManifest, type HnswParams, type IndexKind, type VectorDType } from "./index/manifest.js";
+import { encodeDocuments, type DocumentEncodeResult } from "./encoders/document-encoder.js";
+import { buildBm25Index } from "./bm25/index.js";
+import { BM25_FILE, type PipelineMeta } from "./pipeline.js";
+
+/** A JSONL corpus file, or a directory whose *.jsonl / *.jsonl.gz files are read in name order. */
+export function loadCorpus(path: string): Document[] {
+  if (!existsSync(path)) throw new T1Error("NOT_FOUND", `corpus not found: ${path}`);
+  if (!statSync(path).isDirectory()) return readDocuments(path);
+  const files = readdirSync(path).filter((f) => /\.jsonl(\.gz)?$/.test(f)).sort();
+  if (!files.length) throw new InputError(`${path}: no .jsonl or .jsonl.gz files in this directory`);
+  const docs: Document[] = [];
+  const where = new Map<string, string>();
+  for (const f of files) {
+    for (const d of readDocuments(join(path, f))) {
+      const prev = where.get(d.id);
+      if (prev) throw new InputError(`document id "${d.id}" appears in both ${prev} and ${f}`, { file: join(path, f) });
+      where.set(d.id, f);
+      docs.push(d);
+    }
+  }
+  return docs;
+}
+
+export interface BuildIndexOptions {
+  /** Index directory. */
+  out: string;
+  /** Default "flat". */
+  kind?: IndexKind;
+  /** Default "f32". */
+  dtype?: VectorDType;
+  hnsw?: Partial<HnswParams>;
+  /** Document instruction. Default "". */
+  instruction?: string;
+  /** Query instruction recorded for search. Default: the document instruction. */
+  queryInstruction?: string;
+  /** Documents per prefill. Default 16. */
+  batchSize?: number;
+  /** Tokens kept per document. Default 512. */
+  maxLength?: number;
+  /** Documents between checkpoints. Default 1024. */
+  checkpointEvery?: number;
+  /** Start over instead of resuming. Default false. */
+  overwrite?: boolean;
+  /** Also build a BM25 index for hybrid search. Default true (seconds for most corpora). */
+  bm25?: boolean;
+  /** What to record about the backend so `t1 search` can reopen it. */
+  pipeline: Omit<PipelineMeta, "queryInstruction">;
+  /** Progress on stderr. Default true. */
+  progress?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BuildIndexResult extends DocumentEncodeResult {
+  docs: number;
+  seconds: number;
+  bm25: boolean;
+}
+
+export async function buildT1Index(backend: T1Backend, docs: readonly Document[], o: BuildIndexOptions): Promise<BuildIndexResult> {
+  const t0 = performance.now();
+  const instruction = o.instruction ?? "";
+  let index: DenseIndex;
+  if (hasManifest(o.out) && !o.overwrite) {
+    index = openIndex(o.out, { model: backend.modelId, instruction, dims: backend.dims });
+    if (o.kind && index.manifest.kind !== o.kind) {
+      index.close();
+      throw new T1Error("MISMATCH", `${o.out} is a ${index.manifest.kind} index; pass --overwrite to rebuild it as ${o.kind}`);
+    }
+  } else {
+    const pipeline: PipelineMeta = { ...o.pipeline, queryInstruction: o.queryInstruction ?? instruction };
+    index = createIndex(o.out, {
+      kind: o.kind,
+      dtype: o.dtype,
+      hnsw: o.hnsw,
+      dims: backend.dims,
+      model: backend.modelId,
+      instruction,
+      overwrite: o.overwrite,
+      meta: { pipeline },
+    });
+  }
+  const progress = new Progress("index", docs.length, { unit: "docs", quiet: o.progress === false });
+  let last = 0;
+  let r: DocumentEncodeResult;
+  try {
+    r = await encodeDocuments(backend, docs, index, {
+      instruction,
+      maxLength: o.maxLength,
+      batchSize: o.batchSize,
+      checkpointEvery: o.checkpointEvery,
+      signal: o.signal,
+      onProgress: (done) => {
+        progress.tick(done - last);
+        last = done;
+      },
+    });
+    progress.finish();
+    if (index.manifest.segments.length > 1 || (index.manifest.deleted?.count ?? 0) > 0) index.compact();
+  } finally {
+    index.close();
+  }
+  const bm25Path = join(o.out, BM25_FILE);
+  const wantBm25 = o.bm25 ?? true;
+  if (wantBm25 && (o.overwrite || !existsSync(bm25Path))) {
+    const bm = await buildBm25Index(docs, { quiet: o.progress === false, expectedDocs: docs.length, source: o.pipeline.corpus });
+    bm.save(bm25Path);
+  }
+  return { ...r, docs: docs.length, seconds: (performance.now() - t0) / 1000, bm25: wantBm25 };
+}

@@ -1,0 +1,55 @@
+/** Options shared by `t1 search` and `t1 run`: how queries are encoded and how lists are fused. */
+import { bool, optNum, optStr, type OptionSpec, type OptionValues } from "../cli/command.js";
+import { InputError } from "../util/errors.js";
+import { parseBackendKind } from "../backends/open.js";
+import type { OpenPipelineOptions, PipelineSearchOptions } from "./pipeline.js";
+import type { QueryMode } from "./encoders/query-encoder.js";
+
+export const QUERY_OPTIONS: Record<string, OptionSpec> = {
+  mode: { type: "string", description: "reason (model writes reasoning, T1) | none (plain embedding) | external (--reasoning file)", default: "reason", arg: "MODE" },
+  "max-reasoning-tokens": { type: "number", description: "Reasoning budget in tokens", default: 256, arg: "N" },
+  temperature: { type: "number", description: "0 = greedy; > 0 samples", default: 0, arg: "T" },
+  seed: { type: "number", description: "Sampling seed", default: 0, arg: "N" },
+  instruction: { type: "string", description: "Query instruction (default: the one recorded at indexing)", arg: "TEXT" },
+  hybrid: { type: "boolean", description: "Fuse the dense ranking with BM25 (see --fusion)" },
+  fusion: { type: "string", description: "rrf (reciprocal rank, k=60) | weighted (alpha * min-max dense + (1 - alpha) * bm25)", default: "rrf", arg: "METHOD" },
+  alpha: { type: "number", description: "Dense weight in weighted fusion", default: 0.5, arg: "A" },
+  "no-cache": { type: "boolean", description: "Do not read or write the reasoning cache" },
+  backend: { type: "string", description: "Override the backend recorded in the index", arg: "KIND" },
+  model: { type: "string", description: "Override the model path recorded in the index", arg: "M" },
+  "model-id": { type: "string", description: "Model identity to check against the index (e.g. the GGUF of the same weights)", arg: "ID" },
+  url: { type: "string", description: "Server URL for --backend remote", arg: "URL" },
+  threads: { type: "number", description: "CPU threads", arg: "N" },
+  "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
+};
+
+export function pipelineOpenOptions(v: OptionValues): OpenPipelineOptions {
+  const b = optStr(v, "backend");
+  return {
+    backend: b ? parseBackendKind(b) : undefined,
+    model: optStr(v, "model"),
+    modelId: optStr(v, "model-id"),
+    url: optStr(v, "url"),
+    threads: optNum(v, "threads"),
+    gpu: !bool(v, "no-gpu"),
+  };
+}
+
+export function pipelineSearchOptions(v: OptionValues, k: number): PipelineSearchOptions {
+  const mode = optStr(v, "mode") ?? "reason";
+  if (!["reason", "none", "external"].includes(mode)) throw new InputError(`--mode must be reason, none or external, got "${mode}"`);
+  const fusion = optStr(v, "fusion") ?? "rrf";
+  if (!["rrf", "weighted"].includes(fusion)) throw new InputError(`--fusion must be rrf or weighted, got "${fusion}"`);
+  const hybrid = bool(v, "hybrid") ? fusion : "none";
+  return {
+    k,
+    mode: mode as QueryMode,
+    maxReasoningTokens: optNum(v, "max-reasoning-tokens"),
+    temperature: optNum(v, "temperature"),
+    seed: optNum(v, "seed"),
+    instruction: optStr(v, "instruction"),
+    hybrid: hybrid as PipelineSearchOptions["hybrid"],
+    alpha: optNum(v, "alpha"),
+    cache: bool(v, "no-cache") ? false : undefined,
+  };
+}
