@@ -57,8 +57,10 @@ function httpError(status: number, url: string): T1Error {
   return new T1Error("REMOTE", `${url}: HTTP ${status}`);
 }
 
+type Checksum = { kind: "sha256" | "git-sha1"; hex: string };
+
 /** The checksum a response announces: sha256 (64 hex, LFS) or git blob sha1 (40 hex). */
-function announcedChecksum(h: Headers): { kind: "sha256" | "git-sha1"; hex: string } | undefined {
+function announcedChecksum(h: Headers): Checksum | undefined {
   const raw = (h.get("x-linked-etag") ?? h.get("etag") ?? "").replace(/^W\//, "").replace(/"/g, "").trim().toLowerCase();
   if (/^[0-9a-f]{64}$/.test(raw)) return { kind: "sha256", hex: raw };
   if (/^[0-9a-f]{40}$/.test(raw)) return { kind: "git-sha1", hex: raw };
@@ -70,6 +72,31 @@ async function fileChecksum(path: string, kind: "sha256" | "git-sha1"): Promise<
   if (kind === "git-sha1") h.update(`blob ${statSync(path).size}\0`);
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest("hex");
+}
+
+/**
+ * GET with redirects followed by hand: the Hub announces an LFS file's sha256 (X-Linked-Etag) on
+ * its redirect to the CDN, whose own ETag means something else, so the first announced checksum is
+ * kept. The token is not forwarded to another origin.
+ */
+async function fetchFollowing(url: string, o: HubOptions, extra: Record<string, string>): Promise<Response & { announced?: Checksum }> {
+  let current = url;
+  let announced: Checksum | undefined;
+  const origin = new URL(url).origin;
+  for (let hop = 0; hop <= 5; hop++) {
+    const h = headers(o, extra);
+    if (new URL(current).origin !== origin) delete h.authorization;
+    const res = await fetch(current, { headers: h, redirect: "manual" });
+    announced ??= announcedChecksum(res.headers);
+    const location = res.headers.get("location");
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      current = new URL(location, current).href;
+      continue;
+    }
+    return Object.assign(res, { announced });
+  }
+  throw new T1Error("REMOTE", `${url}: more than 5 redirects`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +112,7 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
     const have = existsSync(part) ? statSync(part).size : 0;
     let res: Response;
     try {
-      res = await fetch(url, { headers: headers(o, have > 0 ? { range: `bytes=${have}-` } : {}), redirect: "follow" });
+      res = await fetchFollowing(url, o, have > 0 ? { range: `bytes=${have}-` } : {});
     } catch (e) {
       lastError = new T1Error("REMOTE", `${url}: ${(e as Error).message}`, { cause: e });
       await sleep(200 * attempt);
@@ -127,7 +154,7 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
       lastError = new T1Error("REMOTE", `${url}: got ${size} of ${total} bytes; will resume`);
       continue;
     }
-    const sum = announcedChecksum(res.headers);
+    const sum = (res as Response & { announced?: Checksum }).announced;
     if (sum) {
       const got = await fileChecksum(part, sum.kind);
       if (got !== sum.hex) {

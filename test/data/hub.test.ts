@@ -14,6 +14,9 @@ import { T1Error } from "../../src/util/errors.js";
 interface Served {
   body: Buffer;
   etag?: string;
+  /** Answer with a 302 carrying X-Linked-Etag (as the Hub does for LFS files) to this CDN path. */
+  redirectTo?: string;
+  linkedEtag?: string;
 }
 function hub(files: Record<string, Served>, opts: { cutFirstResponseAt?: number } = {}) {
   const log: { url: string; range?: string; auth?: string }[] = [];
@@ -30,6 +33,7 @@ function hub(files: Record<string, Served>, opts: { cutFirstResponseAt?: number 
     }
     const f = files[url];
     if (!f) return void res.writeHead(404).end("Entry not found");
+    if (f.redirectTo) return void res.writeHead(302, { location: f.redirectTo, "x-linked-etag": `"${f.linkedEtag}"` }).end();
     const etag = f.etag ?? createHash("sha256").update(f.body).digest("hex");
     let start = 0;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
@@ -98,6 +102,29 @@ test("404 is NOT_FOUND naming the URL; a checksum mismatch is refused and the pa
     await assert.rejects(downloadHubFiles({ repo: "o/m", repoType: "model", files: ["../etc/passwd"], dir, endpoint: h.endpoint }), /relative without/);
   } finally {
     await h.close();
+  }
+});
+
+test("LFS redirect: the sha256 announced on the 302 is checked, not the CDN's ETag; no token to the CDN", async () => {
+  const sha = createHash("sha256").update(payload).digest("hex");
+  const cdn = await hub({
+    "/cdn/blob1": { body: payload, etag: "d41d8cd98f00b204e9800998ecf8427e" },
+    "/cdn/blob2": { body: Buffer.concat([payload.subarray(1), Buffer.from([0])]), etag: "d41d8cd98f00b204e9800998ecf8427e" },
+  });
+  const h = await hub({
+    "/o/m/resolve/main/model.safetensors": { body: Buffer.alloc(0), redirectTo: `${cdn.endpoint}/cdn/blob1`, linkedEtag: sha },
+    "/o/m/resolve/main/tampered.bin": { body: Buffer.alloc(0), redirectTo: `${cdn.endpoint}/cdn/blob2`, linkedEtag: sha },
+  });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "t1-hub-"));
+    const [p] = await downloadHubFiles({ repo: "o/m", repoType: "model", files: ["model.safetensors"], dir, endpoint: h.endpoint, token: "tok", quiet: true });
+    assert.deepEqual(readFileSync(p!), payload);
+    assert.equal(h.log[0]!.auth, "Bearer tok");
+    assert.deepEqual(cdn.log.map((l) => [l.url, l.auth]), [["/cdn/blob1", undefined]], "the token stays with the Hub's origin");
+    await assert.rejects(downloadHubFiles({ repo: "o/m", repoType: "model", files: ["tampered.bin"], dir, endpoint: h.endpoint, quiet: true }), new RegExp(`sha256 checksum mismatch \\(server says ${sha}`));
+  } finally {
+    await h.close();
+    await cdn.close();
   }
 });
 
