@@ -63,6 +63,18 @@ static inline float half_to_f32(uint16_t h) {
   return wasm_f32x4_extract_lane(lo, 0);
 }
 
+/* Stores the 4x4 block whose rows are r0..r3 transposed: column t goes to d + t*NR. */
+static inline void store_transposed(float* d, v4 r0, v4 r1, v4 r2, v4 r3) {
+  v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+  v4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  v4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  v4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
+  wasm_v128_store(d + NR, wasm_i64x2_shuffle(t0, t1, 1, 3));
+  wasm_v128_store(d + 2 * NR, wasm_i64x2_shuffle(t2, t3, 0, 2));
+  wasm_v128_store(d + 3 * NR, wasm_i64x2_shuffle(t2, t3, 1, 3));
+}
+
 /* Packs B(p0..p0+kc, j0..j0+nc) into NR-wide panels: panel q holds B(p, j0+q*NR+jj) at
  * [q*kc*NR + p*NR + jj], zero-padded past nc so the micro-kernel never branches on edges. */
 static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p0, int kc, int j0, int nc) {
@@ -76,22 +88,31 @@ static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p
         wasm_v128_store(d + p * NR + 4, wasm_v128_load(s + (long)p * sbp + 4));
       }
     } else if (sbp == 1 && w == NR) {
-      /* Transposed source (rows of W are contiguous in p): read each row contiguously. */
-      for (int jj = 0; jj < NR; jj++) {
+      /* Transposed source (rows of W contiguous in p): 4 rows x 4 values at a time through a
+       * register transpose, so every load and store is a full vector. */
+      for (int jj = 0; jj < NR; jj += 4) {
         long base = (long)(j0 + q + jj) * sbj + p0;
+        int p = 0;
         if (b_f16) {
           const uint16_t* s = (const uint16_t*)B + base;
-          int p = 0;
           for (; p + 8 <= kc; p += 8) {
-            v4 lo, hi;
-            half8_to_f32(s + p, &lo, &hi);
-            for (int t = 0; t < 4; t++) d[(p + t) * NR + jj] = ((f4)lo)[t];
-            for (int t = 0; t < 4; t++) d[(p + 4 + t) * NR + jj] = ((f4)hi)[t];
+            v4 lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
+            half8_to_f32(s + p, &lo0, &hi0);
+            half8_to_f32(s + (long)sbj + p, &lo1, &hi1);
+            half8_to_f32(s + 2L * sbj + p, &lo2, &hi2);
+            half8_to_f32(s + 3L * sbj + p, &lo3, &hi3);
+            store_transposed(d + p * NR + jj, lo0, lo1, lo2, lo3);
+            store_transposed(d + (p + 4) * NR + jj, hi0, hi1, hi2, hi3);
           }
-          for (; p < kc; p++) d[p * NR + jj] = half_to_f32(s[p]);
+          for (; p < kc; p++)
+            for (int t = 0; t < 4; t++) d[p * NR + jj + t] = half_to_f32(s[(long)t * sbj + p]);
         } else {
           const float* s = (const float*)B + base;
-          for (int p = 0; p < kc; p++) d[p * NR + jj] = s[p];
+          for (; p + 4 <= kc; p += 4)
+            store_transposed(d + p * NR + jj, wasm_v128_load(s + p), wasm_v128_load(s + sbj + p),
+                             wasm_v128_load(s + 2L * sbj + p), wasm_v128_load(s + 3L * sbj + p));
+          for (; p < kc; p++)
+            for (int t = 0; t < 4; t++) d[p * NR + jj + t] = s[(long)t * sbj + p];
         }
       }
     } else {
