@@ -79,6 +79,7 @@ export function objectiveLoss(m: TrainModel, batch: TokenBatch, obj: Objective):
 }
 
 interface Internal extends LossResult {
+  lse?: Float32Array;
   emb?: { e: Float32Array; y: Float32Array; norms: Float32Array; q: Float32Array; d: Float32Array };
 }
 
@@ -90,7 +91,8 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective): Internal {
   const r: Internal = { loss: 0, tokens, activationFloats: tape.floats };
   if (obj.lm) {
     if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
-    r.lm = crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V);
+    r.lse = new Float32Array(N);
+    r.lm = crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, r.lse);
     r.loss += (obj.lm.scale ?? 1) * r.lm;
   }
   if (obj.contrastive) {
@@ -118,7 +120,7 @@ function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Interna
   let dHidden: Float32Array | undefined;
   if (obj.lm) {
     dLogits = m.k.alloc(N * V);
-    crossEntropyBackward(dLogits, gradScale * (obj.lm.scale ?? 1), tape.logits!, obj.lm.targets, obj.lm.weight, N, V);
+    crossEntropyBackward(dLogits, gradScale * (obj.lm.scale ?? 1), tape.logits!, obj.lm.targets, obj.lm.weight, N, V, r.lse);
   }
   if (obj.contrastive && r.emb && r.cosine) {
     const o = obj.contrastive;

@@ -8,8 +8,9 @@ import { attentionForward, attentionBackward, type AttentionShape } from "./ops/
 import { swigluForward, swigluBackward } from "./ops/swiglu.js";
 
 /**
- * What one layer saves for backward. The RMSNorm outputs (h1, h2) and the SwiGLU product are
- * recomputed in backward instead (cheap elementwise work, saves 2·N·C + N·F floats per layer).
+ * What one layer saves for backward. The RMSNorm outputs (h1, h2) are recomputed in backward
+ * instead (cheap: one multiply per element, saves 2·N·C floats per layer); the SwiGLU product is
+ * kept because recomputing it costs an exp per element.
  */
 interface LayerTape {
   xin: Float32Array; // (N, C) residual stream entering the layer
@@ -27,6 +28,7 @@ interface LayerTape {
   rstd2: Float32Array; // (N)
   g: Float32Array; // (N, F) gate_proj output
   u: Float32Array; // (N, F) up_proj output
+  s: Float32Array; // (N, F) silu(g) ⊙ u, down_proj's input (kept: recomputing costs an exp per element)
 }
 
 /** Activations of one forward pass; hidden and logits are the outputs losses read. */
@@ -77,7 +79,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       const t: LayerTape = {
         xin: x, rstd1: alloc(N), q: alloc(N * H * D), k: alloc(N * KV * D), v: alloc(N * KV * D),
         rstdq: alloc(N * H), rstdk: alloc(N * KV), qr: alloc(N * H * D), kr: alloc(N * KV * D),
-        probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F),
+        probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F), s: alloc(N * F),
       };
       const h1 = scratchH;
       rmsnormForward(h1, t.rstd1, t.xin, p("input_layernorm.weight"), N, C, eps);
@@ -105,11 +107,9 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       rmsnormForward(h2, t.rstd2, t.x1, p("post_attention_layernorm.weight"), N, C, eps);
       linearForward(k, t.g, h2, p("mlp.gate_proj.weight"), N, C, F);
       linearForward(k, t.u, h2, p("mlp.up_proj.weight"), N, C, F);
-      const s = k.alloc(N * F);
-      swigluForward(s, t.g, t.u, N * F);
+      swigluForward(t.s, t.g, t.u, N * F);
       const out = alloc(N * C);
-      linearForward(k, out, s, p("mlp.down_proj.weight"), N, F, C);
-      k.free(s);
+      linearForward(k, out, t.s, p("mlp.down_proj.weight"), N, F, C);
       for (let i = 0; i < N * C; i++) out[i] += t.x1[i];
       layers.push(t);
       x = out;
@@ -152,7 +152,7 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
     const dx = a(N * C); // gradient of the residual stream, carried down through the layers
     const normF = m.param("model.norm.weight");
     rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
-    const h = a(N * C), dh = a(N * C), s = a(N * F), ds = a(N * F), dg = a(N * F), du = a(N * F);
+    const h = a(N * C), dh = a(N * C), ds = a(N * F), dg = a(N * F), du = a(N * F);
     const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
     for (let l = c.numLayers - 1; l >= 0; l--) {
       const t = tape.layers[l];
@@ -160,10 +160,9 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       // MLP: x2 = x1 + down(silu(gate(h2)) ⊙ up(h2)), h2 = rmsnorm(x1)
       const w2 = P("post_attention_layernorm.weight");
       rmsnormForward(h, t.rstd2, t.x1, w2.data, N, C, eps);
-      swigluForward(s, t.g, t.u, N * F);
       ds.fill(0);
       const down = P("mlp.down_proj.weight");
-      linearBackward(k, ds, down.grad, dx, s, down.data, N, F, C);
+      linearBackward(k, ds, down.grad, dx, t.s, down.data, N, F, C);
       swigluBackward(dg, du, ds, t.g, t.u, N * F);
       dh.fill(0);
       const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");

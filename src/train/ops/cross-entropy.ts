@@ -6,19 +6,24 @@
  * with weight 0 cost nothing in the backward pass. The mean is over selected rows, as PyTorch's
  * cross_entropy with ignore_index does.
  */
-export function crossEntropyForward(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number): number {
+export function crossEntropyForward(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, lse?: Float32Array): number {
   let total = 0;
   let count = 0;
   for (let r = 0; r < R; r++) {
     if (weight[r] === 0) continue;
-    total += weight[r] * -logProbAt(logits, r, V, targets[r]);
+    const lp = logProbAt(logits, r, V, targets[r]);
+    if (lse) lse[r] = logits[r * V + targets[r]] - lp;
+    total += weight[r] * -lp;
     count += weight[r];
   }
   return count > 0 ? total / count : 0;
 }
 
-/** dlogits[r] = dloss · weight_r / Σweight · (softmax(logits[r]) − onehot(target_r)). Writes (=). */
-export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number): void {
+/**
+ * dlogits[r] = dloss · weight_r / Σweight · (softmax(logits[r]) − onehot(target_r)). Writes (=).
+ * Pass the lse (R) that crossEntropyForward filled to skip recomputing each row's log-sum-exp.
+ */
+export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, lse?: Float32Array): void {
   let count = 0;
   for (let r = 0; r < R; r++) count += weight[r];
   for (let r = 0; r < R; r++) {
@@ -28,7 +33,10 @@ export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logit
       continue;
     }
     const scale = (dloss * weight[r]) / count;
-    softmaxRowInto(dlogits, logits, o, V, scale);
+    if (lse) {
+      const l = lse[r];
+      for (let c = 0; c < V; c++) dlogits[o + c] = Math.exp(logits[o + c] - l) * scale;
+    } else softmaxRowInto(dlogits, logits, o, V, scale);
     dlogits[o + targets[r]] -= scale;
   }
 }

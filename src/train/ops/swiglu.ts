@@ -9,7 +9,7 @@ export function swigluForward(s: Float32Array, g: Float32Array, u: Float32Array,
   }
 }
 
-/** ds/dg = u·σ(g)(1 + g(1 − σ(g))), ds/du = silu(g). Writes (=) dg and du. */
+/** ds/dg = u·σ(g)(1 + g(1 − σ(g))), ds/du = silu(g). Writes (=) dg and du; in place (dg === ds) is allowed. */
 export function swigluBackward(dg: Float32Array, du: Float32Array, ds: Float32Array, g: Float32Array, u: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = g[i];
