@@ -44,12 +44,12 @@ async function compare(t: import("node:test").TestContext, modelDir: string, spe
   const hf2 = new Tokenizer(rebuilt.tokenizerJson, rebuilt.tokenizerConfig);
   const model = await ll.llama.loadModel({ modelPath: gg });
   try {
-    const ours = hf.encode(text, { add_special_tokens: false }).ids;
+    const ours: number[] = hf.encode(text, { add_special_tokens: false }).ids;
     const theirs = model.tokenize(text, true).map(Number);
     assert.ok(ours.length > 10_000, `only ${ours.length} tokens`);
     for (const s of specials) assert.ok(theirs.includes(hf.token_to_id(s)!), `llama.cpp did not parse ${s} as one token`);
     assert.ok(ours.length === theirs.length && ours.every((x, i) => x === theirs[i]), `HF vs llama.cpp: ${firstDiff(ours, theirs)}`);
-    const fromGguf = hf2.encode(text, { add_special_tokens: false }).ids;
+    const fromGguf: number[] = hf2.encode(text, { add_special_tokens: false }).ids;
     assert.ok(fromGguf.length === theirs.length && fromGguf.every((x, i) => x === theirs[i]), `rebuilt tokenizer vs llama.cpp: ${firstDiff(fromGguf, theirs)}`);
     // With special tokens added, both prepend BOS (or nothing) the same way.
     const withSpecial = hf.encode("Hello there", { add_special_tokens: true }).ids;
