@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Tokenizer } from "@huggingface/tokenizers";
 import { convertHfToGguf } from "../../src/engine/gguf/convert-hf.js";
 import { GgmlType } from "../../src/engine/gguf/constants.js";
 import { readGgufHeader } from "../../src/engine/gguf/reader.js";
 import { tokenizerFromGguf } from "../../src/engine/gguf/tokenizer-from-gguf.js";
 import { createTinyModel } from "../../src/engine/tiny-model.js";
+import { TextTokenizer } from "../../src/engine/tokenizer/tokenizer.js";
 import { sharedPath } from "../../src/util/paths.js";
 import { needShared } from "../helpers/shared.js";
 import { loadLlamaCpp, mixedText } from "./gguf-helpers.js";
@@ -39,21 +39,23 @@ async function compare(t: import("node:test").TestContext, modelDir: string, spe
   const gg = join(dir, `${modelDir.split("/").pop()}.gguf`);
   await convertHfToGguf(modelDir, gg, { type: GgmlType.F32 });
   const text = mixedText(100_000, specials, prose());
-  const hf = new Tokenizer(JSON.parse(readFileSync(join(modelDir, "tokenizer.json"), "utf8")), JSON.parse(readFileSync(join(modelDir, "tokenizer_config.json"), "utf8")));
+  // The engine's tokenizer (TextTokenizer over @huggingface/tokenizers) on the original files...
+  const hf = new TextTokenizer(JSON.parse(readFileSync(join(modelDir, "tokenizer.json"), "utf8")), JSON.parse(readFileSync(join(modelDir, "tokenizer_config.json"), "utf8")));
   const rebuilt = tokenizerFromGguf(readGgufHeader(gg));
-  const hf2 = new Tokenizer(rebuilt.tokenizerJson, rebuilt.tokenizerConfig);
+  // ...and on the tokenizer.json rebuilt from the GGUF (what the engine uses when loading a .gguf).
+  const hf2 = new TextTokenizer(rebuilt.tokenizerJson, rebuilt.tokenizerConfig);
   const model = await ll.llama.loadModel({ modelPath: gg });
   try {
-    const ours: number[] = hf.encode(text, { add_special_tokens: false }).ids;
+    const ours: number[] = hf.encode(text, { addSpecialTokens: false });
     const theirs = model.tokenize(text, true).map(Number);
     assert.ok(ours.length > 10_000, `only ${ours.length} tokens`);
-    for (const s of specials) assert.ok(theirs.includes(hf.token_to_id(s)!), `llama.cpp did not parse ${s} as one token`);
+    for (const s of specials) assert.ok(theirs.includes(hf.tokenId(s)!), `llama.cpp did not parse ${s} as one token`);
     assert.ok(ours.length === theirs.length && ours.every((x, i) => x === theirs[i]), `HF vs llama.cpp: ${firstDiff(ours, theirs)}`);
-    const fromGguf: number[] = hf2.encode(text, { add_special_tokens: false }).ids;
+    const fromGguf: number[] = hf2.encode(text, { addSpecialTokens: false });
     assert.ok(fromGguf.length === theirs.length && fromGguf.every((x, i) => x === theirs[i]), `rebuilt tokenizer vs llama.cpp: ${firstDiff(fromGguf, theirs)}`);
     // With special tokens added, both prepend BOS (or nothing) the same way.
-    const withSpecial = hf.encode("Hello there", { add_special_tokens: true }).ids;
-    assert.deepEqual(hf2.encode("Hello there", { add_special_tokens: true }).ids, withSpecial);
+    const withSpecial = hf.encode("Hello there", { addSpecialTokens: true });
+    assert.deepEqual(hf2.encode("Hello there", { addSpecialTokens: true }), withSpecial);
   } finally {
     await model.dispose();
   }
