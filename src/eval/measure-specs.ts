@@ -26,13 +26,15 @@ const VECTOR = {
   "11pt_avg": [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   utility: [1, -1, 0, 0],
 } as const;
+/** Single-value families with optional `name=value` parameters: gains per level (`ndcg.1=3,2=9`), rbp's `p`. */
+const PAIRS = ["ndcg", "rbp", "rbp_resid"] as const;
 const PLAIN = [
   "num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
-  "map", "gm_map", "Rprec", "bpref", "gm_bpref", "recip_rank", "ndcg",
+  "map", "gm_map", "Rprec", "bpref", "gm_bpref", "recip_rank", "binG",
   "set_P", "set_relative_P", "set_recall", "set_map", "set_F",
 ] as const;
 
-export type MeasureFamily = (typeof PLAIN)[number] | keyof typeof INT_CUT | keyof typeof FLOAT_CUT | keyof typeof VECTOR;
+export type MeasureFamily = (typeof PLAIN)[number] | (typeof PAIRS)[number] | keyof typeof INT_CUT | keyof typeof FLOAT_CUT | keyof typeof VECTOR;
 
 /** Counts: printed as integers and summed (not averaged) in the `all` line, as trec_eval does. */
 const COUNTS = new Set<string>(["num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"]);
@@ -47,6 +49,8 @@ export interface MeasureSpec {
   cutoff?: number;
   /** Parameter vector of 11pt_avg / utility. */
   params?: readonly number[];
+  /** `name=value` parameters of ndcg / rbp: integer names are relevance levels mapped to gains. */
+  pairs?: ReadonlyMap<string, number>;
   /** Printed as an integer and summed over queries. */
   integer: boolean;
   /** How the `all` value combines per-query values. */
@@ -56,10 +60,11 @@ export interface MeasureSpec {
 }
 
 /** Every family this module implements, for help texts and errors. */
-export const SUPPORTED_FAMILIES: readonly string[] = [...PLAIN, ...Object.keys(INT_CUT), ...Object.keys(FLOAT_CUT), ...Object.keys(VECTOR)];
+export const SUPPORTED_FAMILIES: readonly string[] = [...PLAIN, ...PAIRS, ...Object.keys(INT_CUT), ...Object.keys(FLOAT_CUT), ...Object.keys(VECTOR)];
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)$/;
+const PAIR = /^([A-Za-z_]\w*|-?\d+)=(-?(?:\d+\.?\d*|\.\d+))$/;
 
 function spec(family: MeasureFamily, name: string, extra: Partial<MeasureSpec> = {}): MeasureSpec {
   const integer = COUNTS.has(family);
@@ -92,7 +97,7 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
 function splitRequest(req: string): string[] {
   const items: string[] = [];
   for (const part of req.split(",").map((p) => p.trim()).filter(Boolean)) {
-    if (NUMBER.test(part) && items.length > 0 && items[items.length - 1]!.includes(".")) items[items.length - 1] += "," + part;
+    if ((NUMBER.test(part) || PAIR.test(part)) && items.length > 0 && items[items.length - 1]!.includes(".")) items[items.length - 1] += "," + part;
     else items.push(part);
   }
   return items;
@@ -105,6 +110,16 @@ function parseOne(item: string): MeasureSpec[] {
   if ((PLAIN as readonly string[]).includes(fam)) {
     if (dot >= 0) throw new InputError(`measure "${fam}" takes no parameters, got "${item}"`);
     return [spec(fam as MeasureFamily, fam)];
+  }
+  if ((PAIRS as readonly string[]).includes(fam)) {
+    if (params === "") return [spec(fam as MeasureFamily, fam)];
+    const pairs = new Map<string, number>();
+    for (const p of params.split(",")) {
+      const m = PAIR.exec(p.trim());
+      if (!m) throw new InputError(`measure "${item}": parameter "${p}" is not of the form level=gain or p=value`);
+      pairs.set(m[1]!, Number(m[2]));
+    }
+    return [spec(fam as MeasureFamily, `${fam}_${params}`, { pairs })];
   }
   if (has(INT_CUT, fam)) {
     const f = fam as keyof typeof INT_CUT;

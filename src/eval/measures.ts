@@ -46,6 +46,75 @@ function idealDcg(levelCounts: readonly number[], k: number): number {
   return dcg;
 }
 
+/**
+ * Gains per relevance level, as trec_eval sets them up: the level itself unless a `level=gain`
+ * parameter says otherwise; unjudged documents gain 0. The ideal ranking takes the judged documents
+ * by decreasing gain (trec_eval compares gains after truncating their difference to an int, so its
+ * ideal can differ when custom gains lie less than 1 apart; this one sorts exactly).
+ */
+function gainTable(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): { gain: (level: number) => number | undefined; levels: { gain: number; count: number }[] } {
+  const byLevel = new Map<number, { gain: number; count: number }>();
+  for (const [name, g] of pairs ?? []) if (/^-?\d+$/.test(name)) byLevel.set(Number(name), { gain: g, count: 0 });
+  for (let lvl = 0; lvl < r.levelCounts.length; lvl++) {
+    const e = byLevel.get(lvl);
+    if (e) e.count = r.levelCounts[lvl]!;
+    else byLevel.set(lvl, { gain: lvl, count: r.levelCounts[lvl]! });
+  }
+  return { gain: (level) => byLevel.get(level)?.gain, levels: [...byLevel.values()].sort((a, b) => b.gain - a.gain) };
+}
+
+/** ndcg (no cutoff) with optional custom gains; 0 when no judged document has a positive gain. */
+function ndcgGains(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
+  const { gain, levels } = gainTable(r, pairs);
+  let dcg = 0;
+  for (let i = 0; i < r.rels.length; i++) {
+    const g = gain(r.rels[i]!) ?? 0;
+    if (g !== 0) dcg += g / discount(i);
+  }
+  let ideal = 0;
+  let i = 0;
+  for (const { gain: g, count } of levels) {
+    if (g <= 0) break;
+    for (let c = 0; c < count; c++, i++) ideal += g / discount(i);
+  }
+  return ideal > 0 ? dcg / ideal : 0;
+}
+
+/** Rank-biased precision (Moffat & Zobel) with persistence p; gains rescaled into [0, 1] when needed. */
+function rbp(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
+  const p = pairs?.get("p") ?? 0.9;
+  const { gain, levels } = gainTable(r, pairs);
+  const min = Math.min(...levels.map((l) => l.gain));
+  const max = Math.max(...levels.map((l) => l.gain));
+  const scale = min < 0 || max > 1 ? (g: number) => (g - min) / (max - min) : (g: number) => g;
+  let sum = 0;
+  let weight = 1;
+  for (const rel of r.rels) {
+    // A level without a gain (unjudged) counts 0 and is not rescaled, as in trec_eval.
+    const raw = gain(rel);
+    const g = raw === undefined ? 0 : scale(raw);
+    sum += g * weight;
+    weight *= p;
+  }
+  return (1 - p) * sum;
+}
+
+/** RBP's residual: the most RBP could rise if every unjudged retrieved document (and the tail) were relevant. */
+function rbpResidual(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
+  const p = pairs?.get("p") ?? 0.9;
+  let sum = 0;
+  let weight = 1;
+  let unjudged = 0;
+  for (const rel of r.rels) {
+    if (rel < 0) {
+      unjudged++;
+      sum += weight;
+    }
+    weight *= p;
+  }
+  return unjudged > 0 ? weight + (1 - p) * sum : 0;
+}
+
 /** nDCG with gain = the qrels level (whatever -l says), ideal from the qrels, as trec_eval. */
 function ndcgAt(r: JudgedRanking, k: number): number {
   let dcg = 0;
@@ -158,7 +227,21 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
       return ps.reduce((a, b) => a + b, 0) / ps.length;
     }
     case "ndcg":
-      return ndcgAt(r, Number.POSITIVE_INFINITY);
+      return ndcgGains(r, m.pairs);
+    case "rbp":
+      return rbp(r, m.pairs);
+    case "rbp_resid":
+      return rbpResidual(r, m.pairs);
+    case "binG": {
+      // Each relevant document counts 1 / log2(2 + nonrelevant documents ranked above it).
+      if (r.numRel === 0) return 0;
+      let sum = 0;
+      let found = 0;
+      r.rels.forEach((rel, i) => {
+        if (rel >= r.relevanceLevel) sum += 1 / Math.log2(2 + i - found++);
+      });
+      return sum / r.numRel;
+    }
     case "ndcg_cut":
       return ndcgAt(r, k);
     case "set_P":

@@ -12,9 +12,9 @@ import { evaluateRun, formatTrecEval } from "../../src/eval/evaluate.js";
 /** Our measures in the order trec_eval's measure table prints them (all_trec). */
 const ALL_TREC_SUPPORTED = [
   "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank",
-  "iprec_at_recall", "P", "recall", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "ndcg",
+  "iprec_at_recall", "P", "recall", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "ndcg",
   "ndcg_cut", "map_cut", "relative_P", "success", "set_P", "set_relative_P", "set_recall", "set_map",
-  "set_F", "num_nonrel_judged_ret", "unj",
+  "set_F", "num_nonrel_judged_ret", "rbp", "rbp_resid", "unj",
 ];
 
 function expectedLines(file: string, names: Set<string>): string[] {
@@ -55,17 +55,17 @@ test("per-query and averaged lines equal out.test.aq (-q)", (t) => {
 test("parameterised requests equal out.test.meas_params", (t) => {
   const dir = needShared("data", "trec_eval");
   if (typeof dir !== "string") return t.skip(dir.skip);
-  // The QUICKTEST flags in trec_eval's order, less -mndcg.1=3,2=9,4=4.5 (gain maps are not implemented).
+  // The QUICKTEST flags in trec_eval's order.
   const result = evaluateRun(readQrels(join(dir, "qrels.test")), readRun(join(dir, "results.test")), {
-    measures: ["iprec_at_recall..10,.20,.25,.75,.50", "P.5,7,3", "recall.20,2000", "Rprec_mult.5.0,0.2,0.35", "utility.2,-1,0,0", "11pt_avg..25,.5,.75", "ndcg_cut.10,20,23.4", "success.2,5,20"],
+    measures: ["iprec_at_recall..10,.20,.25,.75,.50", "P.5,7,3", "recall.20,2000", "Rprec_mult.5.0,0.2,0.35", "utility.2,-1,0,0", "11pt_avg..25,.5,.75", "ndcg.1=3,2=9,4=4.5", "ndcg_cut.10,20,23.4", "success.2,5,20"],
   });
   assert.deepEqual(result.measures.map((m) => m.name), [
     "iprec_at_recall_0.10", "iprec_at_recall_0.20", "iprec_at_recall_0.25", "iprec_at_recall_0.50", "iprec_at_recall_0.75",
     "P_3", "P_5", "P_7", "recall_20", "recall_2000", "Rprec_mult_0.20", "Rprec_mult_0.35", "Rprec_mult_5.00",
-    "utility_2,-1,0,0", "11pt_avg_.25,.5,.75", "ndcg_cut_10", "ndcg_cut_20", "ndcg_cut_23", "success_2", "success_5", "success_20",
+    "utility_2,-1,0,0", "11pt_avg_.25,.5,.75", "ndcg_1=3,2=9,4=4.5", "ndcg_cut_10", "ndcg_cut_20", "ndcg_cut_23", "success_2", "success_5", "success_20",
   ]);
   const expected = expectedLines(join(dir, "out.test.meas_params"), namesOf(result));
-  assert.equal(expected.length, 4 * 21);
+  assert.equal(expected.length, 4 * 22, "every line of out.test.meas_params");
   assert.deepEqual(formatTrecEval(result, { perQuery: true }).trimEnd().split("\n"), expected);
 });
 

@@ -7,13 +7,20 @@ import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
 /** trec_eval's default measures that we implement, plus what BRIGHT reports (nDCG@10, recall@100/1000). */
 const DEFAULT_MEASURES = "runid,num_q,num_ret,num_rel,num_rel_ret,map,Rprec,bpref,recip_rank,P,ndcg_cut.10,recall.100,1000";
 
+/** trec_eval's all_trec measures that we implement, in its print order (no infAP, G, ndcg_rel, Rndcg, relstring). */
+const ALL_TREC = [
+  "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank", "iprec_at_recall", "P", "recall",
+  "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "ndcg", "ndcg_cut", "map_cut", "relative_P", "success", "set_P",
+  "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret", "rbp", "rbp_resid", "unj",
+];
+
 export default defineCommand({
   name: "evaluate",
   summary: "Score a TREC run against qrels with trec_eval's exact measures (or pytrec_eval's averaging)",
   usage: "--qrels QRELS --run RUN [-q] [-c] [-m MEASURES] [--mode trec_eval|pytrec_eval] [--json]",
   details: `
 Prints trec_eval's lines (measure, query or "all", value with 4 decimals). Measures use trec_eval's
--m syntax, comma-separated (runid prints the run's tag): ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank;
+-m syntax, comma-separated (runid prints the run's tag; all_trec is every measure below): ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank;
 a bare cutoff family (P, recall, ndcg_cut, map_cut, success, relative_P) means trec_eval's default
 cutoffs. Supported families: ${SUPPORTED_FAMILIES.join(", ")}.
 --mode pytrec_eval averages over queries in both run and qrels (what BRIGHT reports) and keeps the
@@ -26,6 +33,7 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
     level: { type: "number", short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
     depth: { type: "number", short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)", arg: "N" },
+    collection: { type: "number", short: "N", description: "Number of documents in the collection, for utility (trec_eval -N)", arg: "N" },
     mode: { type: "string", description: "Averaging: trec_eval or pytrec_eval", default: "trec_eval", arg: "MODE" },
     json: { type: "boolean", description: "Print JSON {numQueries, mean, perQuery?} instead of trec_eval lines" },
   },
@@ -39,7 +47,8 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     const qrels = readQrels(str(values, "qrels"));
     const { run, tag } = readRunWithTag(str(values, "run"), { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
     // "runid" (the run's tag) is printed, not computed: as in trec_eval, only when requested.
-    const requested = (optStr(values, "measures") ?? DEFAULT_MEASURES).split(",").map((s) => s.trim());
+    let requested = (optStr(values, "measures") ?? DEFAULT_MEASURES).split(",").map((s) => s.trim());
+    requested = requested.flatMap((s) => (s === "all_trec" ? ["runid", ...ALL_TREC] : [s]));
     const withRunid = requested.includes("runid");
     const result = evaluateRun(qrels, run, {
       measures: [requested.filter((s) => s !== "runid").join(",")],
@@ -47,6 +56,7 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
       completeQueries: bool(values, "complete"),
       relevanceLevel: level,
       depth,
+      numDocsInCollection: optNum(values, "collection"),
     });
     if (result.perQuery.size === 0) throw new InputError(`t1 evaluate: no query of the run has judgments in the qrels (check that the query ids match)`);
     if (bool(values, "json")) {
