@@ -82,9 +82,10 @@ function checkGreedy(m: Model, prompt: number[], theirs: number[], label: string
     const row = all.subarray((prompt.length - 1 + i) * V, (prompt.length + i) * V);
     const { id, gap } = argmaxWithGap(row);
     if (gap < NEAR_TIE) ties++;
-    else if (id !== theirs[i]) {
+    // llama.cpp may pick another token only when it is within the near-tie margin of our best.
+    if (id !== theirs[i] && row[id]! - row[theirs[i]!]! >= NEAR_TIE) {
       assert.fail(`${label}: step ${i}: llama.cpp chose ${theirs[i]} (our logit ${row[theirs[i]!]}), we choose ${id} (logit ${row[id]}, gap to runner-up ${gap})`);
-    } else if (row[theirs[i]!]! - Math.max(...Array.from(row).filter((_, k) => k !== id)) < 0) assert.fail("unreachable");
+    }
   }
   return ties;
 }
