@@ -140,3 +140,23 @@ test("tiny Llama (q/k rows permuted for llama.cpp's interleaved RoPE): greedy to
   if (typeof st !== "string") return t.skip(st.skip);
   await parity(t, "llama", "Once upon a time, a little fox");
 });
+
+test("f16 and q8_0 exports: our engine (dequantising the GGUF) and llama.cpp agree on the same quantised weights", async (t) => {
+  const ll = await loadLlamaCpp();
+  if ("skip" in ll) return t.skip(ll.skip);
+  const mdir = join(dir, "qwen3-quant");
+  const info = createTinyModel(mdir, { arch: "qwen3", seed: 9, hiddenSize: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 32, intermediateSize: 128 });
+  const full = await loadModel(mdir, { kernels });
+  const ids = [...full.encode("<|im_start|>user\nquantised weights<|im_end|>\n"), info.specialIds["<emb_token>"]!];
+  const exact = (await full.embed([ids]))[0]!;
+  // llama.cpp multiplies q8_0 weights with q8_0-quantised activations, so its error is larger there.
+  for (const [type, minCos] of [[GgmlType.F16, 0.99999], [GgmlType.Q8_0, 0.9995]] as const) {
+    const gguf = join(dir, `qwen3-${type}.gguf`);
+    await convertHfToGguf(mdir, gguf, { type });
+    const ours = (await (await loadModel(gguf, { kernels })).embed([ids]))[0]!;
+    const theirs = await llamaLastHidden(ll.llama, gguf, ids);
+    const cos = cosine(ours, theirs);
+    t.diagnostic(`${GgmlType[type]}: ours vs llama.cpp cosine ${cos.toFixed(7)}; ours vs f32 weights ${cosine(ours, exact).toFixed(7)}`);
+    assert.ok(cos >= minCos, `${GgmlType[type]}: cosine ${cos} < ${minCos}`);
+  }
+});
