@@ -40,6 +40,11 @@ for (const { label, make } of backends) {
     for (const layout of ["transB", "plain", "transA", "transBF16"] as const)
       for (const [M, K, N] of LARGE)
         for (const inside of [true, false]) checkOne(k, layout, M, K, N, inside, seed % 2 === 0, seed++);
+    if (k instanceof WasmKernels && k.threads > 1) {
+      // Chunks are claimed dynamically, so only the total is certain; over this many calls the
+      // worker gets scheduled for some of them even on a busy machine.
+      assert.ok(k.workerChunks()[0] > 0, `worker ran no chunks: ${k.workerChunks()}`);
+    }
   });
 }
 

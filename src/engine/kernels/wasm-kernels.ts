@@ -10,7 +10,7 @@ import type { Kernels } from "./types.js";
 import { checkMatmulArgs } from "./shapes.js";
 import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
-import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16 } from "./thread-pool.js";
+import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, type ChunkPlan } from "./thread-pool.js";
 
 /** The build links with --initial-memory=131072; our heap starts above the module's own data. */
 const MODULE_MEMORY_BYTES = 131072;
@@ -106,6 +106,10 @@ export class WasmKernels implements Kernels {
   freeU16(a: Uint16Array): void {
     if (this.heap.owns(a)) this.heap.freeBytes(a.byteOffset);
   }
+  /** Chunks of threaded products each worker thread has run (empty with 1 thread). */
+  workerChunks(): number[] {
+    return this.pool?.workerChunks() ?? [];
+  }
   /** Bytes of kernel memory handed out by alloc (scratch and control blocks included). */
   get liveBytes(): number {
     return this.heap.liveBytes;
@@ -174,45 +178,27 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Splits one product over the calling thread and the ready workers: by output columns when
-   * there are enough (each thread then packs only its own part of B), else by rows.
+   * Cuts one product into chunks for the calling thread and the workers: output columns when
+   * there are enough (each chunk then packs only its own slice of B), else rows.
    */
   private run(op: number, args: number[], rows: number, cols: number, inner: number, gemv: boolean): void {
-    const ready = this.pool && rows * cols * inner >= this.parallelMinMacs ? this.pool.readyWorkers() : [];
-    let parts = 1 + ready.length;
-    let byCols = true;
-    let unit = gemv ? 4 : NR;
-    if (!gemv && cols < parts * 4 * NR) {
-      if (rows >= parts * this.mr) {
-        byCols = false;
-        unit = this.mr;
-      } else parts = 1;
-    }
-    if (gemv && cols < parts * unit) parts = 1;
-    const total = byCols ? cols : rows;
-    const chunk = Math.ceil(total / parts / unit) * unit;
-    const share = (t: number): [number, number, number, number] => {
-      const lo = Math.min(total, t * chunk);
-      const hi = Math.min(total, lo + chunk);
-      return byCols ? [0, rows, lo, hi] : [lo, hi, 0, cols];
-    };
-    const who: number[] = [];
-    if (this.pool && parts > 1) {
-      for (let t = 1; t < parts; t++) {
-        const r = share(t);
-        if (r[0] >= r[1] || r[2] >= r[3]) continue;
-        const w = ready[t - 1];
-        this.pool.ranges.set(r, 4 * (w + 1));
-        who.push(w);
+    const parts = this.pool && rows * cols * inner >= this.parallelMinMacs ? this.threads : 1;
+    // A few chunks per thread balance uneven progress; tiny chunks would waste per-chunk packing.
+    const perThread = 3;
+    let plan: ChunkPlan | undefined;
+    if (parts > 1) {
+      const unit = gemv ? 4 : NR;
+      const minCols = gemv ? 64 : 4 * NR;
+      if (cols >= 2 * minCols) {
+        const size = Math.max(minCols, Math.ceil(cols / (parts * perThread) / unit) * unit);
+        plan = { byCols: true, total: cols, size, rows, cols };
+      } else if (!gemv && rows >= 2 * this.mr) {
+        const size = Math.max(this.mr, Math.ceil(rows / parts / this.mr) * this.mr);
+        plan = { byCols: false, total: rows, size, rows, cols };
       }
-      this.pool.dispatch(op, args, who);
     }
-    const [i0, i1, j0, j1] = share(0);
-    try {
-      this.runShare(op, args, i0, i1, j0, j1);
-    } finally {
-      if (who.length > 0) this.pool!.join(who.length);
-    }
+    if (!plan) return this.runShare(op, args, 0, rows, 0, cols);
+    this.pool!.run(op, args, plan, (i0, i1, j0, j1) => this.runShare(op, args, i0, i1, j0, j1));
   }
 
   private runShare(op: number, a: number[], i0: number, i1: number, j0: number, j1: number): void {
