@@ -12,6 +12,9 @@ export interface GenerateOptions extends SamplingOptions {
   /** Most new tokens per sequence. Default 256: bounds time and cache memory (the cache is sized
    * prompt + maxTokens up front). */
   maxTokens?: number;
+  /** Most prompt tokens per prefill pass. Default 2048: bounds activation memory when many or
+   * long prompts start together; larger passes run slightly bigger, faster matmuls. */
+  prefillTokens?: number;
   /** Ids that end a sequence (not included in its output, not fed to the cache). Default: the
    * model's eos ids from config.json / generation_config.json / tokenizer_config.json. */
   stopTokens?: readonly number[];
@@ -41,12 +44,15 @@ export class BatchGeneration {
   private readonly stop: Set<number>;
   private readonly maxTokens: number;
   private readonly fillCache: boolean;
+  private readonly prefillTokens: number;
 
   /** `reserve`: extra cache slots per row after the output (1 for a trailing `<emb_token>`). */
   constructor(private readonly tf: Transformer, private readonly prompts: readonly (readonly number[])[], opts: GenerateOptions, defaultStops: readonly number[], reserve = 0) {
     checkSampling(opts);
     this.maxTokens = opts.maxTokens ?? 256;
     this.fillCache = reserve > 0;
+    this.prefillTokens = opts.prefillTokens ?? 2048;
+    if (!Number.isInteger(this.prefillTokens) || this.prefillTokens < 1) throw new T1Error("BAD_INPUT", `prefillTokens must be a positive integer, got ${opts.prefillTokens}`);
     if (!Number.isInteger(this.maxTokens) || this.maxTokens < 0) throw new T1Error("BAD_INPUT", `maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
     if (prompts.length === 0) throw new T1Error("BAD_INPUT", "generate needs at least one prompt");
     prompts.forEach((p, i) => {
@@ -61,22 +67,59 @@ export class BatchGeneration {
     this.finish = prompts.map(() => undefined);
   }
 
+  /**
+   * Prefills every prompt in passes of at most `prefillTokens` tokens (a long prompt is split
+   * across passes: the cache simply grows), keeping each row's logits after its last prompt token.
+   */
+  private prefill(wantLogits: boolean): Float32Array {
+    const V = this.tf.cfg.vocabSize;
+    const first = new Float32Array(wantLogits ? this.prompts.length * V : 0);
+    let pass: { entry: BatchEntry; ends: boolean }[] = [];
+    let used = 0;
+    const run = () => {
+      if (!pass.length) return;
+      const mode = wantLogits ? "last" : "none";
+      const r = this.tf.forward(this.cache, pass.map((p) => p.entry), { logits: mode });
+      if (wantLogits) {
+        pass.forEach((p, b) => {
+          if (p.ends) first.set(r.logits.subarray(b * V, (b + 1) * V), p.entry.row * V);
+        });
+      }
+      pass = [];
+      used = 0;
+    };
+    this.prompts.forEach((tokens, row) => {
+      for (let start = 0; start < tokens.length; ) {
+        if (used >= this.prefillTokens) run();
+        const take = Math.min(tokens.length - start, this.prefillTokens - used);
+        pass.push({ entry: { row, tokens: tokens.slice(start, start + take) }, ends: start + take === tokens.length });
+        used += take;
+        start += take;
+        // A row appears at most once per pass: its next piece goes into the next pass.
+        if (start < tokens.length) run();
+      }
+    });
+    run();
+    return first;
+  }
+
   /** Runs the batch; yields one event per generated token or finished row. */
   *steps(): Generator<TokenEvent | EndEvent> {
     const V = this.tf.cfg.vocabSize;
-    let batch: BatchEntry[] = this.prompts.map((tokens, row) => ({ row, tokens }));
     if (this.maxTokens === 0) {
+      if (this.fillCache) this.prefill(false);
       for (let row = 0; row < this.prompts.length; row++) {
         this.finish[row] = "length";
         yield { row, finishReason: "length" };
       }
-      if (this.fillCache) this.tf.forward(this.cache, batch, { logits: "none" });
       return;
     }
+    // Logits of the current step, one row per entry of `batch`.
+    let logits = this.prefill(true);
+    let batch: BatchEntry[] = this.prompts.map((_, row) => ({ row, tokens: [] }));
     // One reusable single-token array per row: the decode loop allocates nothing per token.
     const one = this.prompts.map(() => [0]);
-    while (batch.length > 0) {
-      const { logits } = this.tf.forward(this.cache, batch, { logits: "last" });
+    for (;;) {
       const next: BatchEntry[] = [];
       const events: (TokenEvent | EndEvent)[] = [];
       const flush: BatchEntry[] = [];
@@ -106,7 +149,9 @@ export class BatchGeneration {
       // Rows cut off by maxTokens still feed their last token when the cache will be extended.
       if (flush.length) this.tf.forward(this.cache, flush, { logits: "none" });
       yield* events;
+      if (!next.length) return;
       batch = next;
+      logits = this.tf.forward(this.cache, batch, { logits: "last" }).logits;
     }
   }
 

@@ -7,7 +7,8 @@ import { getKernels } from "./kernels/index.js";
 import { T1Error } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { loadCheckpoint } from "./weight-source.js";
-import { Transformer } from "./transformer.js";
+import { Transformer, type F16Tensors } from "./transformer.js";
+import { f32ArrayToF16 } from "./kernels/shapes.js";
 import { TextTokenizer, type ChatMessage, type ChatTemplateOptions } from "./tokenizer/tokenizer.js";
 import { BatchGeneration, type FinishReason, type GenerateOptions } from "./generate.js";
 import { embedBatches, lastIndexOf, type EmbedOptions } from "./embed.js";
@@ -17,6 +18,18 @@ export const EMB_TOKEN = "<emb_token>";
 export interface LoadModelOptions {
   /** Compute kernels. Default `getKernels()` (the fastest available, shared). */
   kernels?: Kernels;
+  /**
+   * Storage of the weight matrices (projections, MLP, embedding, output head). Default "f32":
+   * exact, what the parity tests check. "f16" halves weight memory and, since decoding is
+   * memory-bound, speeds it up; weights round to ~3 significant digits (bf16 checkpoints lose
+   * range beyond ±65504). Norms and biases stay f32 either way.
+   */
+  weights?: "f32" | "f16";
+}
+
+/** Tensors stored as f16 in "f16" mode: every 2-D weight matrix. */
+function isMatrixName(name: string): boolean {
+  return name.endsWith("_proj.weight") || name === "model.embed_tokens.weight" || name === "lm_head.weight";
 }
 
 /** A prompt as text (encoded with the tokenizer's special tokens, e.g. Llama's BOS) or as ids. */
@@ -51,7 +64,7 @@ export class Model {
     /** Default stop ids for generation. */
     readonly stopTokenIds: readonly number[],
     readonly source: string,
-    private readonly weights: Float32Array[] = [],
+    private readonly weights: (Float32Array | Uint16Array)[] = [],
   ) {}
 
   /** Returns the weights' kernel memory; the model is unusable afterwards. */
@@ -204,8 +217,29 @@ export class Model {
 /** Loads a model directory (config.json + safetensors + tokenizer) or a .gguf file. */
 export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}): Promise<Model> {
   const kernels = opts.kernels ?? getKernels();
-  const ck = await loadCheckpoint(dirOrFile, (n) => kernels.alloc(n));
-  const transformer = new Transformer(ck.config, ck.tensors, kernels);
+  const mode = opts.weights ?? "f32";
+  if (mode !== "f32" && mode !== "f16") throw new T1Error("BAD_INPUT", `weights must be "f32" or "f16", got "${String(mode)}"`);
+  const f16: F16Tensors = new Map();
+  const half = mode === "f16";
+  // In f16 mode a matrix is read into a temporary JS array, converted into kernel memory and
+  // dropped at once, so peak memory stays near the f16 model size plus one f32 tensor.
+  const ck = await loadCheckpoint(
+    dirOrFile,
+    (n, name) => (half && name !== undefined && isMatrixName(name) ? new Float32Array(n) : kernels.alloc(n)),
+    half
+      ? {
+          keep: (name, t) => {
+            if (!isMatrixName(name) || t.shape.length !== 2) return true;
+            const h = kernels.allocU16(t.data.length);
+            f32ArrayToF16(t.data, h);
+            kernels.free(t.data);
+            f16.set(name, { shape: t.shape, data: h });
+            return false;
+          },
+        }
+      : {},
+  );
+  const transformer = new Transformer(ck.config, ck.tensors, kernels, f16);
   const tokenizer = ck.tokenizerJson ? new TextTokenizer(ck.tokenizerJson, ck.tokenizerConfig ?? {}, ck.source) : undefined;
   const stops = new Set<number>(ck.config.eosTokenIds);
   const gen = ck.generationConfig?.eos_token_id;
@@ -215,6 +249,7 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
     const id = tokenizer.tokenId(tokenizer.eosToken);
     if (id !== undefined) stops.add(id);
   }
-  const weights = [...ck.tensors.values()].map((t) => t.data);
+  const weights: (Float32Array | Uint16Array)[] = [...ck.tensors.values()].map((t) => t.data);
+  for (const t of f16.values()) weights.push(t.data);
   return new Model(ck.config, transformer, tokenizer, [...stops].sort((a, b) => a - b), ck.source, weights);
 }

@@ -22,9 +22,12 @@ export interface Tensor {
 export type TensorMap = Map<string, Tensor>;
 
 export interface ReadSafetensorsOptions {
-  /** Allocates each tensor's f32 storage. Default `new Float32Array(n)`; pass `kernels.alloc` so
-   * the wasm kernels read weights in place. */
-  alloc?: (n: number) => Float32Array;
+  /** Allocates each tensor's f32 storage (`name` says which tensor). Default `new Float32Array(n)`;
+   * pass `kernels.alloc` so the wasm kernels read weights in place. */
+  alloc?: (n: number, name: string) => Float32Array;
+  /** Called after each tensor is read; return false to leave it out of the result (e.g. once it
+   * has been converted elsewhere), so the f32 copy can be garbage-collected right away. */
+  keep?: (name: string, t: Tensor) => boolean;
   /** Only load tensors whose name passes this filter. Default: all. */
   filter?: (name: string) => boolean;
 }
@@ -132,7 +135,7 @@ export async function readSafetensors(pathOrDir: string, opts: ReadSafetensorsOp
         if (opts.filter && !opts.filter(name)) continue;
         if (out.has(name)) throw new InputError(`tensor "${name}" appears in more than one shard`, { file });
         const n = e.shape.reduce((a, b) => a * b, 1);
-        const data = alloc(n);
+        const data = alloc(n, name);
         const nbytes = e.data_offsets[1] - e.data_offsets[0];
         const pos = dataStart + e.data_offsets[0];
         if (e.dtype === "F32") {
@@ -145,7 +148,8 @@ export async function readSafetensors(pathOrDir: string, opts: ReadSafetensorsOp
           if (e.dtype === "BF16") bf16ToF32(u16, data);
           else f16ToF32(u16, data);
         }
-        out.set(name, { shape: e.shape.slice(), data });
+        const t = { shape: e.shape.slice(), data };
+        if (!opts.keep || opts.keep(name, t)) out.set(name, t);
       }
     } finally {
       await fh.close();

@@ -15,14 +15,21 @@ import { rmsnormForward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeTable, type RopeTable } from "./ops/rope.js";
 import { attentionKernelForward, kvCacheWriteForward, type AttentionScratch } from "./ops/attention.js";
 import { addBiasForward, residualForward, swigluForward } from "./ops/swiglu.js";
+import { f16ToF32Table } from "./kernels/shapes.js";
+
+/** A weight matrix (N, K) in f32 or as IEEE half bit patterns (half the memory and bandwidth). */
+export type Matrix = { f32: Float32Array; f16?: undefined } | { f16: Uint16Array; f32?: undefined };
+
+/** Matrices already converted to f16 in kernel memory, by HF tensor name. */
+export type F16Tensors = Map<string, { shape: number[]; data: Uint16Array }>;
 
 interface LayerWeights {
   inputNorm: Float32Array;
-  wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array;
+  wq: Matrix; wk: Matrix; wv: Matrix; wo: Matrix;
   bq?: Float32Array; bk?: Float32Array; bv?: Float32Array; bo?: Float32Array;
   qNorm?: Float32Array; kNorm?: Float32Array;
   postNorm: Float32Array;
-  wGate: Float32Array; wUp: Float32Array; wDown: Float32Array;
+  wGate: Matrix; wUp: Matrix; wDown: Matrix;
 }
 
 /** One sequence's new tokens in a forward call. */
@@ -52,8 +59,9 @@ const BUFS = ["x", "xn", "q", "k", "v", "att", "gate", "up", "tmp"] as const;
 export class Transformer {
   readonly cfg: ModelConfig;
   private readonly layers: LayerWeights[] = [];
-  private readonly embed: Float32Array;
-  private readonly lmHead: Float32Array;
+  private readonly embed: Matrix;
+  private readonly lmHead: Matrix;
+  private readonly f16Table: Float32Array | undefined;
   private readonly finalNorm: Float32Array;
   private rope: RopeTable;
   private cap = 0;
@@ -70,39 +78,52 @@ export class Transformer {
   private calls = 0;
   private disposed = false;
 
-  constructor(cfg: ModelConfig, tensors: TensorMap, readonly kernels: Kernels) {
+  /** `f16` holds matrices converted to half precision (absent from `tensors`). */
+  constructor(cfg: ModelConfig, tensors: TensorMap, readonly kernels: Kernels, f16: F16Tensors = new Map()) {
     this.cfg = cfg;
     const { hiddenSize: C, heads: H, kvHeads: KV, headDim: D, intermediateSize: I, vocabSize: V } = cfg;
+    const checkShape = (name: string, got: number[], shape: number[]) => {
+      if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
+        throw new T1Error("BAD_INPUT", `tensor "${name}" has shape [${got}], expected [${shape}] from config`);
+      }
+    };
     const get = (name: string, shape: number[]): Float32Array => {
       const t = tensors.get(name);
       if (!t) throw new T1Error("BAD_INPUT", `checkpoint lacks tensor "${name}" that ${cfg.arch} needs`);
-      if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-        throw new T1Error("BAD_INPUT", `tensor "${name}" has shape [${t.shape}], expected [${shape}] from config`);
-      }
+      checkShape(name, t.shape, shape);
       return t.data;
     };
-    this.embed = get("model.embed_tokens.weight", [V, C]);
+    const mat = (name: string, shape: number[]): Matrix => {
+      const h = f16.get(name);
+      if (h) {
+        checkShape(name, h.shape, shape);
+        return { f16: h.data };
+      }
+      return { f32: get(name, shape) };
+    };
+    this.embed = mat("model.embed_tokens.weight", [V, C]);
+    this.f16Table = f16.size ? f16ToF32Table() : undefined;
     if (cfg.tieEmbeddings) this.lmHead = this.embed;
-    else if (tensors.has("lm_head.weight")) this.lmHead = get("lm_head.weight", [V, C]);
+    else if (tensors.has("lm_head.weight") || f16.has("lm_head.weight")) this.lmHead = mat("lm_head.weight", [V, C]);
     else throw new T1Error("BAD_INPUT", `checkpoint lacks "lm_head.weight" and config says tie_word_embeddings=false`);
     this.finalNorm = get("model.norm.weight", [C]);
     for (let l = 0; l < cfg.layers; l++) {
       const p = `model.layers.${l}.`;
       this.layers.push({
         inputNorm: get(p + "input_layernorm.weight", [C]),
-        wq: get(p + "self_attn.q_proj.weight", [H * D, C]),
-        wk: get(p + "self_attn.k_proj.weight", [KV * D, C]),
-        wv: get(p + "self_attn.v_proj.weight", [KV * D, C]),
-        wo: get(p + "self_attn.o_proj.weight", [C, H * D]),
+        wq: mat(p + "self_attn.q_proj.weight", [H * D, C]),
+        wk: mat(p + "self_attn.k_proj.weight", [KV * D, C]),
+        wv: mat(p + "self_attn.v_proj.weight", [KV * D, C]),
+        wo: mat(p + "self_attn.o_proj.weight", [C, H * D]),
         ...(cfg.qkvBias
           ? { bq: get(p + "self_attn.q_proj.bias", [H * D]), bk: get(p + "self_attn.k_proj.bias", [KV * D]), bv: get(p + "self_attn.v_proj.bias", [KV * D]) }
           : {}),
         ...(cfg.oBias ? { bo: get(p + "self_attn.o_proj.bias", [C]) } : {}),
         ...(cfg.qkNorm ? { qNorm: get(p + "self_attn.q_norm.weight", [D]), kNorm: get(p + "self_attn.k_norm.weight", [D]) } : {}),
         postNorm: get(p + "post_attention_layernorm.weight", [C]),
-        wGate: get(p + "mlp.gate_proj.weight", [I, C]),
-        wUp: get(p + "mlp.up_proj.weight", [I, C]),
-        wDown: get(p + "mlp.down_proj.weight", [C, I]),
+        wGate: mat(p + "mlp.gate_proj.weight", [I, C]),
+        wUp: mat(p + "mlp.up_proj.weight", [I, C]),
+        wDown: mat(p + "mlp.down_proj.weight", [C, I]),
       });
     }
     this.rope = ropeTable(256, D, cfg.ropeTheta);
@@ -112,12 +133,12 @@ export class Transformer {
   }
 
   /** Frees weights and scratch in kernel memory; the transformer is unusable afterwards. */
-  dispose(tensors?: Iterable<Float32Array>): void {
+  dispose(tensors?: Iterable<Float32Array | Uint16Array>): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of BUFS) if (this.buf[b]) this.kernels.free(this.buf[b]);
     for (const a of [this.logitsBuf, this.lastHidden, this.attScratch.qg, this.attScratch.scores, this.attScratch.og]) this.kernels.free(a);
-    if (tensors) for (const t of tensors) this.kernels.free(t);
+    if (tensors) for (const t of tensors) t instanceof Uint16Array ? this.kernels.freeU16(t) : this.kernels.free(t);
   }
 
   /** A cache for `rows` sequences of up to `maxTokens` tokens each (prompt + generated). */
@@ -148,6 +169,27 @@ export class Transformer {
       this.lastHidden = this.kernels.alloc(Math.max(M, 2 * this.lastHidden.length / C) * C);
     }
     if (maxT > this.rope.positions) this.rope = ropeTable(Math.max(maxT, 2 * this.rope.positions), D, this.cfg.ropeTheta);
+  }
+
+  /** out(M, N) = x(M, K) · Wᵀ for an f32 or f16 weight (N, K). */
+  private linear(out: Float32Array, x: Float32Array, w: Matrix, M: number, K: number, N: number): void {
+    if (w.f16) this.kernels.matmulTransBF16(out, x, w.f16, M, K, N);
+    else this.kernels.matmulTransB(out, x, w.f32, M, K, N);
+  }
+
+  /** x(N, C) = embedding rows of tok[0..N). */
+  private embedRows(x: Float32Array, tok: Int32Array, N: number): void {
+    const C = this.cfg.hiddenSize;
+    const e = this.embed;
+    if (e.f32) {
+      for (let i = 0; i < N; i++) x.set(e.f32.subarray(tok[i]! * C, tok[i]! * C + C), i * C);
+      return;
+    }
+    const table = this.f16Table!;
+    for (let i = 0; i < N; i++) {
+      const src = tok[i]! * C;
+      for (let c = 0; c < C; c++) x[i * C + c] = table[e.f16[src + c]!]!;
+    }
   }
 
   /** Runs the new tokens of each entry through the model, appending them to `cache`. */
@@ -186,13 +228,13 @@ export class Transformer {
     offsets[batch.length] = n;
     const { x, xn, q, k, v, att, gate, up, tmp } = this.buf;
     const K = this.kernels;
-    for (let i = 0; i < N; i++) x.set(this.embed.subarray(tok[i]! * C, tok[i]! * C + C), i * C);
+    this.embedRows(x, tok, N);
     for (let l = 0; l < this.layers.length; l++) {
       const w = this.layers[l]!;
       rmsnormForward(xn, x, w.inputNorm, N, C, eps); // (N, C)
-      K.matmulTransB(q, xn, w.wq, N, C, H * D); // (N, H*D)
-      K.matmulTransB(k, xn, w.wk, N, C, KV * D); // (N, KV*D)
-      K.matmulTransB(v, xn, w.wv, N, C, KV * D);
+      this.linear(q, xn, w.wq, N, C, H * D); // (N, H*D)
+      this.linear(k, xn, w.wk, N, C, KV * D); // (N, KV*D)
+      this.linear(v, xn, w.wv, N, C, KV * D);
       if (w.bq) {
         addBiasForward(q, w.bq, N, H * D);
         addBiasForward(k, w.bk!, N, KV * D);
@@ -206,28 +248,28 @@ export class Transformer {
       ropeForward(k, pos, N, KV, D, this.rope);
       kvCacheWriteForward(cache.k[l]!, cache.v[l]!, k, v, rowOf, pos, N, KV, D, cache.maxT);
       attentionKernelForward(K, this.attScratch, att, q, cache.k[l]!, cache.v[l]!, rowOf, pos, N, H, KV, D, cache.maxT); // (N, H*D)
-      K.matmulTransB(tmp, att, w.wo, N, H * D, C); // (N, C)
+      this.linear(tmp, att, w.wo, N, H * D, C); // (N, C)
       if (w.bo) addBiasForward(tmp, w.bo, N, C);
       residualForward(x, tmp, N * C);
       rmsnormForward(xn, x, w.postNorm, N, C, eps);
-      K.matmulTransB(gate, xn, w.wGate, N, C, I); // (N, I)
-      K.matmulTransB(up, xn, w.wUp, N, C, I);
+      this.linear(gate, xn, w.wGate, N, C, I); // (N, I)
+      this.linear(up, xn, w.wUp, N, C, I);
       swigluForward(gate, gate, up, N * I);
-      K.matmulTransB(tmp, gate, w.wDown, N, I, C); // (N, C)
+      this.linear(tmp, gate, w.wDown, N, I, C); // (N, C)
       residualForward(x, tmp, N * C);
     }
     rmsnormForward(xn, x, this.finalNorm, N, C, eps);
     for (const e of batch) cache.lengths[e.row]! += e.tokens.length;
     let logits = this.logitsBuf.subarray(0, 0);
     if (mode === "all") {
-      K.matmulTransB(this.logitsBuf, xn, this.lmHead, N, C, V);
+      this.linear(this.logitsBuf, xn, this.lmHead, N, C, V);
       logits = this.logitsBuf.subarray(0, N * V);
     } else if (mode === "last") {
       for (let b = 0; b < batch.length; b++) {
         const last = offsets[b + 1]! - 1;
         this.lastHidden.set(xn.subarray(last * C, last * C + C), b * C);
       }
-      K.matmulTransB(this.logitsBuf, this.lastHidden, this.lmHead, M, C, V);
+      this.linear(this.logitsBuf, this.lastHidden, this.lmHead, M, C, V);
       logits = this.logitsBuf.subarray(0, M * V);
     }
     return { logits, hidden: xn.subarray(0, N * C), offsets: offsets.subarray(0, batch.length + 1), N };

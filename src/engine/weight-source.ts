@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, T1Error } from "../util/errors.js";
 import { parseHfConfig, type ModelConfig } from "./config.js";
-import { readSafetensors, type TensorMap } from "./safetensors.js";
+import { readSafetensors, type Tensor, type TensorMap } from "./safetensors.js";
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -25,10 +25,18 @@ export interface Checkpoint {
   source: string;
 }
 
+export interface LoadHooks {
+  /** Called after each tensor is read; false drops it from `tensors` (the caller converted it,
+   * e.g. to f16). Sources that ignore this hook are post-filtered by loadCheckpoint, so a tensor
+   * kept (true) may be asked again: returning true must have no side effect. */
+  keep?: (name: string, t: Tensor) => boolean;
+}
+
 export interface WeightSource {
   readonly name: string;
   canLoad(path: string): boolean;
-  load(path: string, alloc: (n: number) => Float32Array): Promise<Checkpoint>;
+  /** `alloc(n, name)` gives each tensor's f32 storage. */
+  load(path: string, alloc: (n: number, name?: string) => Float32Array, hooks?: LoadHooks): Promise<Checkpoint>;
 }
 
 function readJsonIfPresent(path: string): Record<string, unknown> | undefined {
@@ -44,10 +52,10 @@ function readJsonIfPresent(path: string): Record<string, unknown> | undefined {
 export const safetensorsDirSource: WeightSource = {
   name: "safetensors",
   canLoad: (path) => existsSync(join(path, "config.json")) && statSync(path).isDirectory(),
-  async load(dir, alloc) {
+  async load(dir, alloc, hooks) {
     const cfgPath = join(dir, "config.json");
     const config = parseHfConfig(readJsonIfPresent(cfgPath), cfgPath);
-    const tensors = await readSafetensors(dir, { alloc });
+    const tensors = await readSafetensors(dir, { alloc: (n, name) => alloc(n, name), keep: hooks?.keep });
     return {
       config,
       tensors,
@@ -67,9 +75,16 @@ export function registerWeightSource(s: WeightSource): void {
 }
 
 /** Picks the source for `path` and loads it. */
-export async function loadCheckpoint(path: string, alloc: (n: number) => Float32Array): Promise<Checkpoint> {
+export async function loadCheckpoint(path: string, alloc: (n: number, name?: string) => Float32Array, hooks: LoadHooks = {}): Promise<Checkpoint> {
+  const ck = await loadFromSource(path, alloc, hooks);
+  // Enforce `keep` for sources that do not call it themselves (e.g. the GGUF reader).
+  if (hooks.keep) for (const [name, t] of [...ck.tensors]) if (!hooks.keep(name, t)) ck.tensors.delete(name);
+  return ck;
+}
+
+async function loadFromSource(path: string, alloc: (n: number, name?: string) => Float32Array, hooks: LoadHooks): Promise<Checkpoint> {
   if (!existsSync(path)) throw new T1Error("NOT_FOUND", `model not found: ${path}`);
-  for (const s of extraSources) if (s.canLoad(path)) return s.load(path, alloc);
+  for (const s of extraSources) if (s.canLoad(path)) return s.load(path, alloc, hooks);
   if (path.toLowerCase().endsWith(".gguf")) {
     // Imported by URL so this file compiles before the GGUF module exists.
     const url = new URL("./gguf/weight-source.js", import.meta.url);
@@ -80,9 +95,9 @@ export async function loadCheckpoint(path: string, alloc: (n: number) => Float32
       throw new T1Error("UNSUPPORTED", `cannot load GGUF ${path}: the GGUF weight source is unavailable (${(e as Error).message})`);
     }
     if (!mod.ggufWeightSource) throw new T1Error("UNSUPPORTED", `cannot load GGUF ${path}: gguf/weight-source does not export ggufWeightSource`);
-    return mod.ggufWeightSource.load(path, alloc);
+    return mod.ggufWeightSource.load(path, alloc, hooks);
   }
-  if (safetensorsDirSource.canLoad(path)) return safetensorsDirSource.load(path, alloc);
+  if (safetensorsDirSource.canLoad(path)) return safetensorsDirSource.load(path, alloc, hooks);
   throw new T1Error("UNSUPPORTED", `${path} is neither a model directory with config.json nor a .gguf file`);
 }
 

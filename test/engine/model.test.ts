@@ -64,7 +64,7 @@ test("embed reads the last <emb_token> of each row; batched equals one at a time
 test("generateThenEmbed reuses the cache and equals a fresh prefill of prompt + output + <emb_token>", async () => {
   const m = await tinyQwen();
   const prompts = [m.chatPrompt([{ role: "user", content: "Why is the sky blue?" }], { enableThinking: false }), [3, 4, 5]];
-  const res = await m.generateThenEmbed(prompts, { maxTokens: 6, stopTokens: [] });
+  const res = await m.generateThenEmbed(prompts, { maxTokens: 6, stopTokens: [], prefillTokens: 5 });
   const emb = m.embTokenId!;
   for (let i = 0; i < prompts.length; i++) {
     assert.equal(res[i]!.ids.length, 6);
@@ -81,6 +81,9 @@ test("greedy generation of a batch equals each prompt alone; streaming text equa
     const [alone] = await m.generateText([prompts[i]!], { maxTokens: 8 });
     assert.deepEqual(batch[i]!.ids, alone!.ids);
   }
+  // Prefill split into passes of 3 tokens (prompts cut mid-way) changes nothing.
+  const split = await m.generateText(prompts, { maxTokens: 8, prefillTokens: 3 });
+  assert.deepEqual(split.map((r) => r.ids), batch.map((r) => r.ids));
   const texts = prompts.map(() => "");
   const ends: string[] = [];
   for await (const ev of m.generate(prompts, { maxTokens: 8 })) {
@@ -137,4 +140,26 @@ test("stories260k: greedy decoding from BOS tells the known story", async (t) =>
   assert.deepEqual(m.encode("Once").slice(0, 1), [1], "llama adds BOS");
   const [r] = await m.generateText([[1]], { maxTokens: 40 });
   assert.ok(r!.text.startsWith("Once upon a time, there was a little girl named Lily."), r!.text);
+});
+
+test("f16 weights: logits close to f32, stories260k still tells its story", async (t) => {
+  const f32 = await tinyQwen();
+  const h = await loadModel(join(FIX, "tiny-qwen3"), { weights: "f16" });
+  const ids = [5, 300, 17, 42, 99];
+  const a = f32.logits([ids], { all: true })[0]!;
+  const b = h.logits([ids], { all: true })[0]!;
+  let worst = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  assert.ok(worst > 0, "f16 storage must actually round the weights");
+  assert.ok(worst < 2e-2 * scale, `f16 logits differ by ${worst} (max |logit| ${scale})`);
+  h.dispose();
+  const p = needShared("models", "stories260k");
+  if (typeof p !== "string") return t.skip(p.skip);
+  const s = await loadModel(p, { weights: "f16" });
+  const [r] = await s.generateText([[1]], { maxTokens: 20 });
+  assert.ok(r!.text.startsWith("Once upon a time, there was a little girl named Lily"), r!.text);
+  s.dispose();
 });
