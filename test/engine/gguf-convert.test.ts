@@ -111,3 +111,23 @@ test("t1 convert rejects bad arguments and inputs with clear errors", async () =
   createTinyModel(m, { arch: "qwen2", seed: 1, hiddenSize: 32, layers: 1, heads: 2, kvHeads: 1, headDim: 8, intermediateSize: 32 });
   await assert.rejects(convertHfToGguf(m, join(dir, "q2.gguf")), isErr("UNSUPPORTED", /qwen2 architecture needs head_dim × heads = hidden_size/));
 });
+
+test("readGgufModel refuses architectures and tensors it cannot map, naming them", async () => {
+  const { GgufWriter, gguf } = await import("../../src/engine/gguf/writer.js");
+  const mk = async (name: string, arch: string, tensor: string) => {
+    const w = new GgufWriter();
+    w.set("general.architecture", gguf.str(arch));
+    for (const [k, v] of [["embedding_length", 32], ["attention.head_count", 2], ["feed_forward_length", 64], ["block_count", 1]] as const) w.set(`${arch}.${k}`, gguf.u32(v));
+    w.addTensor("token_embd.weight", [8, 32], GgmlType.F32, () => new Float32Array(256));
+    w.addTensor(tensor, [32], GgmlType.F32, () => new Float32Array(32));
+    const p = join(dir, name);
+    await w.write(p);
+    return p;
+  };
+  const isErr = (code: string, re: RegExp) => (e: unknown) => e instanceof T1Error && e.code === code && re.test(e.message);
+  assert.throws(() => readGgufModel(join(dir, "none.gguf")), isErr("NOT_FOUND", /cannot open GGUF/));
+  const mamba = await mk("mamba.gguf", "mamba", "output_norm.weight");
+  assert.throws(() => readGgufModel(mamba), isErr("UNSUPPORTED", /general.architecture is "mamba"/));
+  const odd = await mk("odd.gguf", "llama", "rope_freqs.weight");
+  assert.throws(() => readGgufModel(odd), isErr("BAD_INPUT", /unknown tensor "rope_freqs.weight"/));
+});
