@@ -27,10 +27,10 @@ const VECTOR = {
   utility: [1, -1, 0, 0],
 } as const;
 /** Single-value families with optional `name=value` parameters: gains per level (`ndcg.1=3,2=9`), rbp's `p`. */
-const PAIRS = ["ndcg", "rbp", "rbp_resid"] as const;
+const PAIRS = ["ndcg", "ndcg_rel", "Rndcg", "G", "rbp", "rbp_resid"] as const;
 const PLAIN = [
   "num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
-  "map", "gm_map", "Rprec", "bpref", "gm_bpref", "recip_rank", "binG",
+  "map", "gm_map", "Rprec", "bpref", "gm_bpref", "recip_rank", "binG", "infAP",
   "set_P", "set_relative_P", "set_recall", "set_map", "set_F",
 ] as const;
 

@@ -1,4 +1,5 @@
 import type { MeasureSpec } from "./measure-specs.js";
+import { gMeasure, ndcgGains, ndcgRel, rbp, rbpResidual, rndcg } from "./measures-gain.js";
 
 export { parseMeasures, SUPPORTED_FAMILIES, type MeasureFamily, type MeasureSpec } from "./measure-specs.js";
 
@@ -32,7 +33,7 @@ export interface JudgedRanking {
 }
 
 /** DCG discount of trec_eval 9+: the document at 0-based position i is divided by log2(i + 2). */
-function discount(i: number): number {
+export function discount(i: number): number {
   return Math.log2(i + 2);
 }
 
@@ -44,75 +45,6 @@ function idealDcg(levelCounts: readonly number[], k: number): number {
     for (let c = 0; c < (levelCounts[lvl] ?? 0) && i < k; c++, i++) dcg += lvl / discount(i);
   }
   return dcg;
-}
-
-/**
- * Gains per relevance level, as trec_eval sets them up: the level itself unless a `level=gain`
- * parameter says otherwise; unjudged documents gain 0. The ideal ranking takes the judged documents
- * by decreasing gain (trec_eval compares gains after truncating their difference to an int, so its
- * ideal can differ when custom gains lie less than 1 apart; this one sorts exactly).
- */
-function gainTable(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): { gain: (level: number) => number | undefined; levels: { gain: number; count: number }[] } {
-  const byLevel = new Map<number, { gain: number; count: number }>();
-  for (const [name, g] of pairs ?? []) if (/^-?\d+$/.test(name)) byLevel.set(Number(name), { gain: g, count: 0 });
-  for (let lvl = 0; lvl < r.levelCounts.length; lvl++) {
-    const e = byLevel.get(lvl);
-    if (e) e.count = r.levelCounts[lvl]!;
-    else byLevel.set(lvl, { gain: lvl, count: r.levelCounts[lvl]! });
-  }
-  return { gain: (level) => byLevel.get(level)?.gain, levels: [...byLevel.values()].sort((a, b) => b.gain - a.gain) };
-}
-
-/** ndcg (no cutoff) with optional custom gains; 0 when no judged document has a positive gain. */
-function ndcgGains(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
-  const { gain, levels } = gainTable(r, pairs);
-  let dcg = 0;
-  for (let i = 0; i < r.rels.length; i++) {
-    const g = gain(r.rels[i]!) ?? 0;
-    if (g !== 0) dcg += g / discount(i);
-  }
-  let ideal = 0;
-  let i = 0;
-  for (const { gain: g, count } of levels) {
-    if (g <= 0) break;
-    for (let c = 0; c < count; c++, i++) ideal += g / discount(i);
-  }
-  return ideal > 0 ? dcg / ideal : 0;
-}
-
-/** Rank-biased precision (Moffat & Zobel) with persistence p; gains rescaled into [0, 1] when needed. */
-function rbp(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
-  const p = pairs?.get("p") ?? 0.9;
-  const { gain, levels } = gainTable(r, pairs);
-  const min = Math.min(...levels.map((l) => l.gain));
-  const max = Math.max(...levels.map((l) => l.gain));
-  const scale = min < 0 || max > 1 ? (g: number) => (g - min) / (max - min) : (g: number) => g;
-  let sum = 0;
-  let weight = 1;
-  for (const rel of r.rels) {
-    // A level without a gain (unjudged) counts 0 and is not rescaled, as in trec_eval.
-    const raw = gain(rel);
-    const g = raw === undefined ? 0 : scale(raw);
-    sum += g * weight;
-    weight *= p;
-  }
-  return (1 - p) * sum;
-}
-
-/** RBP's residual: the most RBP could rise if every unjudged retrieved document (and the tail) were relevant. */
-function rbpResidual(r: JudgedRanking, pairs: ReadonlyMap<string, number> | undefined): number {
-  const p = pairs?.get("p") ?? 0.9;
-  let sum = 0;
-  let weight = 1;
-  let unjudged = 0;
-  for (const rel of r.rels) {
-    if (rel < 0) {
-      unjudged++;
-      sum += weight;
-    }
-    weight *= p;
-  }
-  return unjudged > 0 ? weight + (1 - p) * sum : 0;
 }
 
 /** nDCG with gain = the qrels level (whatever -l says), ideal from the qrels, as trec_eval. */
@@ -186,6 +118,34 @@ function interpolatedPrecision(r: JudgedRanking, fractions: readonly number[]): 
   });
 }
 
+/**
+ * Inferred AP (Yilmaz & Aslam): precision above each judged relevant document is estimated from the
+ * judged documents above it, documents outside the pool count as nonrelevant, and pooled but
+ * unjudged ones (negative qrels levels) are assumed relevant in the judged proportion.
+ */
+function infAP(r: JudgedRanking): number {
+  const EPS = 0.00001;
+  let rel = 0;
+  let nonrel = 0;
+  let pooledUnjudged = 0;
+  let sum = 0;
+  r.rels.forEach((level, j) => {
+    if (level === NOT_IN_POOL) return;
+    if (level === UNJUDGED) {
+      pooledUnjudged++;
+      return;
+    }
+    if (level < r.relevanceLevel) {
+      nonrel++;
+      return;
+    }
+    rel++;
+    if (j === 0) sum += 1;
+    else sum += 1 / (j + 1) + (j / (j + 1)) * ((rel - 1 + nonrel + pooledUnjudged) / j) * ((rel - 1 + EPS) / (rel - 1 + nonrel + 2 * EPS));
+  });
+  return r.numRel > 0 ? sum / r.numRel : sum;
+}
+
 /** Computes one measure for one query (a gm_ measure returns the base value; the mean takes logs). */
 export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
   const numRet = r.rels.length;
@@ -232,6 +192,14 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
       return rbp(r, m.pairs);
     case "rbp_resid":
       return rbpResidual(r, m.pairs);
+    case "G":
+      return gMeasure(r, m.pairs);
+    case "ndcg_rel":
+      return ndcgRel(r, m.pairs);
+    case "Rndcg":
+      return rndcg(r, m.pairs);
+    case "infAP":
+      return infAP(r);
     case "binG": {
       // Each relevant document counts 1 / log2(2 + nonrelevant documents ranked above it).
       if (r.numRel === 0) return 0;

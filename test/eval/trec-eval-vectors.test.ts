@@ -12,7 +12,7 @@ import { evaluateRun, formatTrecEval } from "../../src/eval/evaluate.js";
 /** Our measures in the order trec_eval's measure table prints them (all_trec). */
 const ALL_TREC_SUPPORTED = [
   "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank",
-  "iprec_at_recall", "P", "recall", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "ndcg",
+  "iprec_at_recall", "P", "recall", "infAP", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "G", "ndcg", "ndcg_rel", "Rndcg",
   "ndcg_cut", "map_cut", "relative_P", "success", "set_P", "set_relative_P", "set_recall", "set_map",
   "set_F", "num_nonrel_judged_ret", "rbp", "rbp_resid", "unj",
 ];

@@ -7,10 +7,10 @@ import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
 /** trec_eval's default measures that we implement, plus what BRIGHT reports (nDCG@10, recall@100/1000). */
 const DEFAULT_MEASURES = "runid,num_q,num_ret,num_rel,num_rel_ret,map,Rprec,bpref,recip_rank,P,ndcg_cut.10,recall.100,1000";
 
-/** trec_eval's all_trec measures that we implement, in its print order (no infAP, G, ndcg_rel, Rndcg, relstring). */
+/** trec_eval's all_trec measures, in its print order (all but relstring, a per-query diagnostic string). */
 const ALL_TREC = [
   "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank", "iprec_at_recall", "P", "recall",
-  "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "ndcg", "ndcg_cut", "map_cut", "relative_P", "success", "set_P",
+  "infAP", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "G", "ndcg", "ndcg_rel", "Rndcg", "ndcg_cut", "map_cut", "relative_P", "success", "set_P",
   "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret", "rbp", "rbp_resid", "unj",
 ];
 
