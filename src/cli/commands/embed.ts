@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { bool, defineCommand, optNum, str } from "../command.js";
+import { bool, defineCommand, optNum, optStr, str, type OptionValues } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { Progress } from "../../util/progress.js";
@@ -33,6 +33,13 @@ function readTexts(file: string): Row[] {
   return rows;
 }
 
+/** --weights f32|f16. */
+function weightsOption(values: OptionValues): "f32" | "f16" {
+  const w = optStr(values, "weights") ?? "f32";
+  if (w !== "f32" && w !== "f16") throw new InputError(`--weights must be f32 or f16, got "${w}"`);
+  return w;
+}
+
 export default defineCommand({
   name: "embed",
   summary: "Embed texts at <emb_token> with the native engine (.npy or .jsonl out)",
@@ -51,6 +58,7 @@ Work is saved in chunks under OUT.parts/, so a killed run resumes where it stopp
     "max-tokens": { type: "number", description: "Truncate longer texts to N tokens (the final <emb_token> is kept)", arg: "N" },
     chunk: { type: "number", description: "Texts per saved chunk (resume granularity)", default: 256, arg: "N" },
     quiet: { type: "boolean", description: "No progress output" },
+    weights: { type: "string", description: "Weight storage: f32 (exact) or f16 (half the memory)", default: "f32", arg: "f32|f16" },
   },
   async run(values) {
     const input = str(values, "input");
@@ -60,7 +68,7 @@ Work is saved in chunks under OUT.parts/, so a killed run resumes where it stopp
     const chunk = optNum(values, "chunk") ?? 256;
     if (!Number.isInteger(chunk) || chunk <= 0) throw new InputError(`t1 embed: --chunk must be a positive integer, got ${chunk}`);
     const rows = readTexts(input);
-    const model = await loadModel(str(values, "model"));
+    const model = await loadModel(str(values, "model"), { weights: weightsOption(values) });
     model.requireEmbTokenId();
     const D = model.hiddenSize;
     const texts = rows.map((r) => (r.text.endsWith(EMB_TOKEN) ? r.text : r.text + EMB_TOKEN));

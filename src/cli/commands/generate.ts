@@ -1,6 +1,13 @@
-import { bool, defineCommand, optNum, str } from "../command.js";
+import { bool, defineCommand, optNum, optStr, str, type OptionValues } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { loadModel } from "../../engine/model.js";
+
+/** --weights f32|f16. */
+function weightsOption(values: OptionValues): "f32" | "f16" {
+  const w = optStr(values, "weights") ?? "f32";
+  if (w !== "f32" && w !== "f16") throw new InputError(`--weights must be f32 or f16, got "${w}"`);
+  return w;
+}
 
 export default defineCommand({
   name: "generate",
@@ -22,11 +29,12 @@ instead of streaming.`,
     chat: { type: "boolean", description: "Apply the model's chat template to the prompt" },
     "no-thinking": { type: "boolean", description: "With --chat: enable_thinking=false (Qwen3)" },
     json: { type: "boolean", description: "Print {\"ids\", \"text\"} as JSON" },
+    weights: { type: "string", description: "Weight storage: f32 (exact) or f16 (half the memory)", default: "f32", arg: "f32|f16" },
   },
   async run(values) {
     const maxTokens = optNum(values, "max-tokens") ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new InputError(`t1 generate: --max-tokens must be a non-negative integer, got ${maxTokens}`);
-    const model = await loadModel(str(values, "model"));
+    const model = await loadModel(str(values, "model"), { weights: weightsOption(values) });
     const promptText = str(values, "prompt");
     const prompt = bool(values, "chat")
       ? model.chatPrompt([{ role: "user", content: promptText }], bool(values, "no-thinking") ? { enableThinking: false } : {})
