@@ -1,5 +1,4 @@
 import type { JudgedRanking } from "./measures.js";
-import { discount } from "./measures.js";
 
 /**
  * The gain-based trec_eval measures: ndcg with custom gains, rbp, and the experimental G,
@@ -7,6 +6,11 @@ import { discount } from "./measures.js";
  */
 
 type Pairs = ReadonlyMap<string, number> | undefined;
+
+/** DCG discount of trec_eval 9+: the document at 0-based position i is divided by log2(i + 2). */
+export function discount(i: number): number {
+  return Math.log2(i + 2);
+}
 
 /**
  * Gains per relevance level, as trec_eval sets them up: the level itself unless a `level=gain`

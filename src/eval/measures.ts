@@ -1,5 +1,5 @@
 import type { MeasureSpec } from "./measure-specs.js";
-import { gMeasure, ndcgGains, ndcgRel, rbp, rbpResidual, rndcg } from "./measures-gain.js";
+import { discount, gMeasure, ndcgGains, ndcgRel, rbp, rbpResidual, rndcg } from "./measures-gain.js";
 
 export { parseMeasures, SUPPORTED_FAMILIES, type MeasureFamily, type MeasureSpec } from "./measure-specs.js";
 
@@ -32,10 +32,6 @@ export interface JudgedRanking {
   numDocsInCollection?: number;
 }
 
-/** DCG discount of trec_eval 9+: the document at 0-based position i is divided by log2(i + 2). */
-export function discount(i: number): number {
-  return Math.log2(i + 2);
-}
 
 /** Ideal DCG over the judged levels (all levels > 0, highest first), cut at k documents. */
 function idealDcg(levelCounts: readonly number[], k: number): number {
