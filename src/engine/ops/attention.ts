@@ -16,8 +16,11 @@ export function kvCacheWriteForward(
     for (let g = 0; g < KV; g++) {
       const src = (n * KV + g) * D;
       const dst = ((rowOf[n]! * KV + g) * maxT + pos[n]!) * D;
-      kCache.set(k.subarray(src, src + D), dst);
-      vCache.set(v.subarray(src, src + D), dst);
+      // Plain loops rather than set(subarray): no view objects per token in the decode loop.
+      for (let d = 0; d < D; d++) {
+        kCache[dst + d] = k[src + d]!;
+        vCache[dst + d] = v[src + d]!;
+      }
     }
   }
 }
@@ -103,9 +106,10 @@ export function attentionKernelForward(
     const { qg, scores, og } = scratch;
     for (let g = 0; g < KV; g++) {
       // qg rows: (token i, head hh) → i*group + hh.
+      const GD = group * D;
       for (let i = 0; i < Tq; i++) {
         const src = ((n0 + i) * H + g * group) * D;
-        qg.set(q.subarray(src, src + group * D), i * group * D);
+        for (let j = 0; j < GD; j++) qg[i * GD + j] = q[src + j]!;
       }
       const base = (row * KV + g) * maxT * D;
       const K = kCache.subarray(base, base + Tctx * D);
@@ -135,7 +139,7 @@ export function attentionKernelForward(
       kernels.matmul(og, scores, V, M, Tctx, D); // (M, D)
       for (let i = 0; i < Tq; i++) {
         const dst = ((n0 + i) * H + g * group) * D;
-        out.set(og.subarray(i * group * D, (i + 1) * group * D), dst);
+        for (let j = 0; j < GD; j++) out[dst + j] = og[i * GD + j]!;
       }
     }
     n0 = n1;
