@@ -20,9 +20,11 @@ export default defineCommand({
   usage: "--qrels QRELS --run RUN [-q] [-c] [-m MEASURES] [--mode trec_eval|pytrec_eval] [--json]",
   details: `
 Prints trec_eval's lines (measure, query or "all", value with 4 decimals). Measures use trec_eval's
--m syntax, comma-separated (runid prints the run's tag; all_trec is every measure below): ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank;
-a bare cutoff family (P, recall, ndcg_cut, map_cut, success, relative_P) means trec_eval's default
-cutoffs. Supported families: ${SUPPORTED_FAMILIES.join(", ")}.
+-m syntax, comma-separated:  ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank
+ndcg.1=3,2=9 (gains per level)  rbp.p=0.95  iprec_at_recall..1,.5  utility.2,-1,0,0.
+A bare parameterised family (P, recall, ndcg_cut, success, iprec_at_recall, ...) means trec_eval's
+default parameters; "runid" prints the run's tag; "all_trec" is every measure below.
+Supported: ${SUPPORTED_FAMILIES.join(", ")}.
 --mode pytrec_eval averages over queries in both run and qrels (what BRIGHT reports) and keeps the
 last score of a duplicated docid; trec_eval refuses duplicates.`,
   options: {
