@@ -36,6 +36,15 @@ for (const { label, make } of backends) {
       k.parallelMinMacs = 0; // split even tiny products so the threaded paths are exercised
     }
     checkAllMatmuls(k, SMALL);
+    if (k instanceof WasmKernels) {
+      // Both x·Wᵀ paths (skinny streaming and packed GEMM) on the same shapes.
+      k.skinnyMaxM = k.skinnyMaxMF16 = 0;
+      checkAllMatmuls(k, [1, 3, 5], { layouts: ["transB", "transBF16"] });
+      k.skinnyMaxM = k.skinnyMaxMF16 = 1000;
+      checkAllMatmuls(k, [1, 3, 5, 17], { layouts: ["transB", "transBF16"] });
+      k.skinnyMaxM = 16;
+      k.skinnyMaxMF16 = 4;
+    }
     let seed = 1000;
     for (const layout of ["transB", "plain", "transA", "transBF16"] as const)
       for (const [M, K, N] of LARGE)

@@ -266,13 +266,28 @@ GEMV_FN(2, 4)
 GEMV_FN(3, 3)
 GEMV_FN(4, 2)
 
-/* Columns j0..j1 of C(M,N) = A(M,K) · B(N,K)ᵀ for 1 <= M <= 4. */
+/* Columns j0..j1 of C(M,N) = A(M,K) · B(N,K)ᵀ without packing, for small M (decode, small
+ * batches): W is streamed from memory once, in blocks of rows small enough to stay in L2 while
+ * every group of 4 rows of A passes over them. */
+static int row_block(int K, int bytes_per) {
+  int cb = (262144 / (K * bytes_per + 1)) & ~3;
+  return cb < 4 ? 4 : cb;
+}
+
 EXPORT(gemv_tb) void gemv_tb(int M, int N, int K, const float* A, const float* B, float* C, int accumulate, int j0, int j1) {
-  switch (M) {
-    case 1: gemv_tb_1(N, K, A, B, C, accumulate, j0, j1); break;
-    case 2: gemv_tb_2(N, K, A, B, C, accumulate, j0, j1); break;
-    case 3: gemv_tb_3(N, K, A, B, C, accumulate, j0, j1); break;
-    default: gemv_tb_4(N, K, A, B, C, accumulate, j0, j1); break;
+  int cb = row_block(K, 4);
+  for (int jb = j0; jb < j1; jb += cb) {
+    int je = j1 - jb < cb ? j1 : jb + cb;
+    for (int i = 0; i < M; i += 4) {
+      const float* a = A + (long)i * K;
+      float* c = C + (long)i * N;
+      switch (M - i) {
+        case 1: gemv_tb_1(N, K, a, B, c, accumulate, jb, je); break;
+        case 2: gemv_tb_2(N, K, a, B, c, accumulate, jb, je); break;
+        case 3: gemv_tb_3(N, K, a, B, c, accumulate, jb, je); break;
+        default: gemv_tb_4(N, K, a, B, c, accumulate, jb, je); break;
+      }
+    }
   }
 }
 
@@ -321,10 +336,18 @@ GEMVH_FN(3, 2)
 GEMVH_FN(4, 2)
 
 EXPORT(gemv_tb_f16) void gemv_tb_f16(int M, int N, int K, const float* A, const uint16_t* B, float* C, int accumulate, int j0, int j1) {
-  switch (M) {
-    case 1: gemv_tb_f16_1(N, K, A, B, C, accumulate, j0, j1); break;
-    case 2: gemv_tb_f16_2(N, K, A, B, C, accumulate, j0, j1); break;
-    case 3: gemv_tb_f16_3(N, K, A, B, C, accumulate, j0, j1); break;
-    default: gemv_tb_f16_4(N, K, A, B, C, accumulate, j0, j1); break;
+  int cb = row_block(K, 2);
+  for (int jb = j0; jb < j1; jb += cb) {
+    int je = j1 - jb < cb ? j1 : jb + cb;
+    for (int i = 0; i < M; i += 4) {
+      const float* a = A + (long)i * K;
+      float* c = C + (long)i * N;
+      switch (M - i) {
+        case 1: gemv_tb_f16_1(N, K, a, B, c, accumulate, jb, je); break;
+        case 2: gemv_tb_f16_2(N, K, a, B, c, accumulate, jb, je); break;
+        case 3: gemv_tb_f16_3(N, K, a, B, c, accumulate, jb, je); break;
+        default: gemv_tb_f16_4(N, K, a, B, c, accumulate, jb, je); break;
+      }
+    }
   }
 }

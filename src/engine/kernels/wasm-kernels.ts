@@ -17,7 +17,6 @@ const MODULE_MEMORY_BYTES = 131072;
 /** Below this many multiply-adds a worker wake-up (~10-50 µs) costs more than it saves. */
 const PARALLEL_MIN_MACS = 1 << 18;
 const NR = 8;
-const GEMV_MAX_M = 4;
 
 interface KernelExports {
   gemm(M: number, N: number, K: number, A: number, sai: number, sap: number, B: number, bF16: number, sbp: number, sbj: number,
@@ -64,9 +63,18 @@ export class WasmKernels implements Kernels {
    * the threaded paths on small shapes.
    */
   parallelMinMacs = PARALLEL_MIN_MACS;
+  /**
+   * x·Wᵀ products with at most this many rows skip packing and stream W once through L2 (the
+   * decode / small-batch path); taller ones use the packed GEMM. Default 16, the crossover
+   * measured with bench/kernels.bench.ts shapes; tests change it to cover both paths.
+   */
+  skinnyMaxM = 16;
+  /** The same for f16 weights. Default 4: the GEMM decodes each weight once per call, the
+   * skinny path once per 4 rows, so the packed path wins sooner. */
+  skinnyMaxMF16 = 4;
   private readonly heap: WasmHeap;
   private readonly ex: KernelExports;
-  private readonly pool?: ThreadPool;
+  private pool?: ThreadPool;
   private readonly scratch: number;
   private readonly mr: number;
 
@@ -118,7 +126,7 @@ export class WasmKernels implements Kernels {
   matmulTransB(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransB", out, a, b, M, K, N, M * K, N * K, M * N);
     this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
-      if (M <= GEMV_MAX_M) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      if (M <= this.skinnyMaxM) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, 1, K, po, N, acc], M, N, K, false);
     });
   }
@@ -141,13 +149,16 @@ export class WasmKernels implements Kernels {
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
     this.product(out, a, bF16, M * N, accumulate, (pa, pb, po, acc) => {
-      if (M <= GEMV_MAX_M) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      if (M <= this.skinnyMaxMF16) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 1, 1, K, po, N, acc], M, N, K, false);
     });
   }
 
+  /** Terminates the workers. The instance stays usable, on the calling thread only, so a
+   * dispose() on the shared `getKernels()` instance cannot break other users. */
   dispose(): void {
     this.pool?.dispose();
+    this.pool = undefined;
   }
 
   /** Resolves operands to kernel-memory pointers (copying outsiders in), runs, copies out. */
