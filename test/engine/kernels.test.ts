@@ -74,6 +74,15 @@ if (simd !== "none") {
     }
   });
 
+  test("wasm kernels keep working on the calling thread after dispose()", async () => {
+    const k = createKernels({ backend: "wasm", threads: 2 }) as WasmKernels;
+    await k.whenReady();
+    k.dispose();
+    k.parallelMinMacs = 0;
+    checkOne(k, "transB", 64, 100, 257, true, false, 7);
+    checkOne(k, "plain", 64, 100, 257, false, true, 8);
+  });
+
   test("wasm f16 decode matches IEEE binary16 for every finite pattern", () => {
     const k = createKernels({ backend: "wasm", threads: 1 });
     made.push(k);
