@@ -119,7 +119,7 @@ function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Interna
   let dLogits: Float32Array | undefined;
   let dHidden: Float32Array | undefined;
   if (obj.lm) {
-    dLogits = m.k.alloc(N * V);
+    dLogits = m.pool.take(N * V);
     crossEntropyBackward(dLogits, gradScale * (obj.lm.scale ?? 1), tape.logits!, obj.lm.targets, obj.lm.weight, N, V, r.lse);
   }
   if (obj.contrastive && r.emb && r.cosine) {
@@ -140,7 +140,7 @@ function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Interna
   try {
     m.backward(tape, { dHidden, dLogits });
   } finally {
-    if (dLogits) m.k.free(dLogits);
+    if (dLogits) m.pool.give(dLogits);
   }
 }
 

@@ -62,13 +62,14 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
   const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
   const owned: Float32Array[] = [];
   let floats = 0;
+  const pool = m.pool;
   const alloc = (n: number) => {
-    const a = k.alloc(n);
+    const a = pool.take(n);
     owned.push(a);
     floats += n;
     return a;
   };
-  const scratchH = k.alloc(N * C);
+  const scratchH = pool.take(N * C);
   const shape: AttentionShape = { B, T, H, KV, D };
   let x = alloc(N * C);
   embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
@@ -115,7 +116,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       x = out;
     }
   } finally {
-    k.free(scratchH);
+    pool.give(scratchH);
   }
   const hidden = alloc(N * C);
   const rstdF = alloc(N);
@@ -125,7 +126,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
     logits = alloc(N * V);
     linearForward(k, logits, hidden, m.lmHead().data, N, C, V);
   }
-  return { batch, hidden, logits, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) k.free(a); owned.length = 0; } };
+  return { batch, hidden, logits, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) pool.give(a); owned.length = 0; } };
 }
 
 export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): void {
@@ -137,19 +138,21 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
   const rope = m.ropeFor(1);
   const tmp: Float32Array[] = [];
   const a = (n: number) => {
-    const x = k.alloc(n);
+    const x = m.pool.take(n);
     tmp.push(x);
     return x;
   };
   try {
     const dHidden = a(N * C);
     if (grads.dHidden) dHidden.set(grads.dHidden);
+    else dHidden.fill(0);
     if (grads.dLogits) {
       if (!tape.logits) throw new InputError("dLogits given but the forward pass ran without logits", { field: "dLogits" });
       const lm = m.lmHead();
       linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V);
     }
     const dx = a(N * C); // gradient of the residual stream, carried down through the layers
+    dx.fill(0);
     const normF = m.param("model.norm.weight");
     rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
     const h = a(N * C), dh = a(N * C), ds = a(N * F), dg = a(N * F), du = a(N * F);
@@ -203,7 +206,7 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
     const emb = m.param("model.embed_tokens.weight");
     if (emb.grad) embeddingBackward(emb.grad, dx, ids, N, C);
   } finally {
-    for (const x of tmp) k.free(x);
+    for (const x of tmp) m.pool.give(x);
   }
 }
 

@@ -4,6 +4,7 @@ import { InputError, T1Error } from "../util/errors.js";
 import { parameterShapes, type TrainModelConfig } from "./model-config.js";
 import { seededNormal } from "./grad-check.js";
 import { buildRopeTable, type RopeTable } from "./ops/rope.js";
+import { BufferPool } from "./buffer-pool.js";
 import { forwardPass, backwardPass, type Tape } from "./train-model-pass.js";
 
 /** One trainable tensor: its Hugging Face name, shape, value and gradient (null when frozen). */
@@ -53,8 +54,11 @@ export class TrainModel {
   readonly params: Param[];
   readonly byName: Map<string, Param>;
   private ropeTable: RopeTable | null = null;
+  /** Activation and gradient buffers recycled across steps (see BufferPool). */
+  readonly pool: BufferPool;
 
   constructor(readonly k: Kernels, readonly config: TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
+    this.pool = new BufferPool(k);
     const freeze = opts.freeze ?? [];
     const frozen = (n: string) => freeze.some((f) => f === n || (f.endsWith("*") && n.startsWith(f.slice(0, -1))) || (f.endsWith(".") && n.startsWith(f)));
     this.params = parameterShapes(config).map(([name, shape]) => {
@@ -125,6 +129,15 @@ export class TrainModel {
 
   zeroGrads(): void {
     for (const p of this.params) p.grad?.fill(0);
+  }
+
+  /** Returns parameters, gradients and pooled buffers to the kernel allocator; the model is unusable after. */
+  dispose(): void {
+    this.pool.clear();
+    for (const p of this.params) {
+      this.k.free(p.data);
+      if (p.grad) this.k.free(p.grad);
+    }
   }
 
   /** Weights as a TensorMap for writeSafetensors (views, no copy). */
