@@ -73,6 +73,22 @@ test("generateThenEmbed reuses the cache and equals a fresh prefill of prompt + 
   }
 });
 
+test("generateThenEmbed after a stop token: <emb_token> follows the output, the stop token is not in the cache", async () => {
+  const m = await tinyQwen();
+  const [free] = await m.generateText(["Hello"], { maxTokens: 10, stopTokens: [] });
+  const stopAt = free!.ids[4]!;
+  const [r] = await m.generateThenEmbed(["Hello", "Other prompt"], { maxTokens: 10, stopTokens: [stopAt] });
+  assert.equal(r!.finishReason, "stop");
+  assert.deepEqual(r!.ids, free!.ids.slice(0, free!.ids.indexOf(stopAt)));
+  const [ref] = await m.embed([[...m.encode("Hello"), ...r!.ids, m.embTokenId!]]);
+  assert.ok(maxDiff(r!.embedding, ref!) < 1e-5);
+  const zero = await m.generateThenEmbed(["Hello"], { maxTokens: 0 });
+  const [ref0] = await m.embed([[...m.encode("Hello"), m.embTokenId!]]);
+  assert.deepEqual(zero[0]!.ids, []);
+  assert.ok(maxDiff(zero[0]!.embedding, ref0!) < 1e-5);
+  await assert.rejects(m.generateText([[]]), /prompt 0 is empty/);
+});
+
 test("greedy generation of a batch equals each prompt alone; streaming text equals the final text", async () => {
   const m = await tinyQwen();
   const prompts = ["Once upon a time", "The library", "Why?"];
