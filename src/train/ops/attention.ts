@@ -16,8 +16,10 @@ export interface AttentionShape {
  * backward pass (B·H·T² floats; the caller owns that buffer so it can bound or reuse it).
  *   q (B, T, H, D), k (B, T, KV, D), v (B, T, KV, D), keyMask (B, T) 1 = real token, 0 = padding
  *   -> out (B, T, H, D), probs (B, H, T, T)
- * A query that can see no real key (left padding before the first token) gets zero output and zero
- * gradient instead of the NaN a softmax over nothing would give.
+ * The G = H / KV query heads that share a KV head are stacked into one (G·T, D) block so each
+ * product is a single matmul against that KV head. A query that can see no real key (left
+ * padding before the first token) gets zero output and zero gradient instead of the NaN a softmax
+ * over nothing would give.
  */
 export function attentionForward(
   k: Kernels,
@@ -30,51 +32,47 @@ export function attentionForward(
   s: AttentionShape,
 ): void {
   const { B, T, H, KV, D } = s;
-  const group = H / KV;
+  const G = H / KV;
   const scale = 1 / Math.sqrt(D);
-  const qh = k.alloc(T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), oh = k.alloc(T * D), sc = k.alloc(T * T);
+  const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), og = k.alloc(G * T * D), sc = k.alloc(G * T * T);
+  const valid = new Uint8Array(T);
   try {
     for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        const g = Math.floor(h / group);
-        gatherHead(qh, q, b, h, T, H, D);
+      for (let t = 0; t < T; t++) valid[t] = keyMask ? keyMask[b * T + t] : 1;
+      for (let g = 0; g < KV; g++) {
+        for (let j = 0; j < G; j++) gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D);
         gatherHead(kh, key, b, g, T, KV, D);
         gatherHead(vh, v, b, g, T, KV, D);
-        k.matmulTransB(sc, qh, kh, T, D, T); // (T, T) = Qh · Khᵀ
-        const pOff = (b * H + h) * T * T;
-        for (let i = 0; i < T; i++) {
+        k.matmulTransB(sc, qg, kh, G * T, D, T); // (G·T, T) = Qg · Khᵀ
+        const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T); // (G·T, T)
+        for (let r = 0; r < G * T; r++) {
+          const i = r % T, o = r * T;
           let m = -Infinity;
-          for (let j = 0; j <= i; j++) {
-            if (keyMask && keyMask[b * T + j] === 0) continue;
-            const z = sc[i * T + j] * scale;
-            sc[i * T + j] = z;
-            if (z > m) m = z;
-          }
-          const row = pOff + i * T;
-          probs.fill(0, row, row + T);
+          for (let j = 0; j <= i; j++) if (valid[j] && sc[o + j] > m) m = sc[o + j];
+          P.fill(0, o, o + T);
           if (m === -Infinity) continue;
           let sum = 0;
           for (let j = 0; j <= i; j++) {
-            if (keyMask && keyMask[b * T + j] === 0) continue;
-            const e = Math.exp(sc[i * T + j] - m);
-            probs[row + j] = e;
+            if (!valid[j]) continue;
+            const e = Math.exp((sc[o + j] - m) * scale);
+            P[o + j] = e;
             sum += e;
           }
           const inv = 1 / sum;
-          for (let j = 0; j <= i; j++) probs[row + j] *= inv;
+          for (let j = 0; j <= i; j++) P[o + j] *= inv;
         }
-        k.matmul(oh, probs.subarray(pOff, pOff + T * T), vh, T, T, D); // (T, D) = P · Vh
-        scatterHead(out, oh, b, h, T, H, D, false);
+        k.matmul(og, P, vh, G * T, T, D); // (G·T, D) = P · Vh
+        for (let j = 0; j < G; j++) scatterHead(out, og.subarray(j * T * D), b, g * G + j, T, H, D);
       }
     }
   } finally {
-    for (const a of [qh, kh, vh, oh, sc]) k.free(a);
+    for (const a of [qg, kh, vh, og, sc]) k.free(a);
   }
 }
 
 /**
- * Backward of attentionForward. dq is written (=); dk and dv are written (=) too, summing the
- * contributions of every query head in a group.
+ * Backward of attentionForward. dq, dk and dv are written (=); dk and dv sum the contributions of
+ * every query head in a group (one matmul over the stacked group does that sum).
  *   dP = dO·Vᵀ, dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale, dQ = dS·K, dK = dSᵀ·Q
  */
 export function attentionBackward(
@@ -90,40 +88,38 @@ export function attentionBackward(
   s: AttentionShape,
 ): void {
   const { B, T, H, KV, D } = s;
-  const group = H / KV;
+  const G = H / KV;
   const scale = 1 / Math.sqrt(D);
-  dk.fill(0, 0, B * T * KV * D);
-  dv.fill(0, 0, B * T * KV * D);
-  const qh = k.alloc(T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), doh = k.alloc(T * D);
-  const dqh = k.alloc(T * D), dkh = k.alloc(T * D), dvh = k.alloc(T * D), dp = k.alloc(T * T);
+  const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), dog = k.alloc(G * T * D);
+  const dqg = k.alloc(G * T * D), dkh = k.alloc(T * D), dvh = k.alloc(T * D), dp = k.alloc(G * T * T);
   try {
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < KV; g++) {
         gatherHead(kh, key, b, g, T, KV, D);
         gatherHead(vh, v, b, g, T, KV, D);
-        dkh.fill(0);
-        dvh.fill(0);
-        for (let h = g * group; h < (g + 1) * group; h++) {
-          gatherHead(qh, q, b, h, T, H, D);
-          gatherHead(doh, dout, b, h, T, H, D);
-          const P = probs.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
-          k.matmulTransB(dp, doh, vh, T, D, T); // (T, T) = dOh · Vhᵀ
-          k.matmulTransA(dvh, P, doh, T, T, D, true); // (T, D) += Pᵀ · dOh
-          for (let i = 0; i < T; i++) {
-            let dot = 0;
-            for (let j = 0; j <= i; j++) dot += dp[i * T + j] * P[i * T + j];
-            for (let j = 0; j < T; j++) dp[i * T + j] = j <= i ? P[i * T + j] * (dp[i * T + j] - dot) * scale : 0;
-          }
-          k.matmul(dqh, dp, kh, T, T, D); // (T, D) = dS · Kh
-          k.matmulTransA(dkh, dp, qh, T, T, D, true); // (T, D) += dSᵀ · Qh
-          scatterHead(dq, dqh, b, h, T, H, D, false);
+        for (let j = 0; j < G; j++) {
+          gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D);
+          gatherHead(dog.subarray(j * T * D), dout, b, g * G + j, T, H, D);
         }
-        scatterHead(dk, dkh, b, g, T, KV, D, true);
-        scatterHead(dv, dvh, b, g, T, KV, D, true);
+        const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T);
+        k.matmulTransB(dp, dog, vh, G * T, D, T); // (G·T, T) = dOg · Vhᵀ
+        k.matmulTransA(dvh, P, dog, G * T, T, D); // (T, D) = Pᵀ · dOg, summed over the group
+        for (let r = 0; r < G * T; r++) {
+          const i = r % T, o = r * T;
+          let dot = 0;
+          for (let j = 0; j <= i; j++) dot += dp[o + j] * P[o + j];
+          for (let j = 0; j <= i; j++) dp[o + j] = P[o + j] * (dp[o + j] - dot) * scale;
+          dp.fill(0, o + i + 1, o + T);
+        }
+        k.matmul(dqg, dp, kh, G * T, T, D); // (G·T, D) = dS · Kh
+        k.matmulTransA(dkh, dp, qg, G * T, T, D); // (T, D) = dSᵀ · Qg
+        for (let j = 0; j < G; j++) scatterHead(dq, dqg.subarray(j * T * D), b, g * G + j, T, H, D);
+        scatterHead(dk, dkh, b, g, T, KV, D);
+        scatterHead(dv, dvh, b, g, T, KV, D);
       }
     }
   } finally {
-    for (const a of [qh, kh, vh, doh, dqh, dkh, dvh, dp]) k.free(a);
+    for (const a of [qg, kh, vh, dog, dqg, dkh, dvh, dp]) k.free(a);
   }
 }
 
@@ -135,10 +131,6 @@ function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, 
   }
 }
 
-function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number, add: boolean): void {
-  for (let t = 0; t < T; t++) {
-    const o = ((b * T + t) * NH + h) * D;
-    if (!add) dst.set(src.subarray(t * D, t * D + D), o);
-    else for (let d = 0; d < D; d++) dst[o + d] += src[t * D + d];
-  }
+function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
+  for (let t = 0; t < T; t++) dst.set(src.subarray(t * D, t * D + D), ((b * T + t) * NH + h) * D);
 }
