@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { bool, defineCommand, optNum, optStr, str, type OptionValues } from "../command.js";
 import { InputError } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/atomic.js";
-import { Progress } from "../../util/progress.js";
 import { EMB_TOKEN, loadModel } from "../../engine/model.js";
-import { writeNpyF32 } from "../../engine/npy.js";
+import { embedToFile } from "../../engine/embed-job.js";
 
 interface Row {
   id?: string;
@@ -65,53 +63,21 @@ Work is saved in chunks under OUT.parts/, so a killed run resumes where it stopp
     const out = str(values, "out");
     const isNpy = out.endsWith(".npy");
     if (!isNpy && !out.endsWith(".jsonl")) throw new InputError(`t1 embed: --out must end in .npy or .jsonl, got "${out}"`);
-    const chunk = optNum(values, "chunk") ?? 256;
-    if (!Number.isInteger(chunk) || chunk <= 0) throw new InputError(`t1 embed: --chunk must be a positive integer, got ${chunk}`);
     const rows = readTexts(input);
-    const model = await loadModel(str(values, "model"), { weights: weightsOption(values) });
-    model.requireEmbTokenId();
-    const D = model.hiddenSize;
-    const texts = rows.map((r) => (r.text.endsWith(EMB_TOKEN) ? r.text : r.text + EMB_TOKEN));
-
-    // Resume only when the parts were made from the same input, model and chunking.
-    const partsDir = out + ".parts";
+    const modelPath = str(values, "model");
+    const weights = weightsOption(values);
+    const model = await loadModel(modelPath, { weights });
     const st = statSync(input);
-    const meta = JSON.stringify({ input: resolve(input), size: st.size, mtimeMs: st.mtimeMs, model: resolve(str(values, "model")), chunk, n: rows.length, normalize: bool(values, "normalize"), maxTokens: optNum(values, "max-tokens") ?? null });
-    const metaPath = join(partsDir, "meta.json");
-    if (existsSync(partsDir) && (!existsSync(metaPath) || readFileSync(metaPath, "utf8") !== meta)) rmSync(partsDir, { recursive: true, force: true });
-    mkdirSync(partsDir, { recursive: true });
-    writeFileAtomic(metaPath, meta);
-
-    const progress = new Progress("embed", rows.length, { unit: "texts", quiet: bool(values, "quiet") });
-    const vectors: Float32Array[] = [];
-    for (let c = 0; c * chunk < rows.length; c++) {
-      const part = join(partsDir, `chunk-${String(c).padStart(6, "0")}.f32`);
-      const lo = c * chunk, hi = Math.min(rows.length, lo + chunk);
-      let flat: Float32Array;
-      if (existsSync(part) && statSync(part).size === (hi - lo) * D * 4) {
-        const b = readFileSync(part);
-        flat = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-      } else {
-        const vecs = await model.embed(texts.slice(lo, hi), { batchTokens: optNum(values, "batch-tokens"), maxTokens: optNum(values, "max-tokens") });
-        flat = new Float32Array((hi - lo) * D);
-        vecs.forEach((v, i) => {
-          if (bool(values, "normalize")) {
-            let s = 0;
-            for (const x of v) s += x * x;
-            const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-            for (let j = 0; j < D; j++) v[j]! *= inv;
-          }
-          flat.set(v, i * D);
-        });
-        writeFileAtomic(part, new Uint8Array(flat.buffer));
-      }
-      for (let i = 0; i < hi - lo; i++) vectors.push(flat.subarray(i * D, (i + 1) * D));
-      progress.tick(hi - lo);
-    }
-    progress.finish();
-    if (isNpy) writeNpyF32(out, vectors, D);
-    else writeFileAtomic(out, vectors.map((v, i) => JSON.stringify({ ...(rows[i]!.id !== undefined ? { id: rows[i]!.id } : {}), embedding: Array.from(v) }) + "\n").join(""));
-    rmSync(partsDir, { recursive: true, force: true });
+    await embedToFile(model, rows, out, {
+      // Resume only from parts made from the same input file, model and weight storage.
+      jobKey: JSON.stringify({ input: resolve(input), size: st.size, mtimeMs: st.mtimeMs, model: resolve(modelPath), weights }),
+      chunk: optNum(values, "chunk"),
+      normalize: bool(values, "normalize"),
+      batchTokens: optNum(values, "batch-tokens"),
+      maxTokens: optNum(values, "max-tokens"),
+      progress: !bool(values, "quiet"),
+    });
+    const D = model.hiddenSize;
     if (!bool(values, "quiet")) console.error(`wrote ${rows.length} x ${D} vectors to ${out}`);
     return 0;
   },
