@@ -1,0 +1,122 @@
+/*
+ * Row-wise and elementwise transformer ops in wasm SIMD: RMSNorm, softmax, SwiGLU, residual add.
+ * Same rules as kernels.c: pointers are byte offsets into the shared memory and the C stack is
+ * never used. These are memory-bound; SIMD mainly removes the per-element cost of Math.exp.
+ */
+#include <wasm_simd128.h>
+#include <stdint.h>
+
+typedef v128_t v4;
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+#ifdef T1_RELAXED
+#define MADD(x, y, acc) __builtin_wasm_relaxed_madd_f32x4((x), (y), (acc))
+#else
+#define MADD(x, y, acc) wasm_f32x4_add(wasm_f32x4_mul((x), (y)), (acc))
+#endif
+
+static inline float hsum(v4 x) {
+  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(x, 0);
+}
+
+static inline float hmax(v4 x) {
+  x = wasm_f32x4_pmax(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+  x = wasm_f32x4_pmax(x, wasm_i32x4_shuffle(x, x, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(x, 0);
+}
+
+/* e^x: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation error
+ * < 6e-9 relative, below f32 rounding), 2^n assembled in the exponent bits. Inputs are clamped
+ * to [-87.3, 88.7], so results stay normal: underflow gives ~1e-38 instead of 0 (harmless next
+ * to the 1 that softmax's max term contributes) and overflow gives ~3e38 instead of infinity. */
+static inline v4 exp4(v4 x) {
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
+  v4 n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  /* ln2 split in a part exact in f32 and a correction, so r keeps its low bits. */
+  v4 r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.4286068203094172e-06f)));
+  v4 p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = MADD(p, r, wasm_f32x4_splat(1.0f / 720.0f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f / 120.0f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f / 24.0f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f / 6.0f));
+  p = MADD(p, r, wasm_f32x4_splat(0.5f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f));
+  p = MADD(p, r, wasm_f32x4_splat(1.0f));
+  v4 scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+static inline float exp1(float x) { return wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(x)), 0); }
+
+/* out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w, for each of `rows` rows of `cols`. */
+EXPORT(rmsnorm) void rmsnorm(float* out, const float* x, const float* w, int rows, int cols, float eps) {
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (long)r * cols;
+    float* o = out + (long)r * cols;
+    v4 s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    int c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      v4 a = wasm_v128_load(xr + c), b = wasm_v128_load(xr + c + 4);
+      s0 = MADD(a, a, s0);
+      s1 = MADD(b, b, s1);
+    }
+    float ss = hsum(wasm_f32x4_add(s0, s1));
+    for (; c < cols; c++) ss += xr[c] * xr[c];
+    float inv = 1.0f / __builtin_sqrtf(ss / (float)cols + eps);
+    v4 vi = wasm_f32x4_splat(inv);
+    c = 0;
+    for (; c + 4 <= cols; c += 4)
+      wasm_v128_store(o + c, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(xr + c), vi), wasm_v128_load(w + c)));
+    for (; c < cols; c++) o[c] = xr[c] * inv * w[c];
+  }
+}
+
+/* Each row of x(rows, cols) becomes its softmax, in place (max subtracted for stability). */
+EXPORT(softmax_rows) void softmax_rows(float* x, int rows, int cols) {
+  for (int r = 0; r < rows; r++) {
+    float* xr = x + (long)r * cols;
+    v4 m4 = wasm_f32x4_splat(-__builtin_inff());
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) m4 = wasm_f32x4_pmax(m4, wasm_v128_load(xr + c));
+    float m = hmax(m4);
+    for (; c < cols; c++) m = xr[c] > m ? xr[c] : m;
+    v4 vm = wasm_f32x4_splat(m), s4 = wasm_f32x4_splat(0.0f);
+    c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      v4 e = exp4(wasm_f32x4_sub(wasm_v128_load(xr + c), vm));
+      wasm_v128_store(xr + c, e);
+      s4 = wasm_f32x4_add(s4, e);
+    }
+    float s = hsum(s4);
+    for (; c < cols; c++) {
+      xr[c] = exp1(xr[c] - m);
+      s += xr[c];
+    }
+    v4 inv = wasm_f32x4_splat(1.0f / s);
+    c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(xr + c, wasm_f32x4_mul(wasm_v128_load(xr + c), inv));
+    for (; c < cols; c++) xr[c] *= 1.0f / s;
+  }
+}
+
+/* out = silu(gate) * up = gate / (1 + e^-gate) * up; out may alias gate or up. */
+EXPORT(swiglu) void swiglu(float* out, const float* gate, const float* up, int n) {
+  v4 one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4 g = wasm_v128_load(gate + i);
+    v4 sig = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(g))));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(g, sig), wasm_v128_load(up + i)));
+  }
+  for (; i < n; i++) out[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
+}
+
+/* x += y. */
+EXPORT(add_in_place) void add_in_place(float* x, const float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_add(wasm_v128_load(x + i), wasm_v128_load(y + i)));
+  for (; i < n; i++) x[i] += y[i];
+}
