@@ -1,7 +1,7 @@
 import { InputError } from "../util/errors.js";
 import type { TrainModel, TokenBatch } from "./train-model.js";
 import type { Tape } from "./train-model-pass.js";
-import { crossEntropyForward, crossEntropyBackward } from "./ops/cross-entropy.js";
+import { crossEntropyForward, crossEntropyBackward, tokenLogProbsForward, tokenLogProbsBackward } from "./ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "./ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "./ops/contrastive.js";
 
@@ -166,4 +166,63 @@ export function findLastTokenPositions(ids: Int32Array, B: number, T: number, to
     pos[b] = p;
   }
   return pos;
+}
+
+/** Per-token log-probabilities of a batch of sampled sequences, with the backward pass kept open. */
+export interface SequenceLogProbs {
+  /** (B·T) log π(ids[t+1] | ids[≤t]) at position t; 0 where there is no next real token. */
+  logp: Float32Array;
+  /** (B·T) 1 where logp is defined (a real token follows), else 0. */
+  valid: Uint8Array;
+  /** Accumulates parameter gradients of Σ dlogp ⊙ logp (scaled by gradScale) and frees the activations. */
+  backward(dlogp: Float32Array, gradScale?: number): void;
+  /** Frees the activations without a backward pass (e.g. a frozen reference policy). */
+  free(): void;
+}
+
+/**
+ * Token log-probabilities of sampled continuations under the model: what GRPO's ratio
+ * π/π_old and its KL to a reference policy are built from. The caller computes the surrogate on
+ * `logp` and hands its gradient back through `backward`.
+ */
+export function sequenceLogProbs(m: TrainModel, batch: TokenBatch): SequenceLogProbs {
+  const tape = m.forward(batch, { logits: true });
+  const { B, T, ids, mask } = tape.batch;
+  const N = B * T, V = m.config.vocabSize;
+  const next = new Int32Array(N), valid = new Uint8Array(N);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t + 1 < T; t++) {
+      const i = b * T + t;
+      if (mask[i] && mask[i + 1]) {
+        next[i] = ids[i + 1];
+        valid[i] = 1;
+      }
+    }
+  }
+  const logp = new Float32Array(N);
+  tokenLogProbsForward(logp, tape.logits!, next, N, V);
+  for (let i = 0; i < N; i++) if (!valid[i]) logp[i] = 0;
+  let open = true;
+  const free = () => {
+    if (open) tape.free();
+    open = false;
+  };
+  return {
+    logp,
+    valid,
+    free,
+    backward(dlogp, gradScale = 1) {
+      if (!open) throw new InputError("sequenceLogProbs: backward after free", { field: "backward" });
+      const d = new Float32Array(N);
+      for (let i = 0; i < N; i++) d[i] = valid[i] ? dlogp[i] * gradScale : 0;
+      const dLogits = m.pool.take(N * V);
+      try {
+        tokenLogProbsBackward(dLogits, d, tape.logits!, next, N, V);
+        m.backward(tape, { dLogits });
+      } finally {
+        m.pool.give(dLogits);
+        free();
+      }
+    },
+  };
 }

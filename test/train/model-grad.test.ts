@@ -9,7 +9,7 @@ import { getKernels } from "../../src/engine/kernels/index.js";
 import { createTinyModel } from "../../src/engine/tiny-model.js";
 import { readTrainModelConfig } from "../../src/train/model-config.js";
 import { TrainModel, type TokenBatch } from "../../src/train/train-model.js";
-import { lossAndBackward, objectiveLoss, type Objective } from "../../src/train/objectives.js";
+import { lossAndBackward, objectiveLoss, sequenceLogProbs, type Objective } from "../../src/train/objectives.js";
 import { checkGrad } from "../../src/train/grad-check.js";
 
 const k = getKernels();
@@ -68,4 +68,24 @@ test("frozen parameters get no gradient and the rest are unchanged by freezing",
     if (p.grad) assert.deepEqual(p.grad, free.param(p.name).grad, p.name);
   }
   await assert.rejects(tinyModel("qwen3", ["model.no_such.weight"]), /unknown parameter/);
+});
+
+test("sequenceLogProbs (GRPO's building block) agrees with the cross-entropy objective", async () => {
+  const a = await tinyModel("qwen3"), b = await tinyModel("qwen3");
+  // CE over every position that has a next real token = −mean of those token log-probs.
+  const N = B * T, targets = new Int32Array(N), weight = new Float32Array(N);
+  for (let i = 0; i + 1 < N; i++) if (batch.mask![i] && batch.mask![i + 1] && (i + 1) % T !== 0) { targets[i] = batch.ids[i + 1]; weight[i] = 1; }
+  a.zeroGrads();
+  const ce = lossAndBackward(a, batch, { lm: { targets, weight } });
+  b.zeroGrads();
+  const s = sequenceLogProbs(b, batch);
+  let sum = 0, count = 0;
+  for (let i = 0; i < N; i++) if (s.valid[i]) { sum += s.logp[i]; count++; }
+  assert.equal(count, weight.reduce((x, y) => x + y, 0));
+  assert.ok(Math.abs(-sum / count - ce.lm!) < 1e-5, `${-sum / count} vs ${ce.lm}`);
+  s.backward(new Float32Array(N).fill(-1 / count));
+  for (const p of a.params) {
+    const q = b.param(p.name).grad!;
+    for (let i = 0; i < q.length; i++) assert.ok(Math.abs(p.grad![i] - q[i]) <= 1e-6 + 1e-4 * Math.abs(q[i]), `${p.name}[${i}]`);
+  }
 });
