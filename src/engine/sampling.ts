@@ -76,10 +76,13 @@ export class Sampler {
       const sorted = idx.subarray(0, V).sort((a, b) => probs[b]! - probs[a]! || a - b);
       n = topK > 0 ? Math.min(topK, V) : V;
       if (topP < 1) {
+        // As transformers' warpers: top-p applies to the distribution renormalised over the top k.
+        let massK = 0;
+        for (let i = 0; i < n; i++) massK += probs[sorted[i]!]!;
         let c = 0;
         for (let i = 0; i < n; i++) {
           c += probs[sorted[i]!]!;
-          if (c >= topP) {
+          if (c >= topP * massK) {
             n = i + 1;
             break;
           }
