@@ -49,14 +49,21 @@ export function javaLowerCase(t: string): string {
   return out;
 }
 
+/**
+ * The filters after the tokenizer, for one StandardTokenizer token: its index term, or null for a
+ * stop word. A pure function of the token, so callers may cache it per distinct token.
+ */
+export function analyzeToken(token: string): string | null {
+  const t = javaLowerCase(stripPossessive(token));
+  return ENGLISH_STOP_WORDS.has(t) ? null : porterStem(t);
+}
+
 /** Analyzes `text` into index terms exactly as Lucene 8's EnglishAnalyzer would. */
 export function analyzeEnglish(text: string, maxTokenLength = MAX_TOKEN_LENGTH): string[] {
-  const raw = standardTokenize(text, maxTokenLength);
   const out: string[] = [];
-  for (const tok of raw) {
-    const t = javaLowerCase(stripPossessive(tok));
-    if (ENGLISH_STOP_WORDS.has(t)) continue;
-    out.push(porterStem(t));
+  for (const tok of standardTokenize(text, maxTokenLength)) {
+    const term = analyzeToken(tok);
+    if (term !== null) out.push(term);
   }
   return out;
 }

@@ -6,7 +6,8 @@
 import { InputError } from "../../util/errors.js";
 import { Progress } from "../../util/progress.js";
 import type { Document } from "../../data/types.js";
-import { analyzeEnglish, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
+import { analyzeToken, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
+import { standardTokenize } from "./standard-tokenizer.js";
 import type { Bm25Arrays, Bm25Variant } from "./index-format.js";
 import { Bm25Index } from "./inverted-index.js";
 
@@ -25,6 +26,9 @@ export interface Bm25BuildOptions {
   /** Where documents come from, for error messages. Default "<documents>". */
   source?: string;
 }
+
+/** Distinct raw tokens remembered while building; past this, new tokens are analyzed every time. */
+const TOKEN_CACHE_LIMIT = 2_000_000;
 
 class PostingsBuilder {
   bufs: Uint8Array[] = [];
@@ -74,6 +78,10 @@ export class Bm25IndexBuilder {
   private sumTotalTermFreq = 0;
   private docCount = 0;
   private readonly progress: Progress;
+  private readonly tfScratch: number[] = [];
+  /** Raw token → term number (−1: stop word): one hash lookup per token instead of four. */
+  private readonly tokenToTerm = new Map<string, number>();
+  private readonly unique: number[] = [];
 
   constructor(private readonly opts: Bm25BuildOptions = {}) {
     this.progress = new Progress("bm25 index", opts.expectedDocs, { unit: "docs", quiet: opts.quiet });
@@ -86,22 +94,43 @@ export class Bm25IndexBuilder {
     }
     if (this.seenIds.has(doc.id)) throw new InputError(`duplicate document id "${doc.id}" (document ${n + 1})`, { file: this.opts.source, field: "id" });
     this.seenIds.add(doc.id);
-    const terms = analyzeEnglish(doc.text);
-    const counts = new Map<number, number>();
-    for (const term of terms) {
-      let t = this.termIds.get(term);
+    // Per-document term counts in scratch arrays indexed by term id (a Map per document is slower).
+    const unique = this.unique;
+    unique.length = 0;
+    let length = 0;
+    for (const token of standardTokenize(doc.text)) {
+      let t = this.tokenToTerm.get(token);
       if (t === undefined) {
-        t = this.termIds.size;
-        this.termIds.set(term, t);
+        t = this.termNumberOf(token);
+        if (this.tokenToTerm.size < TOKEN_CACHE_LIMIT) this.tokenToTerm.set(token, t);
       }
-      counts.set(t, (counts.get(t) ?? 0) + 1);
+      if (t < 0) continue; // stop word
+      length++;
+      if (this.tfScratch[t] === 0) unique.push(t);
+      this.tfScratch[t]!++;
     }
-    for (const [t, tf] of counts) this.postings.add(t, n, tf);
+    for (const t of unique) {
+      this.postings.add(t, n, this.tfScratch[t]!);
+      this.tfScratch[t] = 0;
+    }
     this.docIds.push(doc.id);
-    this.docLengths.push(terms.length);
-    this.sumTotalTermFreq += terms.length;
-    if (terms.length > 0) this.docCount++;
+    this.docLengths.push(length);
+    this.sumTotalTermFreq += length;
+    if (length > 0) this.docCount++;
     this.progress.tick();
+  }
+
+  /** Analyzes one raw token and returns its term number (new terms get the next one), or -1 for a stop word. */
+  private termNumberOf(token: string): number {
+    const term = analyzeToken(token);
+    if (term === null) return -1;
+    let t = this.termIds.get(term);
+    if (t === undefined) {
+      t = this.termIds.size;
+      this.termIds.set(term, t);
+      this.tfScratch.push(0);
+    }
+    return t;
   }
 
   finish(): Bm25Index {

@@ -197,9 +197,25 @@ const STEP5: Record<string, readonly string[]> = {
 
 const stemmer = new Stemmer();
 
+/**
+ * Stems repeat with the vocabulary (Zipf): remembering recent ones makes stemming ~free for common
+ * words. Bounded so a huge vocabulary cannot grow it without limit; cleared when full.
+ */
+const STEM_CACHE_LIMIT = 200_000;
+const stemCache = new Map<string, string>();
+
 /** Stems one (already lower-cased) word. */
 export function porterStem(word: string): string {
   if (word.length < 3) return word;
+  const hit = stemCache.get(word);
+  if (hit !== undefined) return hit;
+  const out = stemUncached(word);
+  if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+  stemCache.set(word, out);
+  return out;
+}
+
+function stemUncached(word: string): string {
   const s = stemmer;
   s.b.length = 0;
   for (let i = 0; i < word.length; i++) s.b.push(word.charCodeAt(i));

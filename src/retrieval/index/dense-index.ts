@@ -134,6 +134,23 @@ export class DenseIndex {
     return this.rowIds.filter((_, r) => !this.isDeleted(r));
   }
 
+  /** The stored (L2-normalised) vector of a live id, as f32; undefined when absent. */
+  vector(id: string): Float32Array | undefined {
+    const r = this.idToRow.get(id);
+    if (r === undefined) return undefined;
+    let base = 0;
+    for (const seg of this.segments) {
+      if (r < base + seg.rows) {
+        const o = (r - base) * this.dims;
+        if (seg.f32) return seg.f32.slice(o, o + this.dims);
+        const t = f16ToF32Table();
+        return Float32Array.from(seg.f16!.subarray(o, o + this.dims), (h) => t[h]);
+      }
+      base += seg.rows;
+    }
+    throw new T1Error("INTERNAL", `row ${r} of "${id}" is beyond the segments`);
+  }
+
   /** Adds rows (L2-normalised on the way in). Ids must be new; `vectors` is (ids.length, dims) row-major. */
   add(ids: readonly string[], vectors: Float32Array | readonly Float32Array[]): void {
     this.ensureOpen();
