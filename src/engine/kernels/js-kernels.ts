@@ -5,7 +5,7 @@
  * contiguously, which matters more than anything else for JIT-compiled JS.
  */
 import type { Kernels } from "./types.js";
-import { checkMatmulArgs, f16ToF32Table } from "./shapes.js";
+import { checkLengths, checkMatmulArgs, f16ToF32Table } from "./shapes.js";
 
 export class JsKernels implements Kernels {
   readonly name = "js" as const;
@@ -83,6 +83,47 @@ export class JsKernels implements Kernels {
         out[i * N + j] = accumulate ? out[i * N + j] + s : s;
       }
     }
+  }
+
+  rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number): void {
+    checkLengths("rmsnorm", { rows, cols }, { out: [out, rows * cols], x: [x, rows * cols], weight: [weight, cols] });
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let ss = 0;
+      for (let c = 0; c < cols; c++) ss += x[o + c] * x[o + c];
+      const inv = 1 / Math.sqrt(ss / cols + eps);
+      for (let c = 0; c < cols; c++) out[o + c] = x[o + c] * inv * weight[c];
+    }
+  }
+
+  softmaxRows(x: Float32Array, rows: number, cols: number): void {
+    checkLengths("softmaxRows", { rows, cols }, { x: [x, rows * cols] });
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let m = -Infinity;
+      for (let c = 0; c < cols; c++) if (x[o + c] > m) m = x[o + c];
+      let s = 0;
+      for (let c = 0; c < cols; c++) {
+        const e = Math.exp(x[o + c] - m);
+        x[o + c] = e;
+        s += e;
+      }
+      const inv = 1 / s;
+      for (let c = 0; c < cols; c++) x[o + c] *= inv;
+    }
+  }
+
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    checkLengths("swiglu", { n }, { out: [out, n], gate: [gate, n], up: [up, n] });
+    for (let i = 0; i < n; i++) {
+      const g = gate[i];
+      out[i] = (g / (1 + Math.exp(-g))) * up[i];
+    }
+  }
+
+  addInPlace(x: Float32Array, y: Float32Array, n: number): void {
+    checkLengths("addInPlace", { n }, { x: [x, n], y: [y, n] });
+    for (let i = 0; i < n; i++) x[i] += y[i];
   }
 
   dispose(): void {}

@@ -33,6 +33,14 @@ export function checkMatmulArgs(
   if (out.length < outLen) throw new T1Error("BAD_INPUT", `${op}: out has ${out.length} elements, expected at least ${outLen} (M=${M} K=${K} N=${N})`);
 }
 
+/** Throws a BAD_INPUT T1Error when an array of an elementwise/row op is too short. */
+export function checkLengths(op: string, dims: Record<string, number>, arrays: Record<string, [ArrayLike<number>, number]>): void {
+  for (const [name, v] of Object.entries(dims)) checkDim(op, name, v);
+  for (const [name, [arr, need]] of Object.entries(arrays)) {
+    if (arr.length < need) throw new T1Error("BAD_INPUT", `${op}: ${name} has ${arr.length} elements, expected at least ${need}`);
+  }
+}
+
 let table: Float32Array | undefined;
 
 /** Decodes one IEEE 754 binary16 bit pattern (subnormals, infinities and NaN included). */

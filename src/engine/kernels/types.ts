@@ -39,6 +39,15 @@ export interface Kernels {
    */
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate?: boolean): void;
 
+  /** out(rows,cols) = x / sqrt(mean(x²) + eps) · weight(cols), row by row (RMSNorm). out may be x. */
+  rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number): void;
+  /** Each row of x(rows,cols) replaced by its softmax, in place. */
+  softmaxRows(x: Float32Array, rows: number, cols: number): void;
+  /** out = silu(gate) · up over n elements (SwiGLU); out may alias gate or up. */
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void;
+  /** x += y over n elements (residual connections). */
+  addInPlace(x: Float32Array, y: Float32Array, n: number): void;
+
   /** Releases worker threads so the process can exit. */
   dispose(): void;
 }

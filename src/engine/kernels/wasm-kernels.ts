@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { T1Error } from "../../util/errors.js";
 import type { Kernels } from "./types.js";
-import { checkMatmulArgs } from "./shapes.js";
+import { checkLengths, checkMatmulArgs } from "./shapes.js";
 import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
 import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, type ChunkPlan } from "./thread-pool.js";
@@ -23,6 +23,10 @@ interface KernelExports {
     C: number, ldc: number, acc: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
   gemv_tb(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   gemv_tb_f16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
+  rmsnorm(out: number, x: number, w: number, rows: number, cols: number, eps: number): void;
+  softmax_rows(x: number, rows: number, cols: number): void;
+  swiglu(out: number, gate: number, up: number, n: number): void;
+  add_in_place(x: number, y: number, n: number): void;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -154,6 +158,26 @@ export class WasmKernels implements Kernels {
     });
   }
 
+  rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number): void {
+    checkLengths("rmsnorm", { rows, cols }, { out: [out, rows * cols], x: [x, rows * cols], weight: [weight, cols] });
+    this.elementwise([x, weight], [rows * cols, cols], out, rows * cols, (p, o) => this.ex.rmsnorm(o, p[0], p[1], rows, cols, eps));
+  }
+
+  softmaxRows(x: Float32Array, rows: number, cols: number): void {
+    checkLengths("softmaxRows", { rows, cols }, { x: [x, rows * cols] });
+    this.elementwise([x], [rows * cols], x, rows * cols, (_p, o) => this.ex.softmax_rows(o, rows, cols));
+  }
+
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    checkLengths("swiglu", { n }, { out: [out, n], gate: [gate, n], up: [up, n] });
+    this.elementwise([gate, up], [n, n], out, n, (p, o) => this.ex.swiglu(o, p[0], p[1], n));
+  }
+
+  addInPlace(x: Float32Array, y: Float32Array, n: number): void {
+    checkLengths("addInPlace", { n }, { x: [x, n], y: [y, n] });
+    this.elementwise([y], [n], x, n, (p, o) => this.ex.add_in_place(o, p[0], n));
+  }
+
   /** Terminates the workers. The instance stays usable, on the calling thread only, so a
    * dispose() on the shared `getKernels()` instance cannot break other users. */
   dispose(): void {
@@ -171,6 +195,24 @@ export class WasmKernels implements Kernels {
     const oo = this.operand(out.length === outLen ? out : out.subarray(0, outLen), temps, accumulate);
     try {
       body(oa.ptr, ob.ptr, oo.ptr, accumulate ? 1 : 0);
+      if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
+    } finally {
+      for (const p of temps) this.heap.freeBytes(p);
+    }
+  }
+
+  /**
+   * Runs a single-threaded row/elementwise op: inputs and `out` resolved to kernel memory (out
+   * is copied in too, since ops like addInPlace and softmaxRows read it; an input that is the
+   * very same array as out shares its pointer), then out copied back if it was temporary.
+   */
+  private elementwise(inputs: Float32Array[], lens: number[], out: Float32Array, outLen: number, body: (ptrs: number[], po: number) => void): void {
+    if (outLen === 0) return;
+    const temps: number[] = [];
+    try {
+      const oo = this.operand(out.subarray(0, outLen), temps, true);
+      const ptrs = inputs.map((x, i) => (x === out ? oo.ptr : this.operand(x.subarray(0, lens[i]), temps, true).ptr));
+      body(ptrs, oo.ptr);
       if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
     } finally {
       for (const p of temps) this.heap.freeBytes(p);
