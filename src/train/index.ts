@@ -1,0 +1,19 @@
+/**
+ * Training core: llm.c-style forward/backward ops, a Qwen3/Qwen2/Llama training model, T1 losses
+ * (next-token CE on selected tokens, InfoNCE on `<emb_token>` embeddings, token log-probs for
+ * policy gradients), AdamW with clipping and warm-up + cosine LR, and a resumable training loop.
+ */
+export { TrainModel, type Param, type TokenBatch, type ForwardOptions, type OutputGrads, type TrainModelOptions } from "./train-model.js";
+export type { Tape } from "./train-model-pass.js";
+export { readTrainModelConfig, parseTrainModelConfig, toHfConfig, parameterShapes, type TrainModelConfig } from "./model-config.js";
+export {
+  lossAndBackward, objectiveLoss, sequenceLogProbs, findLastTokenPositions,
+  type Objective, type LmObjective, type ContrastiveObjective, type LossResult, type SequenceLogProbs,
+} from "./objectives.js";
+export { AdamW, clipGradNorm, globalGradNorm, learningRateAt, type AdamWOptions, type LrSchedule } from "./adamw.js";
+export { train, type TrainData, type TrainOptions, type TrainResult } from "./trainer.js";
+export { causalLmData, type CausalLmDataOptions } from "./lm-data.js";
+export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } from "./checkpoint.js";
+export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";
+export { TrainRng, epochOrder } from "./rng.js";
+export { checkGrad, type GradOp, type GradCheckOptions, type GradCheckResult } from "./grad-check.js";
