@@ -217,7 +217,7 @@ function main(): void {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version },
     results,
-    notes: notes.join(" ") + " Search timing: best of the passes, exhaustive OR scoring in t1, Lucene's default top-k collector (block-max WAND) on its side.",
+    notes: notes.join(". ") + ". Search timing: best of the passes, exhaustive OR scoring in t1, Lucene's default top-k collector (block-max WAND) on its side.",
   };
   writeFileAtomic(join(root, "bench", "results", "bm25.json"), JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out.results, null, 2));
