@@ -11,10 +11,9 @@ import type { ModelConfig } from "./config.js";
 import type { TensorMap } from "./safetensors.js";
 import { T1Error } from "../util/errors.js";
 import { KVCache } from "./kv-cache.js";
-import { rmsnormForward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeTable, type RopeTable } from "./ops/rope.js";
 import { attentionKernelForward, kvCacheWriteForward, type AttentionScratch } from "./ops/attention.js";
-import { addBiasForward, residualForward, swigluForward } from "./ops/swiglu.js";
+import { addBiasForward } from "./ops/swiglu.js";
 import { f16ToF32Table } from "./kernels/shapes.js";
 
 /** A weight matrix (N, K) in f32 or as IEEE half bit patterns (half the memory and bandwidth). */
@@ -231,7 +230,7 @@ export class Transformer {
     this.embedRows(x, tok, N);
     for (let l = 0; l < this.layers.length; l++) {
       const w = this.layers[l]!;
-      rmsnormForward(xn, x, w.inputNorm, N, C, eps); // (N, C)
+      K.rmsnorm(xn, x, w.inputNorm, N, C, eps); // (N, C)
       this.linear(q, xn, w.wq, N, C, H * D); // (N, H*D)
       this.linear(k, xn, w.wk, N, C, KV * D); // (N, KV*D)
       this.linear(v, xn, w.wv, N, C, KV * D);
@@ -241,8 +240,8 @@ export class Transformer {
         addBiasForward(v, w.bv!, N, KV * D);
       }
       if (w.qNorm) {
-        rmsnormForward(q, q, w.qNorm, N * H, D, eps); // per head: (N*H, D)
-        rmsnormForward(k, k, w.kNorm!, N * KV, D, eps);
+        K.rmsnorm(q, q, w.qNorm, N * H, D, eps); // per head: (N*H, D)
+        K.rmsnorm(k, k, w.kNorm!, N * KV, D, eps);
       }
       ropeForward(q, pos, N, H, D, this.rope);
       ropeForward(k, pos, N, KV, D, this.rope);
@@ -250,15 +249,15 @@ export class Transformer {
       attentionKernelForward(K, this.attScratch, att, q, cache.k[l]!, cache.v[l]!, rowOf, pos, N, H, KV, D, cache.maxT); // (N, H*D)
       this.linear(tmp, att, w.wo, N, H * D, C); // (N, C)
       if (w.bo) addBiasForward(tmp, w.bo, N, C);
-      residualForward(x, tmp, N * C);
-      rmsnormForward(xn, x, w.postNorm, N, C, eps);
+      K.addInPlace(x, tmp, N * C);
+      K.rmsnorm(xn, x, w.postNorm, N, C, eps);
       this.linear(gate, xn, w.wGate, N, C, I); // (N, I)
       this.linear(up, xn, w.wUp, N, C, I);
-      swigluForward(gate, gate, up, N * I);
+      K.swiglu(gate, gate, up, N * I);
       this.linear(tmp, gate, w.wDown, N, I, C); // (N, C)
-      residualForward(x, tmp, N * C);
+      K.addInPlace(x, tmp, N * C);
     }
-    rmsnormForward(xn, x, this.finalNorm, N, C, eps);
+    K.rmsnorm(xn, x, this.finalNorm, N, C, eps);
     for (const e of batch) cache.lengths[e.row]! += e.tokens.length;
     let logits = this.logitsBuf.subarray(0, 0);
     if (mode === "all") {
