@@ -57,3 +57,24 @@ test("attention: loop and kernel versions match a float64 reference on a packed 
   }
   assert.ok(worst < 1e-5, `max abs diff ${worst}`);
 });
+
+test("TS rmsnorm and swiglu ops match a float64 evaluation of their formulas", async () => {
+  const { rmsnormForward } = await import("../../src/engine/ops/rmsnorm.js");
+  const { swigluForward } = await import("../../src/engine/ops/swiglu.js");
+  const rng = new SeededRng(9);
+  const N = 3, C = 17, eps = 1e-6;
+  const x = Float32Array.from({ length: N * C }, () => rng.normal() * 3);
+  const w = Float32Array.from({ length: C }, () => 1 + 0.1 * rng.normal());
+  const out = new Float32Array(N * C);
+  rmsnormForward(out, x, w, N, C, eps);
+  for (let n = 0; n < N; n++) {
+    let ss = 0;
+    for (let c = 0; c < C; c++) ss += x[n * C + c]! ** 2;
+    for (let c = 0; c < C; c++) assert.ok(Math.abs(out[n * C + c]! - (x[n * C + c]! / Math.sqrt(ss / C + eps)) * w[c]!) < 1e-5);
+  }
+  const g = Float32Array.from({ length: 50 }, () => rng.normal() * 4);
+  const u = Float32Array.from({ length: 50 }, () => rng.normal());
+  const s = new Float32Array(50);
+  swigluForward(s, g, u, 50);
+  for (let i = 0; i < 50; i++) assert.ok(Math.abs(s[i]! - (g[i]! / (1 + Math.exp(-g[i]!))) * u[i]!) < 1e-5);
+});
