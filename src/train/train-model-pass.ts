@@ -72,9 +72,9 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
   const scratchH = pool.take(N * C);
   const shape: AttentionShape = { B, T, H, KV, D };
   let x = alloc(N * C);
-  embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
   const layers: LayerTape[] = [];
   try {
+    embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
     for (let l = 0; l < c.numLayers; l++) {
       const p = (n: string) => m.param(`model.layers.${l}.${n}`).data;
       const t: LayerTape = {
@@ -115,6 +115,9 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       layers.push(t);
       x = out;
     }
+  } catch (e) {
+    for (const a of owned) pool.give(a);
+    throw e;
   } finally {
     pool.give(scratchH);
   }
