@@ -1,7 +1,7 @@
 /**
  * The native engine's public surface. Import from here rather than from individual files.
  */
-export { loadModel, Model, EMB_TOKEN } from "./model.js";
+export { loadModel, modelFromCheckpoint, Model, EMB_TOKEN } from "./model.js";
 export type { LoadModelOptions, PromptInput, StreamEvent, GenerationResult, GenerateThenEmbedResult } from "./model.js";
 export type { GenerateOptions, FinishReason } from "./generate.js";
 export { BatchGeneration } from "./generate.js";

@@ -6,7 +6,7 @@ import type { Kernels } from "./kernels/types.js";
 import { getKernels } from "./kernels/index.js";
 import { T1Error } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
-import { loadCheckpoint } from "./weight-source.js";
+import { loadCheckpoint, type Checkpoint } from "./weight-source.js";
 import { Transformer, type F16Tensors } from "./transformer.js";
 import { f32ArrayToF16 } from "./kernels/shapes.js";
 import { TextTokenizer, type ChatMessage, type ChatTemplateOptions } from "./tokenizer/tokenizer.js";
@@ -239,6 +239,21 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
         }
       : {},
   );
+  return modelFromCheckpoint(ck, { kernels, f16, ownsWeights: true });
+}
+
+/**
+ * A Model over tensors already in memory (e.g. the weights a training loop is updating: the
+ * transformer reads the same arrays, so generation always sees the current values). Tensors
+ * should come from `kernels.alloc`, or every matmul copies them. `ownsWeights` (default false)
+ * lets `dispose()` free them.
+ */
+export function modelFromCheckpoint(
+  ck: Checkpoint,
+  opts: { kernels?: Kernels; f16?: F16Tensors; ownsWeights?: boolean } = {},
+): Model {
+  const kernels = opts.kernels ?? getKernels();
+  const f16 = opts.f16 ?? new Map();
   const transformer = new Transformer(ck.config, ck.tensors, kernels, f16);
   const tokenizer = ck.tokenizerJson ? new TextTokenizer(ck.tokenizerJson, ck.tokenizerConfig ?? {}, ck.source) : undefined;
   const stops = new Set<number>(ck.config.eosTokenIds);
@@ -249,7 +264,10 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
     const id = tokenizer.tokenId(tokenizer.eosToken);
     if (id !== undefined) stops.add(id);
   }
-  const weights: (Float32Array | Uint16Array)[] = [...ck.tensors.values()].map((t) => t.data);
-  for (const t of f16.values()) weights.push(t.data);
+  const weights: (Float32Array | Uint16Array)[] = [];
+  if (opts.ownsWeights) {
+    for (const t of ck.tensors.values()) weights.push(t.data);
+    for (const t of f16.values()) weights.push(t.data);
+  }
   return new Model(ck.config, transformer, tokenizer, [...stops].sort((a, b) => a - b), ck.source, weights);
 }

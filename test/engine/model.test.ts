@@ -179,3 +179,18 @@ test("f16 weights: logits close to f32, stories260k still tells its story", asyn
   assert.ok(r!.text.startsWith("Once upon a time, there was a little girl named Lily"), r!.text);
   s.dispose();
 });
+
+test("modelFromCheckpoint reads the caller's arrays: an in-place weight update changes the output", async () => {
+  const { loadCheckpoint } = await import("../../src/engine/weight-source.js");
+  const { getKernels } = await import("../../src/engine/kernels/index.js");
+  const { modelFromCheckpoint } = await import("../../src/engine/model.js");
+  const kernels = getKernels();
+  const ck = await loadCheckpoint(join(FIX, "tiny-qwen3"), (n) => kernels.alloc(n));
+  const m = modelFromCheckpoint(ck, { kernels });
+  const before = m.logits([[5, 6, 7]])[0]!;
+  assert.ok(maxDiff(before, (await tinyQwen()).logits([[5, 6, 7]])[0]!) < 1e-6);
+  const w = ck.tensors.get("model.norm.weight")!.data;
+  for (let i = 0; i < w.length; i++) w[i]! *= 2;
+  const after = m.logits([[5, 6, 7]])[0]!;
+  for (let i = 0; i < after.length; i++) assert.ok(Math.abs(after[i]! - 2 * before[i]!) < 1e-4);
+});
