@@ -168,8 +168,18 @@ class Scanner {
 export function standardTokenize(text: string, maxTokenLength = MAX_TOKEN_LENGTH): string[] {
   const out: string[] = [];
   const s = new Scanner(text);
+  const len = text.length;
   let pos = 0;
-  while (s.unitAt(pos)) {
+  for (;;) {
+    // Fast path: skip ASCII spaces and punctuation that nothing extends (the common case).
+    while (pos < len) {
+      const c = text.charCodeAt(pos);
+      if (c >= 128 || CLASS_CACHE[c] !== WB.Other) break;
+      const nx = pos + 1 < len ? text.charCodeAt(pos + 1) : 0;
+      if (nx >= 0x300 || nx === 0xad) break;
+      pos++;
+    }
+    if (!s.unitAt(pos)) break;
     const start = pos;
     const cls = s.uClass;
     pos = s.uEnd;
@@ -181,7 +191,22 @@ export function standardTokenize(text: string, maxTokenLength = MAX_TOKEN_LENGTH
       case WB.ExtendNumLet: {
         let prev: WB = cls;
         let content = cls !== WB.ExtendNumLet;
-        while (s.unitAt(pos)) {
+        for (;;) {
+          // Fast path: an ASCII character that nothing extends is a unit by itself.
+          if (pos < len) {
+            const c = text.charCodeAt(pos);
+            const nx = pos + 1 < len ? text.charCodeAt(pos + 1) : 0;
+            if (c < 128 && nx < 0x300 && nx !== 0xad) {
+              const n = CLASS_CACHE[c] as WB;
+              if (joins(prev, n)) {
+                prev = n;
+                content ||= isWordContent(n);
+                pos++;
+                continue;
+              }
+            }
+          }
+          if (!s.unitAt(pos)) break;
           const n = s.uClass;
           if (joins(prev, n)) {
             prev = n;
