@@ -153,3 +153,27 @@ test("4xx is not retried; timeouts and refused connections end in REMOTE errors 
   const dead = new HttpClient(u + "/v1", { retries: 2, backoffMs: 1 });
   await assert.rejects(dead.getJson("/models"), (e: unknown) => e instanceof T1Error && /ECONNREFUSED|fetch failed/.test(e.message) && /after 3 attempts/.test(e.message));
 });
+
+test("t1 serve: the CLI starts a server that answers /v1/models and /v1/embeddings", async () => {
+  const { spawn } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--model", fx.modelDir, "--port", "0", "--model-id", "served"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, T1_THREADS: "1" },
+  });
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        const m = /http:\/\/\S+/.exec(d.toString());
+        if (m) resolve(m[0]);
+      });
+      child.on("exit", (code) => reject(new Error(`t1 serve exited with ${code}`)));
+    });
+    const remote = await RemoteBackend.open({ url: base });
+    assert.equal(remote.modelId, "served");
+    same(await remote.embedTexts(["hello"]), await native.embedTexts(["hello"]));
+  } finally {
+    child.kill("SIGTERM");
+  }
+});
