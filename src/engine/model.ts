@@ -2,7 +2,10 @@
  * A loaded model: transformer + tokenizer + stop tokens, with the calls the rest of t1 uses —
  * logits, `<emb_token>` embeddings, streaming generation, and generate-then-embed on one cache.
  */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Kernels } from "./kernels/types.js";
+import { readSafetensorsHeader, safetensorsFiles } from "./safetensors.js";
 import { getKernels } from "./kernels/index.js";
 import { T1Error } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
@@ -19,12 +22,23 @@ export interface LoadModelOptions {
   /** Compute kernels. Default `getKernels()` (the fastest available, shared). */
   kernels?: Kernels;
   /**
-   * Storage of the weight matrices (projections, MLP, embedding, output head). Default "f32":
-   * exact, what the parity tests check. "f16" halves weight memory and, since decoding is
-   * memory-bound, speeds it up; weights round to ~3 significant digits (bf16 checkpoints lose
-   * range beyond ±65504). Norms and biases stay f32 either way.
+   * Storage of the weight matrices (projections, MLP, embedding, output head); norms and biases
+   * stay f32 either way. "f32": exact for f32 checkpoints (what the parity tests check), twice
+   * the memory. "f16": half the memory and bandwidth; f32 weights round to ~3 significant digits,
+   * bf16 weights convert exactly within f16's range (|x| <= 65504; below 6e-5 only to within
+   * 6e-8). Default "auto": f16 when a safetensors checkpoint stores its matrices in bf16/f16 (a
+   * 4B bf16 model then needs ~8 GB instead of 16), else f32.
    */
-  weights?: "f32" | "f16";
+  weights?: "auto" | "f32" | "f16";
+}
+
+/** Whether a safetensors checkpoint stores its weight matrices in bf16/f16 (false for GGUF). */
+async function storesHalfMatrices(path: string): Promise<boolean> {
+  if (!existsSync(path) || !statSync(path).isDirectory() || !existsSync(join(path, "config.json"))) return false;
+  const [first] = await safetensorsFiles(path);
+  const { entries } = await readSafetensorsHeader(first!);
+  for (const [name, e] of entries) if (isMatrixName(name)) return e.dtype === "BF16" || e.dtype === "F16";
+  return false;
 }
 
 /** Tensors stored as f16 in "f16" mode: every 2-D weight matrix. */
@@ -217,10 +231,10 @@ export class Model {
 /** Loads a model directory (config.json + safetensors + tokenizer) or a .gguf file. */
 export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}): Promise<Model> {
   const kernels = opts.kernels ?? getKernels();
-  const mode = opts.weights ?? "f32";
-  if (mode !== "f32" && mode !== "f16") throw new T1Error("BAD_INPUT", `weights must be "f32" or "f16", got "${String(mode)}"`);
+  const mode = opts.weights ?? "auto";
+  if (mode !== "auto" && mode !== "f32" && mode !== "f16") throw new T1Error("BAD_INPUT", `weights must be "auto", "f32" or "f16", got "${String(mode)}"`);
   const f16: F16Tensors = new Map();
-  const half = mode === "f16";
+  const half = mode === "f16" || (mode === "auto" && (await storesHalfMatrices(dirOrFile)));
   // In f16 mode a matrix is read into a temporary JS array, converted into kernel memory and
   // dropped at once, so peak memory stays near the f16 model size plus one f32 tensor.
   const ck = await loadCheckpoint(

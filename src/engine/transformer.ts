@@ -131,6 +131,11 @@ export class Transformer {
     this.lastHidden = kernels.alloc(C);
   }
 
+  /** How the weight matrices are stored. */
+  get weightStorage(): "f32" | "f16" {
+    return this.embed.f16 ? "f16" : "f32";
+  }
+
   /** Frees weights and scratch in kernel memory; the transformer is unusable afterwards. */
   dispose(tensors?: Iterable<Float32Array | Uint16Array>): void {
     if (this.disposed) return;

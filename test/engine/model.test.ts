@@ -194,3 +194,22 @@ test("modelFromCheckpoint reads the caller's arrays: an in-place weight update c
   const after = m.logits([[5, 6, 7]])[0]!;
   for (let i = 0; i < after.length; i++) assert.ok(Math.abs(after[i]! - 2 * before[i]!) < 1e-4);
 });
+
+test("weights auto: a bf16 checkpoint is held as f16 (exact conversion), an f32 one as f32", async () => {
+  const { cpSync, mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { readSafetensors, writeSafetensors } = await import("../../src/engine/safetensors.js");
+  const dir = mkdtempSync(join(tmpdir(), "bf16-"));
+  cpSync(join(FIX, "tiny-qwen3"), dir, { recursive: true });
+  writeSafetensors(join(dir, "model.safetensors"), await readSafetensors(dir), {}, { dtype: "BF16" });
+  const auto = await loadModel(dir);
+  const exact = await loadModel(dir, { weights: "f32" });
+  assert.equal(auto.transformer.weightStorage, "f16");
+  assert.equal(exact.transformer.weightStorage, "f32");
+  assert.equal((await tinyQwen()).transformer.weightStorage, "f32");
+  const a = auto.logits([[5, 6, 7, 8]])[0]!;
+  const b = exact.logits([[5, 6, 7, 8]])[0]!;
+  assert.ok(maxDiff(a, b) < 1e-4, `bf16 held as f16 vs f32 differ by ${maxDiff(a, b)}`);
+  auto.dispose();
+  exact.dispose();
+});

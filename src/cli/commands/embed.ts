@@ -32,9 +32,9 @@ function readTexts(file: string): Row[] {
 }
 
 /** --weights f32|f16. */
-function weightsOption(values: OptionValues): "f32" | "f16" {
-  const w = optStr(values, "weights") ?? "f32";
-  if (w !== "f32" && w !== "f16") throw new InputError(`--weights must be f32 or f16, got "${w}"`);
+function weightsOption(values: OptionValues): "auto" | "f32" | "f16" {
+  const w = optStr(values, "weights") ?? "auto";
+  if (w !== "auto" && w !== "f32" && w !== "f16") throw new InputError(`--weights must be auto, f32 or f16, got "${w}"`);
   return w;
 }
 
@@ -56,7 +56,7 @@ Work is saved in chunks under OUT.parts/, so a killed run resumes where it stopp
     "max-tokens": { type: "number", description: "Truncate longer texts to N tokens (the final <emb_token> is kept)", arg: "N" },
     chunk: { type: "number", description: "Texts per saved chunk (resume granularity)", default: 256, arg: "N" },
     quiet: { type: "boolean", description: "No progress output" },
-    weights: { type: "string", description: "Weight storage: f32 (exact) or f16 (half the memory)", default: "f32", arg: "f32|f16" },
+    weights: { type: "string", description: "Weight storage: f32, f16 (half the memory), or auto (f16 for bf16/f16 checkpoints)", default: "auto", arg: "auto|f32|f16" },
   },
   async run(values) {
     const input = str(values, "input");

@@ -3,9 +3,9 @@ import { InputError } from "../../util/errors.js";
 import { loadModel } from "../../engine/model.js";
 
 /** --weights f32|f16. */
-function weightsOption(values: OptionValues): "f32" | "f16" {
-  const w = optStr(values, "weights") ?? "f32";
-  if (w !== "f32" && w !== "f16") throw new InputError(`--weights must be f32 or f16, got "${w}"`);
+function weightsOption(values: OptionValues): "auto" | "f32" | "f16" {
+  const w = optStr(values, "weights") ?? "auto";
+  if (w !== "auto" && w !== "f32" && w !== "f16") throw new InputError(`--weights must be auto, f32 or f16, got "${w}"`);
   return w;
 }
 
@@ -29,7 +29,7 @@ instead of streaming.`,
     chat: { type: "boolean", description: "Apply the model's chat template to the prompt" },
     "no-thinking": { type: "boolean", description: "With --chat: enable_thinking=false (Qwen3)" },
     json: { type: "boolean", description: "Print {\"ids\", \"text\"} as JSON" },
-    weights: { type: "string", description: "Weight storage: f32 (exact) or f16 (half the memory)", default: "f32", arg: "f32|f16" },
+    weights: { type: "string", description: "Weight storage: f32, f16 (half the memory), or auto (f16 for bf16/f16 checkpoints)", default: "auto", arg: "auto|f32|f16" },
   },
   async run(values) {
     const maxTokens = optNum(values, "max-tokens") ?? 256;
