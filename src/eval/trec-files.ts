@@ -75,37 +75,75 @@ export function parseRun(text: string, file = "<run>", opts: ParseRunOptions = {
   return parseRunWithTag(text, file, opts).run;
 }
 
+/**
+ * Finds up to `max` whitespace-separated fields of text[start, end) and writes their [from, to)
+ * offsets into `pos`; returns how many it found. Scanning by char code instead of split(/\s+/)
+ * makes a 1.4M-line BRIGHT run parse several times faster.
+ */
+function scanFields(text: string, start: number, end: number, pos: Int32Array, max: number): number {
+  let n = 0;
+  let i = start;
+  while (i < end && n < max) {
+    while (i < end && text.charCodeAt(i) <= 32) i++;
+    if (i >= end) break;
+    const from = i;
+    while (i < end && text.charCodeAt(i) > 32) i++;
+    pos[2 * n] = from;
+    pos[2 * n + 1] = i;
+    n++;
+  }
+  return n;
+}
+
 /** parseRun, also returning the run tag (trec_eval prints the last line's as `runid`). */
 export function parseRunWithTag(text: string, file = "<run>", opts: ParseRunOptions = {}): { run: Run; tag: string | undefined } {
   let tag: string | undefined;
   const dupes = opts.duplicates ?? "error";
   const run: Run = new Map();
   const seen = new Map<string, Map<string, number>>();
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const f = line.split(/\s+/);
+  const pos = new Int32Array(14);
+  let lastQid: string | undefined;
+  let list: ScoredDoc[] = [];
+  let idx = new Map<string, number>();
+  let lineNo = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    const n = scanFields(text, start, end, pos, 7);
+    const lineStart = start;
+    start = end + 1;
+    if (n === 0 || text.charCodeAt(pos[0]!) === 35 /* # */) continue;
     // Like trec_eval: six fields are required and anything after the tag is ignored.
-    if (f.length < 6) {
-      throw new InputError(`expected \`qid Q0 docid rank score tag\` (6 fields), got ${f.length} fields: "${clip(line)}"`, { file, line: i + 1 });
+    if (n < 6) {
+      const line = text.slice(lineStart, end).trim();
+      throw new InputError(`expected \`qid Q0 docid rank score tag\` (6 fields), got ${n} fields: "${clip(line)}"`, { file, line: lineNo });
     }
-    const score = Number(f[4]);
+    const scoreText = text.slice(pos[8]!, pos[9]!);
+    const score = Number(scoreText);
     if (!Number.isFinite(score)) {
-      throw new InputError(`expected a finite number for the score, got "${f[4]}"`, { file, line: i + 1, field: "score" });
+      throw new InputError(`expected a finite number for the score, got "${scoreText}"`, { file, line: lineNo, field: "score" });
     }
-    const qid = f[0]!;
-    const docid = f[2]!;
-    tag = f[5]; // trec_eval reports the tag of the last line
-    let list = run.get(qid);
-    let idx = seen.get(qid);
-    if (!list || !idx) {
-      run.set(qid, (list = []));
-      seen.set(qid, (idx = new Map()));
+    const qid = text.slice(pos[0]!, pos[1]!);
+    const docid = text.slice(pos[4]!, pos[5]!);
+    if (tag === undefined || text.charCodeAt(pos[10]!) !== tag.charCodeAt(0) || pos[11]! - pos[10]! !== tag.length || text.slice(pos[10]!, pos[11]!) !== tag) {
+      tag = text.slice(pos[10]!, pos[11]!); // trec_eval reports the tag of the last line
+    }
+    if (qid !== lastQid) {
+      // Runs list a query's documents together, so the lookups happen once per query, not per line.
+      lastQid = qid;
+      const l = run.get(qid);
+      if (l) {
+        list = l;
+        idx = seen.get(qid)!;
+      } else {
+        run.set(qid, (list = []));
+        seen.set(qid, (idx = new Map()));
+      }
     }
     const prev = idx.get(docid);
     if (prev !== undefined) {
-      if (dupes === "error") throw new InputError(`docid "${docid}" is retrieved twice for query "${qid}" (trec_eval refuses duplicates)`, { file, line: i + 1 });
+      if (dupes === "error") throw new InputError(`docid "${docid}" is retrieved twice for query "${qid}" (trec_eval refuses duplicates)`, { file, line: lineNo });
       list[prev] = { docid, score };
       continue;
     }
