@@ -10,7 +10,8 @@ export interface EvaluateOptions {
   /**
    * Which queries are averaged. Default "trec_eval": queries of the run that have judgments.
    * "pytrec_eval" (what BRIGHT reports): the same intersection, but duplicates in a run keep the last
-   * score (dict semantics) instead of being an error, and completeQueries is not available.
+   * score (dict semantics) instead of being an error, completeQueries is not available, and
+   * iprec_at_recall / 11pt_avg use trec_eval 9's recall rounding (pytrec_eval bundles trec_eval 9).
    */
   mode?: "trec_eval" | "pytrec_eval";
   /**
@@ -94,6 +95,7 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
   const evalQuery = (docs: readonly ScoredDoc[], judged: Map<string, number>) => {
     const r = judgeRanking(docs, judged, relevanceLevel, opts.depth);
     if (opts.numDocsInCollection !== undefined) r.numDocsInCollection = opts.numDocsInCollection;
+    if (mode === "pytrec_eval") r.legacyRecallCutoffs = true;
     const values: Record<string, number> = {};
     for (const m of measures) values[m.name] = computeMeasure(m, r);
     return values;

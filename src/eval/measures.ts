@@ -30,6 +30,11 @@ export interface JudgedRanking {
   relevanceLevel: number;
   /** Collection size for utility's "missed nonrelevant" term (trec_eval -N). Default 0. */
   numDocsInCollection?: number;
+  /**
+   * trec_eval 9 (which pytrec_eval bundles) turned recall fractions into document counts as
+   * trunc(f * R + 0.9); trec_eval 10 rounds. Default false (trec_eval 10).
+   */
+  legacyRecallCutoffs?: boolean;
 }
 
 
@@ -108,7 +113,7 @@ function interpolatedPrecision(r: JudgedRanking, fractions: readonly number[]): 
   });
   for (let i = n - 1; i >= 0; i--) bestFrom[i] = Math.max(prec[i]!, bestFrom[i + 1]!);
   return fractions.map((f) => {
-    const c = Math.round(f * r.numRel);
+    const c = r.legacyRecallCutoffs ? Math.trunc(f * r.numRel + 0.9) : Math.round(f * r.numRel);
     if (c === 0) return bestFrom[0]!;
     return c <= relRanks.length ? bestFrom[relRanks[c - 1]!]! : 0;
   });

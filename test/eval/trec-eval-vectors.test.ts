@@ -118,3 +118,21 @@ test("-M depth and -l relevance level change what counts", (t) => {
   const strict = evaluateRun(qrels, run, { measures: ["num_rel"], relevanceLevel: 2 });
   assert.equal(strict.mean.num_rel, 0, "qrels.test is binary: nothing reaches level 2");
 });
+
+test("pytrec_eval mode uses trec_eval 9's recall rounding (values from trec_eval 9.0.8's own out.test.aq)", (t) => {
+  const dir = needShared("data", "trec_eval");
+  if (typeof dir !== "string") return t.skip(dir.skip);
+  const qrels = readQrels(join(dir, "qrels.test"));
+  const run = readRun(join(dir, "results.test"));
+  const measures = ["iprec_at_recall.0.1,0.6", "11pt_avg"];
+  const v9 = evaluateRun(qrels, run, { measures, mode: "pytrec_eval" });
+  const v10 = evaluateRun(qrels, run, { measures });
+  const f = (x: number) => x.toFixed(4);
+  // trec_eval 9.0.8 prints these; 10.0 (the shared vectors) prints 0.2098, 0.1528, 0.4370, 0.1962.
+  assert.equal(f(v9.perQuery.get("301")!["iprec_at_recall_0.10"]!), "0.2096");
+  assert.equal(f(v9.perQuery.get("302")!["iprec_at_recall_0.60"]!), "0.1420");
+  assert.equal(f(v9.perQuery.get("302")!["11pt_avg"]!), "0.4360");
+  assert.equal(f(v9.mean["11pt_avg"]!), "0.1958");
+  assert.equal(f(v10.perQuery.get("302")!["iprec_at_recall_0.60"]!), "0.1528");
+  assert.equal(f(v10.mean["11pt_avg"]!), "0.1962");
+});
