@@ -48,6 +48,13 @@ function readJsonIfPresent(path: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Newer transformers save the template as chat_template.jinja beside tokenizer_config.json. */
+function withChatTemplateFile(dir: string, cfg: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const file = join(dir, "chat_template.jinja");
+  if (!existsSync(file) || (cfg && typeof cfg.chat_template === "string")) return cfg;
+  return { ...(cfg ?? {}), chat_template: readFileSync(file, "utf8") };
+}
+
 /** A Hugging Face model directory: config.json + model.safetensors (or shards) + tokenizer files. */
 export const safetensorsDirSource: WeightSource = {
   name: "safetensors",
@@ -60,7 +67,7 @@ export const safetensorsDirSource: WeightSource = {
       config,
       tensors,
       tokenizerJson: readJsonIfPresent(join(dir, "tokenizer.json")),
-      tokenizerConfig: readJsonIfPresent(join(dir, "tokenizer_config.json")),
+      tokenizerConfig: withChatTemplateFile(dir, readJsonIfPresent(join(dir, "tokenizer_config.json"))),
       generationConfig: readJsonIfPresent(join(dir, "generation_config.json")),
       source: dir,
     };

@@ -213,3 +213,16 @@ test("weights auto: a bf16 checkpoint is held as f16 (exact conversion), an f32 
   auto.dispose();
   exact.dispose();
 });
+
+test("a chat_template.jinja file is used when tokenizer_config.json has no template", async () => {
+  const { cpSync, mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "jinja-"));
+  cpSync(join(FIX, "tiny-qwen3"), dir, { recursive: true });
+  const cfg = JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+  delete cfg.chat_template;
+  writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(cfg));
+  writeFileSync(join(dir, "chat_template.jinja"), "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}");
+  const m = await loadModel(dir);
+  assert.equal(m.tokenizer!.applyChatTemplate([{ role: "user", content: "hi" }]), "[user]hi");
+});
