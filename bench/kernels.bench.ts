@@ -81,8 +81,8 @@ if (!ort) notes.push("onnxruntime-node unavailable: reference columns are empty"
 const ortVersion = ort ? (createRequire(join(root, ".cache", "bench-deps", "package.json"))("onnxruntime-node/package.json") as { version: string }).version : "";
 const refName = `onnxruntime-node ${ortVersion} MatMul (MLAS, constant B)`;
 
-/** Best time of Y = A·B in onnxruntime with `threads` intra-op threads (B as initializer). */
-async function ortMs(M: number, K: number, N: number, threads: number): Promise<number | null> {
+/** A runner of Y = A·B in onnxruntime with `threads` intra-op threads (B as initializer). */
+async function ortRunner(M: number, K: number, N: number, threads: number): Promise<(() => Promise<void>) | null> {
   if (!ort) return null;
   const a = new Float32Array(M * K), b = new Float32Array(K * N);
   fill(a, 1);
@@ -91,18 +91,30 @@ async function ortMs(M: number, K: number, N: number, threads: number): Promise<
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all",
   });
   const feeds = { A: new ort.Tensor("float32", a, [M, K]) };
-  return bestAsync(async () => { await session.run(feeds); });
+  return async () => { await session.run(feeds); };
+}
+
+/**
+ * Best times of ours and the reference, measured in alternating rounds so that both see the same
+ * mix of quiet and busy moments on a shared machine.
+ */
+async function pair(ours: () => void, ref: (() => Promise<void>) | null, rounds = 3): Promise<[number, number | null]> {
+  let o = Infinity, r = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    if (ref) r = Math.min(r, await bestAsync(ref, BUDGET_MS / rounds));
+    o = Math.min(o, bestSync(ours, BUDGET_MS / rounds));
+  }
+  return [o, ref ? r : null];
 }
 
 type Op = "matmulTransB" | "matmul" | "matmulTransA";
-function oursMs(k: Kernels, op: Op, M: number, K: number, N: number, budget?: number): number {
-  const a = k.alloc(op === "matmulTransA" ? M * K : M * K), b = k.alloc(op === "matmulTransA" ? M * N : K * N);
+/** A runner of one product of `op` on kernel-memory operands filled with test data. */
+function oursRunner(k: Kernels, op: Op, M: number, K: number, N: number): () => void {
+  const a = k.alloc(M * K), b = k.alloc(op === "matmulTransA" ? M * N : K * N);
   const out = k.alloc(op === "matmulTransA" ? K * N : M * N);
   fill(a, 1);
   fill(b, 2);
-  const ms = bestSync(() => k[op](out, a, b, M, K, N), budget);
-  k.free(a); k.free(b); k.free(out);
-  return ms;
+  return () => k[op](out, a, b, M, K, N);
 }
 
 async function makeKernels(flavour: "relaxed" | "simd" | "js", threads: number): Promise<Kernels> {
@@ -126,46 +138,54 @@ function push(c: string, metric: string, unit: string, ours: number, reference: 
   console.log(`${c}: ${ours.toFixed(2)} ${unit}  ref ${reference?.toFixed(2) ?? "n/a"}  ratio ${ratio?.toFixed(3) ?? "n/a"}`);
 }
 
-// 1024^3 GFLOPS, 1 and 2 threads, each backend; reference measured right before ours.
+// 1024^3 GFLOPS, 1 and 2 threads, each backend.
 const ours1: Record<string, number> = {};
-let ort1: number | null = null;
+const ort1: Record<string, number | null> = {};
 for (const threads of [1, 2]) {
-  const ref = gf(await ortMs(S, S, S, threads));
-  if (threads === 1) ort1 = ref;
+  const ref = await ortRunner(S, S, S, threads);
+  const th = `${threads} thread${threads > 1 ? "s" : ""}`;
   for (const fl of flavours) {
     const k = await makeKernels(fl, threads);
-    const g = gf(oursMs(k, "matmulTransB", S, S, S))!;
-    if (threads === 1) ours1[fl] = g;
-    push(`matmulTransB ${S}x${S}x${S} ${k.name} ${threads} thread${threads > 1 ? "s" : ""}`, "GFLOPS", "GFLOP/s", g, ref);
-    if (threads === 2) push(`2-thread scaling ${k.name} (1024^3)`, "speed-up 2 threads vs 1", "x", g / ours1[fl], ref !== null && ort1 !== null ? ref / ort1 : null);
-    if (threads === 1 && fl === flavours[0]) {
-      for (const op of ["matmul", "matmulTransA"] as Op[]) push(`${op} ${S}x${S}x${S} ${k.name} 1 thread`, "GFLOPS", "GFLOP/s", gf(oursMs(k, op, S, S, S))!, ref);
+    const [o, r] = await pair(oursRunner(k, "matmulTransB", S, S, S), ref);
+    if (threads === 1) [ours1[fl], ort1[fl]] = [gf(o)!, gf(r)];
+    push(`matmulTransB ${S}x${S}x${S} ${k.name} ${th}`, "GFLOPS", "GFLOP/s", gf(o)!, gf(r));
+    if (threads === 2) {
+      const refScale = r !== null && ort1[fl] ? gf(r)! / ort1[fl]! : null;
+      push(`2-thread scaling ${k.name} (1024^3)`, "speed-up 2 threads vs 1", "x", gf(o)! / ours1[fl], refScale);
+    }
+    if (fl === flavours[0]) {
+      for (const op of ["matmul", "matmulTransA"] as Op[]) {
+        const [o2, r2] = await pair(oursRunner(k, op, S, S, S), ref);
+        push(`${op} ${S}x${S}x${S} ${k.name} ${th}`, "GFLOPS", "GFLOP/s", gf(o2)!, gf(r2));
+      }
     }
     k.dispose();
   }
 }
 {
   const k = await makeKernels("js", 1);
-  const g = gf(oursMs(k, "matmulTransB", S, S, S, 1))!;
-  push(`matmulTransB ${S}x${S}x${S} js (plain TypeScript) 1 thread`, "GFLOPS", "GFLOP/s", g, ort1);
+  const run = oursRunner(k, "matmulTransB", S, S, S);
+  const ms = bestSync(run, 1);
+  push(`matmulTransB ${S}x${S}x${S} js (plain TypeScript) 1 thread`, "GFLOPS", "GFLOP/s", gf(ms)!, ort1[flavours[0]] ?? null);
 }
 
 // Decode-shaped matvec: x(1,2048) · W(6144,2048)ᵀ, bandwidth over W's bytes.
 const K = 2048, N = 6144;
+const gbs = (ms: number, bytesPerWeight: number) => (K * N * bytesPerWeight) / ms / 1e6;
 for (const threads of [1, 2]) {
-  const refMs = await ortMs(1, K, N, threads);
-  const gbs = (ms: number, bytesPerWeight: number) => (K * N * bytesPerWeight) / ms / 1e6;
+  const ref = await ortRunner(1, K, N, threads);
+  const th = `${threads} thread${threads > 1 ? "s" : ""}`;
   for (const fl of flavours) {
     const k = await makeKernels(fl, threads);
     const x = k.alloc(K), w = k.alloc(N * K), y = k.alloc(N);
     fill(x, 3);
     fill(w, 4);
-    const ms = bestSync(() => k.matmulTransB(y, x, w, 1, K, N));
-    push(`matvec 1x${K}·(${N}x${K})ᵀ f32 ${k.name} ${threads} thread${threads > 1 ? "s" : ""}`, "weight bandwidth", "GB/s", gbs(ms, 4), refMs === null ? null : gbs(refMs, 4));
+    const [o, r] = await pair(() => k.matmulTransB(y, x, w, 1, K, N), ref);
+    push(`matvec 1x${K}·(${N}x${K})ᵀ f32 ${k.name} ${th}`, "weight bandwidth", "GB/s", gbs(o, 4), r === null ? null : gbs(r, 4));
     if (fl === flavours[0]) {
       const wh = f32ArrayToF16(w, k.allocU16(N * K));
-      const msh = bestSync(() => k.matmulTransBF16(y, x, wh, 1, K, N));
-      push(`matvec 1x${K}·(${N}x${K})ᵀ f16 weights ${k.name} ${threads} thread${threads > 1 ? "s" : ""}`, "time per matvec (f16 weights vs reference f32)", "ms", msh, refMs, false);
+      const [oh, rh] = await pair(() => k.matmulTransBF16(y, x, wh, 1, K, N), ref);
+      push(`matvec 1x${K}·(${N}x${K})ᵀ f16 weights ${k.name} ${th}`, "time per matvec (ours f16 weights, reference f32)", "ms", oh, rh, false);
       k.freeU16(wh);
     }
     k.dispose();
