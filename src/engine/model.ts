@@ -107,7 +107,7 @@ export class Model {
 
   requireEmbTokenId(): number {
     const id = this.embTokenId;
-    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken / \`t1 add-emb-token\`)`);
+    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken(dir, outDir) from the engine)`);
     return id;
   }
 
