@@ -71,9 +71,17 @@ function promptIds(n: number, vocab: number): number[] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** One measurement: prefill tokens/s, then decode tokens/s of DECODE greedy tokens after it. */
+/** One measurement in tokens/s: `prefill`/`decode` are the engine's own compute (for llama.cpp,
+ * its llama_perf timings); `wallPrefill`/`wallDecode` are as seen by the calling JS code. */
+interface Speeds {
+  prefill: number;
+  decode: number;
+  wallPrefill: number;
+  wallDecode: number;
+}
+
 interface Runner {
-  once(): Promise<{ prefill: number; decode: number }>;
+  once(): Promise<Speeds>;
   close(): Promise<void>;
 }
 
@@ -94,7 +102,9 @@ function oursRunner(m: Model, prompt: number[]): Runner {
         tok = argmax(out.logits, 0, V);
       }
       const t2 = performance.now();
-      return { prefill: (prompt.length * 1000) / (t1 - t0), decode: (DECODE * 1000) / (t2 - t1) };
+      const prefill = (prompt.length * 1000) / (t1 - t0);
+      const decode = (DECODE * 1000) / (t2 - t1);
+      return { prefill, decode, wallPrefill: prefill, wallDecode: decode };
     },
     async close() {
       cache.free();
@@ -104,18 +114,35 @@ function oursRunner(m: Model, prompt: number[]): Runner {
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 
-/** llama.cpp through node-llama-cpp, same protocol. */
+/** llama_perf_context_print lines: "prompt eval time = X ms / N tokens", "eval time = X ms / N runs". */
+function parsePerf(lines: string[], which: "prompt eval" | "eval"): number {
+  const re = which === "eval" ? /(?<!prompt )eval time =\s*([\d.]+) ms \/\s*(\d+) runs/ : /prompt eval time =\s*([\d.]+) ms \/\s*(\d+) tokens/;
+  const m = re.exec(lines.join("\n"));
+  if (!m) throw new Error(`llama.cpp printed no "${which} time" line`);
+  return (Number(m[2]) * 1000) / Number(m[1]);
+}
+
+/** llama.cpp through node-llama-cpp, same protocol; compute speed from llama.cpp's own timings. */
 async function llamaRunner(lib: NodeLlamaCpp, gguf: string, prompt: number[]): Promise<Runner> {
-  const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: 1 });
+  const logs: string[] = [];
+  const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.info, logger: (_l, m) => void logs.push(m), maxThreads: 1 });
   const model = await llama.loadModel({ modelPath: gguf });
-  const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads: 1 });
+  const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads: 1, performanceTracking: true });
   const seq = ctx.getSequence();
+  // printTimings prints, then resets the counters: each call reports what ran since the last one.
+  const perf = async () => {
+    logs.length = 0;
+    await ctx.printTimings();
+    return logs.slice();
+  };
   return {
     async once() {
       await seq.clearHistory();
+      await perf();
       const t0 = performance.now();
       await seq.evaluateWithoutGeneratingNewTokens(prompt as never);
       const t1 = performance.now();
+      const prefill = parsePerf(await perf(), "prompt eval");
       await seq.clearHistory();
       // The first generated token comes from the prompt pass; each later one from one decode.
       let n = 0;
@@ -126,7 +153,8 @@ async function llamaRunner(lib: NodeLlamaCpp, gguf: string, prompt: number[]): P
         if (n === DECODE + 1) break;
       }
       const t2 = performance.now();
-      return { prefill: (prompt.length * 1000) / (t1 - t0), decode: (DECODE * 1000) / (t2 - tFirst) };
+      const decode = parsePerf(await perf(), "eval");
+      return { prefill, decode, wallPrefill: (prompt.length * 1000) / (t1 - t0), wallDecode: (DECODE * 1000) / (t2 - tFirst) };
     },
     async close() {
       await ctx.dispose();
@@ -137,16 +165,21 @@ async function llamaRunner(lib: NodeLlamaCpp, gguf: string, prompt: number[]): P
 
 /** Alternates ours and the reference rep by rep (after one warm-up each), so load from other
  * processes hits both alike; returns medians. */
-async function measure(ours: Runner, ref: Runner, reps: number) {
-  const o: Array<{ prefill: number; decode: number }> = [];
-  const r: Array<{ prefill: number; decode: number }> = [];
+async function measure(ours: Runner, ref: Runner, reps: number): Promise<{ ours: Speeds; ref: Speeds }> {
+  const o: Speeds[] = [];
+  const r: Speeds[] = [];
   await ours.once();
   await ref.once();
   for (let i = 0; i < reps; i++) {
     o.push(await ours.once());
     r.push(await ref.once());
   }
-  const med = (xs: Array<{ prefill: number; decode: number }>) => ({ prefill: median(xs.map((x) => x.prefill)), decode: median(xs.map((x) => x.decode)) });
+  const med = (xs: Speeds[]): Speeds => ({
+    prefill: median(xs.map((x) => x.prefill)),
+    decode: median(xs.map((x) => x.decode)),
+    wallPrefill: median(xs.map((x) => x.wallPrefill)),
+    wallDecode: median(xs.map((x) => x.wallDecode)),
+  });
   return { ours: med(o), ref: med(r) };
 }
 
@@ -169,15 +202,25 @@ async function main(): Promise<void> {
       const { ours, ref } = await measure(oursRun, refRun, s.reps);
       await oursRun.close();
       await refRun.close();
-      console.log(`${s.name} (${(params / 1e6).toFixed(1)}M params): prefill ours ${ours.prefill.toFixed(1)} tok/s vs llama.cpp ${ref.prefill.toFixed(1)} (ratio ${(ours.prefill / ref.prefill).toFixed(3)}); decode ours ${ours.decode.toFixed(1)} vs ${ref.decode.toFixed(1)} (ratio ${(ours.decode / ref.decode).toFixed(3)})`);
-      for (const [metric, o, r] of [["prefill", ours.prefill, ref.prefill], ["decode", ours.decode, ref.decode]] as const) {
+      console.log(
+        `${s.name} (${(params / 1e6).toFixed(1)}M params): prefill ours ${ours.prefill.toFixed(1)} tok/s vs llama.cpp ${ref.prefill.toFixed(1)} ` +
+          `(ratio ${(ours.prefill / ref.prefill).toFixed(3)}); decode ours ${ours.decode.toFixed(1)} vs ${ref.decode.toFixed(1)} (ratio ${(ours.decode / ref.decode).toFixed(3)}); ` +
+          `via node-llama-cpp end to end: prefill ${ref.wallPrefill.toFixed(1)}, decode ${ref.wallDecode.toFixed(1)}`,
+      );
+      const rows = [
+        ["prefill", ours.prefill, ref.prefill, "llama.cpp F32 compute (its llama_perf timings)"],
+        ["decode", ours.decode, ref.decode, "llama.cpp F32 compute (its llama_perf timings)"],
+        ["prefill", ours.wallPrefill, ref.wallPrefill, "llama.cpp F32 end to end through node-llama-cpp (JS call overhead included)"],
+        ["decode", ours.wallDecode, ref.wallDecode, "llama.cpp F32 end to end through node-llama-cpp (JS call overhead included)"],
+      ] as const;
+      for (const [metric, o, r, refName] of rows) {
         results.push({
-          case: `${s.name} ${metric === "prefill" ? `prefill ${PROMPT} tokens` : `decode ${DECODE} tokens`}, 1 thread`,
+          case: `${s.name} (${(params / 1e6).toFixed(1)}M) ${metric === "prefill" ? `prefill ${PROMPT} tokens` : `decode ${DECODE} tokens`}, 1 thread`,
           metric: `${metric} throughput`,
           unit: "tokens/s",
           ours: Number(o.toFixed(2)),
           reference: Number(r.toFixed(2)),
-          referenceName: "llama.cpp F32 (node-llama-cpp, CPU, 1 thread, same weights via t1's GGUF export)",
+          referenceName: `${refName}, CPU, 1 thread, same weights via t1's GGUF export`,
           ratio: Number((o / r).toFixed(4)),
           higherIsBetter: true,
         });
@@ -188,7 +231,7 @@ async function main(): Promise<void> {
   }
   kernels.dispose();
   notes.push(`kernels: ${kernels.name}; prompt ${PROMPT} random ids, decode ${DECODE} greedy tokens; ours and llama.cpp alternate rep by rep (medians after one warm-up each); load average at the end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`);
-  notes.push("llama.cpp keeps its KV cache in f16 (its default); its decode timing includes node-llama-cpp's per-token JS overhead.");
+  notes.push("llama.cpp keeps its KV cache in f16 (its default). Two references per case: llama.cpp's own compute timings, and the same run timed end to end from JS through node-llama-cpp (which adds per-call overhead that dominates tiny models).");
   if (!slow) notes.push("The Qwen3-0.6B-shaped case runs only with --slow / T1_BENCH_SLOW=1.");
   const report = {
     name: "engine: prefill and decode vs llama.cpp",
