@@ -8,7 +8,7 @@ import { rankRun } from "../eval/ranking.js";
 import type { Document, Query } from "./types.js";
 import { iterateJsonl } from "./jsonl.js";
 import { iterateParquetRows } from "./parquet.js";
-import { brightFileName, normalizeBrightDomain, BRIGHT_LONG_DOMAINS, type BrightDomain } from "./bright-domains.js";
+import { brightFileName, brightInstruction, normalizeBrightDomain, BRIGHT_LONG_DOMAINS, type BrightDomain } from "./bright-domains.js";
 
 /** One row of BRIGHT's `examples` (or a `<model>_reason`) config. "N/A" placeholders are removed. */
 export interface BrightExample {
@@ -215,3 +215,49 @@ export async function loadBrightExamples(dir: string, domainName: string, opts: 
 }
 
 export type { BrightDomain };
+
+/** Everything one BRIGHT task needs, from a local copy of the Hugging Face layout. */
+export interface BrightTask {
+  domain: BrightDomain;
+  documents: Document[];
+  queries: Query[];
+  qrels: Qrels;
+  exclusions: Exclusions;
+  /** BRIGHT's query instruction for the task (see brightInstruction). */
+  instruction: string;
+  longDocuments: boolean;
+}
+
+/** Options for loadBrightTask. */
+export interface BrightTaskOptions {
+  /** Use `long_documents` and `gold_ids_long`. Default false (BRIGHT's primary setting). */
+  longDocuments?: boolean;
+  /**
+   * Query set: "examples" (original queries, the default) or a `<model>_reason` config such as
+   * "gpt4_reason" (LLM-written reasoning as the query). Qrels and exclusions always come from
+   * `examples`, as in the official code.
+   */
+  queries?: string;
+  /** Extra `qid docid` exclusion files (e.g. Anserini's exclude.bright-leetcode.txt). Default none. */
+  exclusionFiles?: string[];
+}
+
+/** Loads one domain: documents, queries, qrels, exclusions and instruction, as the official protocol uses them. */
+export async function loadBrightTask(dir: string, domainName: string, opts: BrightTaskOptions = {}): Promise<BrightTask> {
+  const domain = normalizeBrightDomain(domainName);
+  const longDocuments = opts.longDocuments ?? false;
+  const examples = await loadBrightExamples(dir, domain);
+  const queryRows = opts.queries && opts.queries !== "examples" ? await loadBrightExamples(dir, domain, { config: opts.queries }) : examples;
+  const known = new Set(examples.map((e) => e.id));
+  const stray = queryRows.filter((e) => !known.has(e.id));
+  if (stray.length > 0) throw new InputError(`BRIGHT ${domain}: ${stray.length} "${opts.queries}" queries have ids missing from "examples" (e.g. "${stray[0]!.id}")`);
+  return {
+    domain,
+    documents: await loadBrightDocuments(dir, domain, { longDocuments }),
+    queries: brightQueries(queryRows),
+    qrels: brightQrels(examples, { longDocuments }),
+    exclusions: brightExclusions(examples, ...(opts.exclusionFiles ?? []).map(readExclusionsFile)),
+    instruction: brightInstruction(domain, { longDocuments }),
+    longDocuments,
+  };
+}

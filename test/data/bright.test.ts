@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { parquetWriteFile } from "hyparquet-writer";
 import { needShared } from "../helpers/shared.js";
 import {
-  applyExclusions, brightExclusions, brightQrels, brightQueries, findBrightFiles, loadBrightDocuments,
+  applyExclusions, brightExclusions, loadBrightTask, brightQrels, brightQueries, findBrightFiles, loadBrightDocuments,
   loadBrightExamples, loadBrightExclusions, loadBrightQrelsFile, loadBrightTopics, readExclusionsFile,
 } from "../../src/data/bright.js";
 import { BRIGHT_DOMAINS, brightInstruction, normalizeBrightDomain } from "../../src/data/bright-domains.js";
@@ -99,6 +99,16 @@ test("Hugging Face layout: parquet shards and jsonl, examples / documents / long
   assert.deepEqual(brightExclusions(ex), new Map([["1", new Set(["d4"])]]));
   const reason = await loadBrightExamples(dir, "biology", { config: "gpt4_reason" });
   assert.equal(brightQueries(reason)[0]!.text, "Phototaxis: insects orient to light...");
+  const task = await loadBrightTask(dir, "biology", { queries: "gpt4_reason" });
+  assert.equal(task.documents.length, 4);
+  assert.deepEqual(task.queries, [{ id: "0", text: "Phototaxis: insects orient to light..." }]);
+  assert.deepEqual(task.qrels, brightQrels(ex), "qrels come from examples whatever the query set");
+  assert.deepEqual(task.exclusions, new Map([["1", new Set(["d4"])]]));
+  assert.equal(task.instruction, "Given a biology post, retrieve relevant passages that help answer the post");
+  const long = await loadBrightTask(dir, "biology", { longDocuments: true });
+  assert.deepEqual(long.documents, [{ id: "L1", text: "long one" }]);
+  assert.deepEqual(long.qrels, new Map([["0", new Map([["L1", 1]])]]));
+  assert.match(long.instruction, /relevant documents/);
   assert.throws(() => findBrightFiles(dir, "documents", "pony"), (e: unknown) => e instanceof T1Error && e.code === "NOT_FOUND" && /pony-00000-of-00001\.parquet/.test(e.message));
   await assert.rejects(loadBrightExamples(dir, "biology", { config: "bogus" }), /"examples" or "<model>_reason"/);
   writeFileSync(join(dir, "gpt4_reason", "biology.jsonl"), JSON.stringify({ id: "0", query: "q", gold_ids: "d1" }) + "\n");
