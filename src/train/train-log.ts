@@ -17,6 +17,8 @@ export interface StepLog {
   tokens: number;
   /** Seconds of wall time in the step. */
   seconds: number;
+  /** Resident memory of the process after the step, MiB (weights, optimiser, kernel heap). */
+  rssMiB?: number;
 }
 
 /** Reads log.jsonl; a torn last line from a killed run is skipped. */
@@ -60,6 +62,7 @@ export function renderCurvesHtml(logs: StepLog[], title: string): string {
     ["learning rate", (l) => l.lr],
     ["grad norm (before clipping)", (l) => l.gradNorm],
     ["tokens/s", (l) => l.tokensPerSecond],
+    ["resident memory (MiB)", (l) => l.rssMiB],
   ];
   const svgs = panels
     .map(([name, f]) => {

@@ -131,7 +131,7 @@ export async function train(model: TrainModel, data: TrainData, o: TrainOptions)
     opt.update(lr);
     state.step++;
     const seconds = (performance.now() - t0) / 1000;
-    const entry: StepLog = { step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, ...(hasLm ? { lm } : {}), ...(hasNce ? { infoNce: nce } : {}) };
+    const entry: StepLog = { step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20), ...(hasLm ? { lm } : {}), ...(hasNce ? { infoNce: nce } : {}) };
     appendStepLog(logPath, entry);
     progress.tick();
     if (state.step % every === 0 || state.step === o.totalSteps) {

@@ -123,14 +123,18 @@ export function attentionBackward(
   }
 }
 
-/** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block. */
+/** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block (plain loops:
+ * a subarray per row would allocate T view objects per call). */
 function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
   for (let t = 0; t < T; t++) {
-    const o = ((b * T + t) * NH + h) * D;
-    dst.set(src.subarray(o, o + D), t * D);
+    const o = ((b * T + t) * NH + h) * D, d0 = t * D;
+    for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d];
   }
 }
 
 function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
-  for (let t = 0; t < T; t++) dst.set(src.subarray(t * D, t * D + D), ((b * T + t) * NH + h) * D);
+  for (let t = 0; t < T; t++) {
+    const o = ((b * T + t) * NH + h) * D, s0 = t * D;
+    for (let d = 0; d < D; d++) dst[o + d] = src[s0 + d];
+  }
 }
