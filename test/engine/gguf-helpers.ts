@@ -2,8 +2,16 @@
  * Shared by the GGUF / llama.cpp parity tests: loads node-llama-cpp (an optional dependency) on the
  * CPU with one thread, or returns a skip message when it is unavailable.
  */
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { convertHfToGguf } from "../../src/engine/gguf/convert-hf.js";
+import { GgmlType } from "../../src/engine/gguf/constants.js";
+import { readGgufHeader } from "../../src/engine/gguf/reader.js";
+import { tokenizerFromGguf } from "../../src/engine/gguf/tokenizer-from-gguf.js";
+import { TextTokenizer } from "../../src/engine/tokenizer/tokenizer.js";
+import { sharedPath } from "../../src/util/paths.js";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 export type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
@@ -99,3 +107,50 @@ export function mixedText(bytes: number, specials: string[], prose: string[]): s
   }
   return parts.join(i % 2 ? " " : "\n").normalize("NFC");
 }
+
+/** English prose for the mixed text: the method doc and Cranfield abstracts when ../shared is present. */
+function prose(): string[] {
+  const out: string[] = [];
+  const doc = sharedPath("docs", "T1-METHOD.md");
+  if (doc) out.push(readFileSync(doc, "utf8"));
+  const cran = sharedPath("data", "classic", "cranfield", "cran.all.1400");
+  if (cran) out.push(readFileSync(cran, "utf8"));
+  if (!out.length) out.push("The quick brown fox jumps over the lazy dog. It's a test, isn't it?");
+  return out;
+}
+
+function firstDiff(a: number[], b: number[]): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `lengths ${a.length} vs ${b.length}; first difference at ${i}: ${JSON.stringify(a.slice(Math.max(0, i - 3), i + 5))} vs ${JSON.stringify(b.slice(Math.max(0, i - 3), i + 5))}`;
+}
+
+/** HF ids (original tokenizer.json), HF ids (tokenizer.json rebuilt from the GGUF) and llama.cpp ids. */
+export async function compareTokenizers(t: import("node:test").TestContext, dir: string, modelDir: string, specials: string[], bytes: number): Promise<void> {
+  const ll = await loadLlamaCpp();
+  if ("skip" in ll) return t.skip(ll.skip);
+  const gg = join(dir, `${modelDir.split("/").pop()}.gguf`);
+  await convertHfToGguf(modelDir, gg, { type: GgmlType.F32 });
+  const text = mixedText(bytes, specials, prose());
+  // The engine's tokenizer (TextTokenizer over @huggingface/tokenizers) on the original files...
+  const hf = new TextTokenizer(JSON.parse(readFileSync(join(modelDir, "tokenizer.json"), "utf8")), JSON.parse(readFileSync(join(modelDir, "tokenizer_config.json"), "utf8")));
+  const rebuilt = tokenizerFromGguf(readGgufHeader(gg));
+  // ...and on the tokenizer.json rebuilt from the GGUF (what the engine uses when loading a .gguf).
+  const hf2 = new TextTokenizer(rebuilt.tokenizerJson, rebuilt.tokenizerConfig);
+  const model = await ll.llama.loadModel({ modelPath: gg });
+  try {
+    const ours: number[] = hf.encode(text, { addSpecialTokens: false });
+    const theirs = model.tokenize(text, true).map(Number);
+    assert.ok(ours.length > bytes / 10, `only ${ours.length} tokens`);
+    for (const s of specials) assert.ok(theirs.includes(hf.tokenId(s)!), `llama.cpp did not parse ${s} as one token`);
+    assert.ok(ours.length === theirs.length && ours.every((x, i) => x === theirs[i]), `HF vs llama.cpp: ${firstDiff(ours, theirs)}`);
+    const fromGguf: number[] = hf2.encode(text, { addSpecialTokens: false });
+    assert.ok(fromGguf.length === theirs.length && fromGguf.every((x, i) => x === theirs[i]), `rebuilt tokenizer vs llama.cpp: ${firstDiff(fromGguf, theirs)}`);
+    // With special tokens added, both prepend BOS (or nothing) the same way.
+    const withSpecial = hf.encode("Hello there", { addSpecialTokens: true });
+    assert.deepEqual(hf2.encode("Hello there", { addSpecialTokens: true }), withSpecial);
+  } finally {
+    await model.dispose();
+  }
+}
+

@@ -1,0 +1,23 @@
+/** The tokenizer parity of tokenizer-parity.test.ts on 2 MB of mixed text (all of Cranfield). */
+import { test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTinyModel } from "../../src/engine/tiny-model.js";
+import { needShared } from "../helpers/shared.js";
+import { compareTokenizers } from "./gguf-helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "t1-tokparity-slow-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+
+test("stories260k: HF, rebuilt-from-GGUF and llama.cpp ids agree on 2 MB of mixed text", async (t) => {
+  const st = needShared("models", "stories260k");
+  if (typeof st !== "string") return t.skip(st.skip);
+  await compareTokenizers(t, dir, st, ["<s>", "</s>"], 2_000_000);
+});
+
+test("tiny Qwen3 (largest trainable vocabulary): HF, rebuilt-from-GGUF and llama.cpp ids agree on 2 MB", async (t) => {
+  const m = join(dir, "qwen3");
+  createTinyModel(m, { arch: "qwen3", seed: 2, hiddenSize: 32, layers: 1, heads: 2, kvHeads: 1, headDim: 16, intermediateSize: 64, vocab: 1150 });
+  await compareTokenizers(t, dir, m, ["<|im_start|>", "<|im_end|>", "<emb_token>", "<think>", "</think>", "<|endoftext|>"], 2_000_000);
+});
