@@ -17,3 +17,4 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } f
 export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";
 export { TrainRng, epochOrder } from "./rng.js";
 export { checkGrad, type GradOp, type GradCheckOptions, type GradCheckResult } from "./grad-check.js";
+export { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings, type InfoNceResult } from "./contrastive-loss.js";

@@ -11,6 +11,7 @@ import { readTrainModelConfig } from "../../src/train/model-config.js";
 import { TrainModel, type TokenBatch } from "../../src/train/train-model.js";
 import { lossAndBackward, objectiveLoss, sequenceLogProbs, type Objective } from "../../src/train/objectives.js";
 import { checkGrad } from "../../src/train/grad-check.js";
+import { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings } from "../../src/train/contrastive-loss.js";
 
 const k = getKernels();
 
@@ -87,5 +88,29 @@ test("sequenceLogProbs (GRPO's building block) agrees with the cross-entropy obj
   for (const p of a.params) {
     const q = b.param(p.name).grad!;
     for (let i = 0; i < q.length; i++) assert.ok(Math.abs(p.grad![i] - q[i]) <= 1e-6 + 1e-4 * Math.abs(q[i]), `${p.name}[${i}]`);
+  }
+});
+
+test("InfoNCE across two forward passes (queries and documents apart) = the same batch in one pass", async () => {
+  const joint = await tinyModel("qwen3"), split = await tinyModel("qwen3");
+  const c = objective.contrastive!;
+  const C = joint.config.hiddenSize;
+  joint.zeroGrads();
+  const ref = lossAndBackward(joint, batch, { contrastive: c });
+  // queries: row 0 alone; documents: rows 1 and 2 in their own padded batch
+  const qb = { B: 1, T, ids: batch.ids.slice(0, T), mask: batch.mask!.slice(0, T) };
+  const db = { B: 2, T: 5, ids: Int32Array.of(8, 120, 33, 77, 0, 64, 7, 211, 99, 77), mask: Uint8Array.of(1, 1, 1, 1, 0, 1, 1, 1, 1, 1) };
+  const qPos = Int32Array.of(5), dPos = Int32Array.of(3, 4);
+  split.zeroGrads();
+  const qt = split.forward(qb, { logits: false }), dt = split.forward(db, { logits: false });
+  const r = infoNceOnEmbeddings(k, embeddingsAt(qt, qPos, C), embeddingsAt(dt, dPos, C), c.positive, c.temperature, C, c.scale);
+  assert.ok(Math.abs(r.loss - ref.infoNce!) < 1e-5, `${r.loss} vs ${ref.infoNce}`);
+  split.backward(qt, { dHidden: hiddenGradFromEmbeddings(qt, qPos, r.dQuery, C) });
+  split.backward(dt, { dHidden: hiddenGradFromEmbeddings(dt, dPos, r.dDoc, C) });
+  qt.free();
+  dt.free();
+  for (const p of joint.params) {
+    const q = split.param(p.name).grad!;
+    for (let i = 0; i < q.length; i++) assert.ok(Math.abs(p.grad![i] - q[i]) <= 1e-6 + 1e-4 * Math.abs(q[i]), `${p.name}[${i}]: ${p.grad![i]} vs ${q[i]}`);
   }
 });
