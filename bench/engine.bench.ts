@@ -122,10 +122,14 @@ function parsePerf(lines: string[], which: "prompt eval" | "eval"): number {
   return (Number(m[2]) * 1000) / Number(m[1]);
 }
 
+/** llama.cpp's log lines since the last `perf()`; one Llama instance (getLlama caches it, logger included). */
+const logs: string[] = [];
+let llamaInstance: Promise<Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>> | undefined;
+
 /** llama.cpp through node-llama-cpp, same protocol; compute speed from llama.cpp's own timings. */
 async function llamaRunner(lib: NodeLlamaCpp, gguf: string, prompt: number[]): Promise<Runner> {
-  const logs: string[] = [];
-  const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.info, logger: (_l, m) => void logs.push(m), maxThreads: 1 });
+  llamaInstance ??= lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.info, logger: (_l, m) => void logs.push(m), maxThreads: 1 });
+  const llama = await llamaInstance;
   const model = await llama.loadModel({ modelPath: gguf });
   const ctx = await model.createContext({ contextSize: 512, batchSize: 512, threads: 1, performanceTracking: true });
   const seq = ctx.getSequence();
