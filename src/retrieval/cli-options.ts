@@ -20,6 +20,7 @@ export const QUERY_OPTIONS: Record<string, OptionSpec> = {
   "model-id": { type: "string", description: "Model identity to check against the index (e.g. the GGUF of the same weights)", arg: "ID" },
   url: { type: "string", description: "Server URL for --backend remote", arg: "URL" },
   threads: { type: "number", description: "CPU threads", arg: "N" },
+  "expansion-search": { type: "number", description: "HNSW indexes: candidate list size (higher = better recall, slower)", arg: "N" },
   "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
 };
 
@@ -32,6 +33,7 @@ export function pipelineOpenOptions(v: OptionValues): OpenPipelineOptions {
     url: optStr(v, "url"),
     threads: optNum(v, "threads"),
     gpu: !bool(v, "no-gpu"),
+    expansionSearch: optNum(v, "expansion-search"),
   };
 }
 

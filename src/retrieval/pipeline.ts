@@ -41,6 +41,8 @@ export interface OpenPipelineOptions {
   url?: string;
   threads?: number;
   gpu?: boolean;
+  /** HNSW search candidate list for this session. Default: the index's own. */
+  expansionSearch?: number;
   /** An already open backend (library use, tests). */
   backendInstance?: T1Backend;
 }
@@ -69,7 +71,7 @@ export class RetrievalPipeline {
         gpu: o.gpu,
       }));
     try {
-      const index = openIndex(dir, { model: backend.modelId, dims: backend.dims, verify: false });
+      const index = openIndex(dir, { model: backend.modelId, dims: backend.dims, verify: false, expansionSearch: o.expansionSearch });
       const bm25Path = join(dir, BM25_FILE);
       const bm25 = existsSync(bm25Path) ? openBm25Index(bm25Path) : undefined;
       return new RetrievalPipeline(index, backend, bm25, {
