@@ -1,6 +1,8 @@
 import { defineCommand, str } from "../command.js";
 import { iterateDocuments } from "../../data/jsonl.js";
-import { buildBm25Index } from "../../retrieval/bm25/index.js";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildBm25IndexResumable } from "../../retrieval/bm25/resumable-build.js";
 import { bm25ParamOptions, readBm25Params } from "../../retrieval/bm25/cli-options.js";
 import { InputError } from "../../util/errors.js";
 
@@ -10,19 +12,37 @@ export default defineCommand({
   usage: "--corpus DOCS.jsonl --out INDEX [--k1 X --b X --variant NAME]",
   details: `
 One checksummed binary file (postings, document lengths, ids, term dictionary) written atomically.
-k1, b and variant are stored as the index's defaults; \`t1 bm25 search\` can override them.`,
+k1, b and variant are stored as the index's defaults; \`t1 bm25 search\` can override them.
+The build saves a segment every --segment-docs documents in OUT.parts/: run the same command again
+after a kill and it resumes from there (a changed corpus file starts over).`,
   options: {
     corpus: { type: "string", description: "Documents, JSONL {id,text,title?} (.gz allowed)", required: true, arg: "FILE" },
     out: { type: "string", description: "Index file to write", required: true, arg: "FILE" },
     ...bm25ParamOptions(true),
+    "segment-docs": { type: "number", description: "Documents per resumable segment (fewer: less lost on a kill, longer merge)", default: 100000, arg: "N" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 bm25 index: unexpected argument "${positionals[0]}"`);
     const corpus = str(values, "corpus");
     const quiet = values.quiet === true;
-    const index = await buildBm25Index(iterateDocuments(corpus), { ...readBm25Params("bm25 index", values), quiet, source: corpus });
-    index.save(str(values, "out"));
+    const segmentDocs = values["segment-docs"];
+    if (typeof segmentDocs !== "number" || !Number.isInteger(segmentDocs) || segmentDocs <= 0) {
+      throw new InputError(`t1 bm25 index: --segment-docs must be a positive integer, got ${String(segmentDocs)}`);
+    }
+    let stat;
+    try {
+      stat = statSync(corpus);
+    } catch {
+      throw new InputError(`t1 bm25 index: cannot read the corpus file`, { file: corpus });
+    }
+    const index = await buildBm25IndexResumable(iterateDocuments(corpus), str(values, "out"), {
+      ...readBm25Params("bm25 index", values),
+      quiet,
+      source: corpus,
+      segmentDocs,
+      jobKey: `${resolve(corpus)}:${stat.size}:${stat.mtimeMs}`,
+    });
     if (!quiet) console.error(`t1 bm25 index: ${index.numDocs} documents, ${index.numTerms} terms → ${str(values, "out")}`);
   },
 });
