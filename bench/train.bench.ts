@@ -24,7 +24,7 @@ const ROUNDS = Number(process.env.T1_BENCH_ROUNDS ?? 3);
 const loadAtStart = loadavg()[0];
 
 /** Seconds per training step of t1 on case c (median-free: the caller keeps the best round). */
-function t1StepSeconds(k: Kernels, c: Case): { sec: number; peak: number; params: number } {
+function t1StepSeconds(k: Kernels, c: Case): { sec: number; cpu: number; peak: number; params: number } {
   const config: TrainModelConfig = {
     arch: "qwen3", vocabSize: c.vocab, hiddenSize: c.hidden, intermediateSize: c.intermediate, numLayers: c.layers, numHeads: c.heads,
     numKvHeads: c.kvHeads, headDim: c.headDim, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositions: 4096, tieWordEmbeddings: true, qkNorm: true, qkvBias: false,
@@ -49,34 +49,38 @@ function t1StepSeconds(k: Kernels, c: Case): { sec: number; peak: number; params
     opt.update(1e-4);
   };
   for (let i = 0; i < c.warmup; i++) step();
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   for (let i = 0; i < c.steps; i++) step();
   const sec = (performance.now() - t0) / 1000 / c.steps;
+  const used = process.cpuUsage(c0);
+  const cpu = (used.user + used.system) / 1e6 / c.steps;
   for (const p of m.params) { k.free(p.data); if (p.grad) k.free(p.grad); }
-  return { sec, peak, params: m.parameterCount };
+  return { sec, cpu, peak, params: m.parameterCount };
 }
 
-function torchStepSeconds(c: Case, threads: number): { sec: number; params: number } | string {
+function torchStepSeconds(c: Case, threads: number): { sec: number; cpu: number; params: number } | string {
   const py = spawnSync("/usr/bin/python3", [join(root, "scripts", "bench", "train_torch.py"), JSON.stringify({ ...c, threads })], { encoding: "utf8" });
   if (py.status !== 0) return py.stderr.slice(-300);
   const r = JSON.parse(py.stdout.trim().split("\n").pop()!);
-  return { sec: r.secondsPerStep, params: r.params };
+  return { sec: r.secondsPerStep, cpu: r.cpuSecondsPerStep, params: r.params };
 }
 
 // The machine may be shared: t1 and PyTorch alternate round by round and each keeps its best round.
 for (const threads of [...new Set([1, defaultThreads()])]) {
   const k = createKernels({ threads });
   for (const c of cases) {
-    let ours = Infinity, ref = Infinity, peak = 0, params = 0, failed = "";
+    let ours = Infinity, ref = Infinity, oursCpu = Infinity, refCpu = Infinity, peak = 0, params = 0, failed = "";
     for (let r = 0; r < ROUNDS; r++) {
       const o = t1StepSeconds(k, c);
       ours = Math.min(ours, o.sec);
+      oursCpu = Math.min(oursCpu, o.cpu);
       peak = o.peak;
       params = o.params;
       const t = torchStepSeconds(c, threads);
       if (typeof t === "string") failed = t;
       else {
         ref = Math.min(ref, t.sec);
+        refCpu = Math.min(refCpu, t.cpu);
         if (t.params !== params) notes.push(`${c.name}: parameter count differs (t1 ${params}, torch ${t.params})`);
       }
     }
@@ -85,6 +89,11 @@ for (const threads of [...new Set([1, defaultThreads()])]) {
     if (failed) notes.push(`${c.name}: PyTorch reference failed: ${failed}`);
     console.log(`${c.name} (${(params / 1e6).toFixed(2)}M params, B=${c.batch} T=${c.seq}, ${threads} thread(s), ${k.name}): t1 ${oursTps.toFixed(0)} tok/s, PyTorch ${refTps?.toFixed(0) ?? "n/a"} tok/s, ratio ${refTps ? (oursTps / refTps).toFixed(2) : "n/a"}, peak activations ${(peak / 2 ** 20).toFixed(1)} MiB`);
     results.push({ case: `${c.name} train step B=${c.batch} T=${c.seq}, ${threads} thread(s)`, metric: "training tokens/s (fwd+bwd+clip+AdamW)", unit: "tokens/s", ours: oursTps, reference: refTps, referenceName: "PyTorch 1.13 CPU eager float32", ratio: refTps ? oursTps / refTps : null, higherIsBetter: true });
+    if (threads === 1 && Number.isFinite(refCpu)) {
+      // CPU time is what a contended machine distorts least: with one thread it is the work done.
+      results.push({ case: `${c.name} train step B=${c.batch} T=${c.seq}, 1 thread, CPU time`, metric: "training tokens per CPU-second", unit: "tokens/CPU-s", ours: N / oursCpu, reference: N / refCpu, referenceName: "PyTorch 1.13 CPU eager float32", ratio: refCpu / oursCpu, higherIsBetter: true });
+      console.log(`  per CPU-second: t1 ${(N / oursCpu).toFixed(0)}, PyTorch ${(N / refCpu).toFixed(0)}, ratio ${(refCpu / oursCpu).toFixed(2)}`);
+    }
     if (threads === 1) results.push({ case: `${c.name} peak saved activations B=${c.batch} T=${c.seq}`, metric: "activation memory", unit: "MiB", ours: peak / 2 ** 20, reference: null, referenceName: "", ratio: null, higherIsBetter: false });
   }
   notes.push(`${threads} thread(s): kernels ${k.name}, PyTorch torch.set_num_threads(${threads})`);

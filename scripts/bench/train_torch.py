@@ -83,8 +83,9 @@ def step():
 
 for _ in range(cfg["warmup"]):
     step()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(cfg["steps"]):
     step()
 sec = (time.perf_counter() - t0) / cfg["steps"]
-print(json.dumps({"tokensPerSecond": B * T / sec, "secondsPerStep": sec, "params": sum(p.numel() for p in m.parameters())}))
+cpu = (time.process_time() - c0) / cfg["steps"]  # CPU seconds of all threads: robust to a shared machine
+print(json.dumps({"tokensPerSecond": B * T / sec, "secondsPerStep": sec, "cpuSecondsPerStep": cpu, "params": sum(p.numel() for p in m.parameters())}))
