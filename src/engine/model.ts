@@ -146,7 +146,7 @@ export class Model {
 
   /**
    * Final-norm hidden state at the LAST `<emb_token>` of each input (found from the ids, per row).
-   * Text inputs that do not contain it get it appended; id inputs must contain it.
+   * Text inputs that do not end with it get it appended; id inputs must contain it.
    * Unnormalised: callers L2-normalise.
    */
   async embed(inputs: readonly PromptInput[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
@@ -154,7 +154,9 @@ export class Model {
     const ids = inputs.map((p, i) => {
       if (typeof p === "string") {
         const s = this.encode(p);
-        if (lastIndexOf(s, emb) < 0) s.push(emb);
+        // A text that does not END with <emb_token> gets one, even if it mentions the token
+        // earlier (documents can contain any string).
+        if (s[s.length - 1] !== emb) s.push(emb);
         return s;
       }
       if (lastIndexOf(p, emb) < 0) throw new T1Error("BAD_INPUT", `embed input ${i} has no ${EMB_TOKEN} (id ${emb})`);

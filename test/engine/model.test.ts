@@ -59,6 +59,10 @@ test("embed reads the last <emb_token> of each row; batched equals one at a time
   const [b] = await m.embed([[...m.encode("the sky is blue"), emb]]);
   assert.ok(maxDiff(a!, b!) === 0);
   await assert.rejects(m.embed([[1, 2, 3]]), /has no <emb_token>/);
+  // A text that mentions <emb_token> mid-way still gets one at its end.
+  const [mid] = await m.embed(["a <emb_token> b"]);
+  const [end] = await m.embed([[...m.encode("a <emb_token> b"), emb]]);
+  assert.ok(maxDiff(mid!, end!) === 0);
 });
 
 test("generateThenEmbed reuses the cache and equals a fresh prefill of prompt + output + <emb_token>", async () => {
