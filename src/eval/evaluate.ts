@@ -1,7 +1,7 @@
 import { InputError } from "../util/errors.js";
 import type { Qrels, Run, ScoredDoc } from "./types.js";
 import { compareRanked } from "./ranking.js";
-import { computeMeasure, parseMeasures, MIN_GEO_MEAN, NOT_IN_POOL, UNJUDGED, type JudgedRanking, type MeasureSpec } from "./measures.js";
+import { computeMeasure, relString, parseMeasures, MIN_GEO_MEAN, NOT_IN_POOL, UNJUDGED, type JudgedRanking, type MeasureSpec } from "./measures.js";
 
 /** Options for evaluateRun. */
 export interface EvaluateOptions {
@@ -31,6 +31,8 @@ export interface EvaluateOptions {
 export interface EvaluationResult {
   /** Evaluated queries (strcmp order) -> measure name -> value. */
   perQuery: Map<string, Record<string, number>>;
+  /** String measures (relstring) per query, when requested: qid -> measure name -> text. */
+  perQueryText: Map<string, Record<string, string>>;
   /** Measure -> average over the evaluated queries (counts such as num_rel are summed; num_q = numQueries). */
   mean: Record<string, number>;
   /** The measures computed, in request order (names as trec_eval prints them). */
@@ -87,17 +89,21 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
   const relevanceLevel = opts.relevanceLevel ?? 1;
   const measures = parseMeasures(opts.measures);
   const perQuery = new Map<string, Record<string, number>>();
+  const perQueryText = new Map<string, Record<string, string>>();
+  const numeric = measures.filter((m) => !m.text);
+  const textual = measures.filter((m) => m.text);
   const sums: Record<string, number> = Object.fromEntries(measures.map((m) => [m.name, 0]));
 
   const accumulate = (values: Record<string, number>) => {
-    for (const m of measures) sums[m.name]! += m.aggregate === "geometric" ? Math.log(Math.max(values[m.name]!, MIN_GEO_MEAN)) : values[m.name]!;
+    for (const m of numeric) sums[m.name]! += m.aggregate === "geometric" ? Math.log(Math.max(values[m.name]!, MIN_GEO_MEAN)) : values[m.name]!;
   };
-  const evalQuery = (docs: readonly ScoredDoc[], judged: Map<string, number>) => {
+  const evalQuery = (docs: readonly ScoredDoc[], judged: Map<string, number>, qid: string) => {
     const r = judgeRanking(docs, judged, relevanceLevel, opts.depth);
     if (opts.numDocsInCollection !== undefined) r.numDocsInCollection = opts.numDocsInCollection;
     if (mode === "pytrec_eval") r.legacyRecallCutoffs = true;
     const values: Record<string, number> = {};
-    for (const m of measures) values[m.name] = computeMeasure(m, r);
+    for (const m of numeric) values[m.name] = computeMeasure(m, r);
+    if (textual.length > 0) perQueryText.set(qid, Object.fromEntries(textual.map((m) => [m.name, relString(r, m.params![0]!)])));
     return values;
   };
 
@@ -112,19 +118,19 @@ export function evaluateRun(qrels: Qrels, run: Run, opts: EvaluateOptions): Eval
     }
     if (mode === "trec_eval") checkDuplicates(qid, docs);
     else docs = keepLast(docs);
-    const values = evalQuery(docs, judged);
+    const values = evalQuery(docs, judged, qid);
     perQuery.set(qid, values);
     accumulate(values);
   }
   const numQueries = perQuery.size;
   const mean: Record<string, number> = {};
-  for (const m of measures) {
+  for (const m of numeric) {
     const s = sums[m.name]!;
     mean[m.name] = m.aggregate === "sum" ? s : numQueries === 0 ? 0 : m.aggregate === "geometric" ? Math.exp(s / numQueries) : s / numQueries;
   }
   // num_q is the divisor, which under -c includes queries the run lacks.
   if ("num_q" in mean) mean.num_q = numQueries;
-  return { perQuery, mean, measures, numQueries };
+  return { perQuery, perQueryText, mean, measures, numQueries };
 }
 
 /** Options for formatTrecEval. */
@@ -145,11 +151,15 @@ export function formatTrecEval(result: EvaluationResult, opts: FormatOptions = {
   const line = (name: string, qid: string, value: string) => lines.push(`${name.padEnd(22)}\t${qid}\t${value}`);
   if (opts.perQuery) {
     for (const [qid, values] of result.perQuery) {
-      for (const m of result.measures) if (m.perQuery) line(m.name, qid, formatValue(values[m.name]!, m.integer));
+      const text = result.perQueryText.get(qid);
+      for (const m of result.measures) {
+        if (!m.perQuery) continue;
+        line(m.name, qid, m.text ? `'${text?.[m.name] ?? ""}'` : formatValue(values[m.name]!, m.integer));
+      }
     }
   }
   if (opts.runid !== undefined) line("runid", "all", opts.runid);
-  for (const m of result.measures) line(m.name, "all", formatValue(result.mean[m.name]!, m.integer));
+  for (const m of result.measures) if (!m.text) line(m.name, "all", formatValue(result.mean[m.name]!, m.integer));
   return lines.join("\n") + "\n";
 }
 

@@ -25,6 +25,7 @@ const FLOAT_CUT = {
 const VECTOR = {
   "11pt_avg": [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   utility: [1, -1, 0, 0],
+  relstring: [10],
 } as const;
 /** Single-value families with optional `name=value` parameters: gains per level (`ndcg.1=3,2=9`), rbp's `p`. */
 const PAIRS = ["ndcg", "ndcg_rel", "Rndcg", "G", "rbp", "rbp_resid"] as const;
@@ -54,7 +55,9 @@ export interface MeasureSpec {
   /** Printed as an integer and summed over queries. */
   integer: boolean;
   /** How the `all` value combines per-query values. */
-  aggregate: "mean" | "sum" | "geometric";
+  aggregate: "mean" | "sum" | "geometric" | "none";
+  /** A per-query string (relstring), not a number: kept in EvaluationResult.perQueryText. */
+  text?: boolean;
   /** Printed per query under -q (num_q and the gm_ measures are not). */
   perQuery: boolean;
 }
@@ -136,6 +139,10 @@ function parseOne(item: string): MeasureSpec[] {
   if (has(VECTOR, fam)) {
     const f = fam as keyof typeof VECTOR;
     const p = params === "" ? [...VECTOR[f]] : numbers(params, item);
+    if (f === "relstring") {
+      if (p.length !== 1 || !Number.isInteger(p[0]) || p[0]! < 0) throw new InputError(`measure "${item}": relstring takes one length, e.g. relstring.20`);
+      return [spec(f, params === "" ? f : `${f}_${params}`, { params: p, text: true, aggregate: "none" })];
+    }
     if (f === "utility" && p.length !== 4) throw new InputError(`measure "${item}": utility takes 4 coefficients (retrieved relevant, retrieved nonrelevant, missed relevant, missed nonrelevant)`);
     return [spec(f, params === "" ? f : `${f}_${params}`, { params: f === "11pt_avg" ? uniqSorted(p) : p })];
   }

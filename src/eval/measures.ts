@@ -147,6 +147,19 @@ function infAP(r: JudgedRanking): number {
   return r.numRel > 0 ? sum / r.numRel : sum;
 }
 
+/**
+ * relstring: the judgments of the first n retrieved documents as one character each: the level
+ * (">" above 9), "-" outside the pool, "." pooled but unjudged.
+ */
+export function relString(r: JudgedRanking, n: number): string {
+  let s = "";
+  for (let i = 0; i < Math.min(n, r.rels.length); i++) {
+    const rel = r.rels[i]!;
+    s += rel > 9 ? ">" : rel >= 0 ? String(rel) : rel === NOT_IN_POOL ? "-" : rel === UNJUDGED ? "." : "<";
+  }
+  return s;
+}
+
 /** Computes one measure for one query (a gm_ measure returns the base value; the mean takes logs). */
 export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
   const numRet = r.rels.length;
@@ -245,6 +258,8 @@ export function computeMeasure(m: MeasureSpec, r: JudgedRanking): number {
       return r.numRel > 0 ? relRetAt(r, k) / r.numRel : 0;
     case "success":
       return relRetAt(r, k) > 0 ? 1 : 0;
+    case "relstring":
+      return Number.NaN; // a string measure: see relString
     case "unj": {
       // Documents without a judgment among the top k; missing ranks count as judged.
       let n = 0;

@@ -7,9 +7,9 @@ import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
 /** trec_eval's default measures that we implement, plus what BRIGHT reports (nDCG@10, recall@100/1000). */
 const DEFAULT_MEASURES = "runid,num_q,num_ret,num_rel,num_rel_ret,map,Rprec,bpref,recip_rank,P,ndcg_cut.10,recall.100,1000";
 
-/** trec_eval's all_trec measures, in its print order (all but relstring, a per-query diagnostic string). */
+/** trec_eval's all_trec measures, in its print order. */
 const ALL_TREC = [
-  "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank", "iprec_at_recall", "P", "recall",
+  "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank", "iprec_at_recall", "P", "relstring", "recall",
   "infAP", "gm_bpref", "Rprec_mult", "utility", "11pt_avg", "binG", "G", "ndcg", "ndcg_rel", "Rndcg", "ndcg_cut", "map_cut", "relative_P", "success", "set_P",
   "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret", "rbp", "rbp_resid", "unj",
 ];
@@ -63,7 +63,7 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     if (result.perQuery.size === 0) throw new InputError(`t1 evaluate: no query of the run has judgments in the qrels (check that the query ids match)`);
     if (bool(values, "json")) {
       const out: Record<string, unknown> = { runid: withRunid ? tag : undefined, mode, numQueries: result.numQueries, mean: result.mean };
-      if (bool(values, "query")) out.perQuery = Object.fromEntries(result.perQuery);
+      if (bool(values, "query")) out.perQuery = Object.fromEntries([...result.perQuery].map(([qid, v]) => [qid, { ...v, ...result.perQueryText.get(qid) }]));
       console.log(JSON.stringify(out, null, 2));
     } else {
       process.stdout.write(formatTrecEval(result, { perQuery: bool(values, "query"), runid: withRunid ? (tag ?? "") : undefined }));
