@@ -120,8 +120,14 @@ export async function train(model: TrainModel, data: TrainData, o: TrainOptions)
       const { batch, objective } = data.batch(nextIndices(), rng);
       const r = lossAndBackward(model, batch, objective, 1 / accum);
       loss += r.loss / accum;
-      if (r.lm !== undefined) (lm += r.lm / accum), (hasLm = true);
-      if (r.infoNce !== undefined) (nce += r.infoNce / accum), (hasNce = true);
+      if (r.lm !== undefined) {
+        lm += r.lm / accum;
+        hasLm = true;
+      }
+      if (r.infoNce !== undefined) {
+        nce += r.infoNce / accum;
+        hasNce = true;
+      }
       tokens += r.tokens;
       peak = Math.max(peak, r.activationFloats * 4);
     }
