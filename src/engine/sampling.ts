@@ -41,8 +41,13 @@ export function argmax(x: Float32Array, off: number, n: number): number {
   return best;
 }
 
+/** Probability buckets by powers of two: bucket b holds p in (2^-(b+1), 2^-b]. */
+const BUCKETS = 64;
+
 export class Sampler {
   private readonly rng: SeededRng;
+  private readonly bucketCount = new Int32Array(BUCKETS);
+  private readonly bucketMass = new Float64Array(BUCKETS);
   private readonly probs: Float64Array;
   private readonly idx: Int32Array;
 
@@ -72,17 +77,41 @@ export class Sampler {
     const topP = this.opts.topP ?? 1;
     let n = V;
     if (topK > 0 || topP < 1) {
-      // Sort ids by probability, descending; ties by id so the order is reproducible.
-      const sorted = idx.subarray(0, V).sort((a, b) => probs[b]! - probs[a]! || a - b);
-      n = topK > 0 ? Math.min(topK, V) : V;
+      // Only the head of the distribution can survive the cut, so bucket tokens by -log2(p),
+      // keep the buckets that cover k tokens (top-k) or the target mass (top-p), and sort just
+      // those: O(V) plus a small sort, instead of sorting 150k ids per token.
+      const kWanted = topK > 0 ? Math.min(topK, V) : V;
+      const bucketOf = (p: number) => (p > 0 ? Math.min(BUCKETS - 1, Math.floor(-Math.log2(p))) : BUCKETS - 1);
+      const count = this.bucketCount.fill(0);
+      const mass = this.bucketMass.fill(0);
+      for (let i = 0; i < V; i++) {
+        const b = bucketOf(probs[i]!);
+        count[b]!++;
+        mass[b]! += probs[i]!;
+      }
+      let last = 0;
+      let c = 0;
+      let m = 0;
+      for (; last < BUCKETS - 1; last++) {
+        c += count[last]!;
+        m += mass[last]!;
+        if (topK > 0 ? c >= kWanted : m >= topP) break;
+      }
+      let k = 0;
+      for (let i = 0; i < V; i++) if (bucketOf(probs[i]!) <= last) idx[k++] = i;
+      // Descending probability; ties by id so the order is reproducible.
+      const sorted = idx.subarray(0, k).sort((a, b) => probs[b]! - probs[a]! || a - b);
+      n = Math.min(kWanted, k);
       if (topP < 1) {
         // As transformers' warpers: top-p applies to the distribution renormalised over the top k.
+        // Without top-k the whole distribution counts (mass 1), not just the candidates.
         let massK = 0;
-        for (let i = 0; i < n; i++) massK += probs[sorted[i]!]!;
-        let c = 0;
+        if (topK > 0) for (let i = 0; i < n; i++) massK += probs[sorted[i]!]!;
+        else massK = 1;
+        let cum = 0;
         for (let i = 0; i < n; i++) {
-          c += probs[sorted[i]!]!;
-          if (c >= topP * massK) {
+          cum += probs[sorted[i]!]!;
+          if (cum >= topP * massK) {
             n = i + 1;
             break;
           }
