@@ -1,9 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { createReadStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { InputError, T1Error } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
 
@@ -139,14 +136,22 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
     const total = Number.isFinite(length) ? length + (append ? have : 0) : undefined;
     const progress = new Progress(`download ${dest.split("/").pop()}`, total, { unit: "bytes", quiet: o.quiet });
     if (append) progress.tick(have);
+    // Each chunk is written before the next is read, so whatever arrived before a failure is on
+    // disk and the next attempt resumes after it.
+    const fd = openSync(part, append ? "a" : "w");
     try {
-      const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      body.on("data", (c: Buffer) => progress.tick(c.length));
-      await pipeline(body, createWriteStream(part, { flags: append ? "a" : "w" }));
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off);
+        progress.tick(chunk.length);
+      }
     } catch (e) {
       lastError = new T1Error("REMOTE", `${url}: connection lost after ${progress.count} bytes (${(e as Error).message}); will resume`, { cause: e });
       await sleep(200 * attempt);
       continue;
+    } finally {
+      fsyncSync(fd);
+      closeSync(fd);
     }
     progress.finish();
     const size = statSync(part).size;
@@ -162,9 +167,6 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
         throw new T1Error("REMOTE", `${url}: ${sum.kind} checksum mismatch (server says ${sum.hex}, file has ${got}); the partial file was removed`);
       }
     }
-    const fd = openSync(part, "r+");
-    fsyncSync(fd);
-    closeSync(fd);
     renameSync(part, dest);
     return dest;
   }

@@ -43,8 +43,8 @@ function hub(files: Record<string, Served>, opts: { cutFirstResponseAt?: number 
     res.writeHead(m ? 206 : 200, { "content-length": chunk.length, etag: `"${etag}"`, ...(m ? { "content-range": `bytes ${start}-${f.body.length - 1}/${f.body.length}` } : {}) });
     if (cutsLeft > 0) {
       cutsLeft--;
-      res.write(chunk.subarray(0, opts.cutFirstResponseAt));
-      setTimeout(() => res.destroy(), 20); // connection drops mid-body
+      // The connection closes mid-body (cleanly, so the bytes sent do arrive).
+      res.write(chunk.subarray(0, opts.cutFirstResponseAt), () => res.socket?.end());
       return;
     }
     res.end(chunk);
