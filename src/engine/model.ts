@@ -159,8 +159,10 @@ export class Model {
         if (s[s.length - 1] !== emb) s.push(emb);
         return s;
       }
-      if (lastIndexOf(p, emb) < 0) throw new T1Error("BAD_INPUT", `embed input ${i} has no ${EMB_TOKEN} (id ${emb})`);
-      return Array.from(p);
+      const at = lastIndexOf(p, emb);
+      if (at < 0) throw new T1Error("BAD_INPUT", `embed input ${i} has no ${EMB_TOKEN} (id ${emb})`);
+      // Attention is causal: tokens after the read-out point cannot change it, so skip them.
+      return Array.from(p.slice(0, at + 1));
     });
     return embedBatches(this.transformer, ids, emb, opts);
   }
