@@ -234,8 +234,8 @@ export interface BrightTaskOptions {
   longDocuments?: boolean;
   /**
    * Query set: "examples" (original queries, the default) or a `<model>_reason` config such as
-   * "gpt4_reason" (LLM-written reasoning as the query). Qrels and exclusions always come from
-   * `examples`, as in the official code.
+   * "gpt4_reason" (LLM-written reasoning as the query). As in the official run.py, that config's
+   * rows also supply the gold ids and exclusions (they repeat the examples').
    */
   queries?: string;
   /** Extra `qid docid` exclusion files (e.g. Anserini's exclude.bright-leetcode.txt). Default none. */
@@ -246,17 +246,13 @@ export interface BrightTaskOptions {
 export async function loadBrightTask(dir: string, domainName: string, opts: BrightTaskOptions = {}): Promise<BrightTask> {
   const domain = normalizeBrightDomain(domainName);
   const longDocuments = opts.longDocuments ?? false;
-  const examples = await loadBrightExamples(dir, domain);
-  const queryRows = opts.queries && opts.queries !== "examples" ? await loadBrightExamples(dir, domain, { config: opts.queries }) : examples;
-  const known = new Set(examples.map((e) => e.id));
-  const stray = queryRows.filter((e) => !known.has(e.id));
-  if (stray.length > 0) throw new InputError(`BRIGHT ${domain}: ${stray.length} "${opts.queries}" queries have ids missing from "examples" (e.g. "${stray[0]!.id}")`);
+  const rows = await loadBrightExamples(dir, domain, { config: opts.queries ?? "examples" });
   return {
     domain,
     documents: await loadBrightDocuments(dir, domain, { longDocuments }),
-    queries: brightQueries(queryRows),
-    qrels: brightQrels(examples, { longDocuments }),
-    exclusions: brightExclusions(examples, ...(opts.exclusionFiles ?? []).map(readExclusionsFile)),
+    queries: brightQueries(rows),
+    qrels: brightQrels(rows, { longDocuments }),
+    exclusions: brightExclusions(rows, ...(opts.exclusionFiles ?? []).map(readExclusionsFile)),
     instruction: brightInstruction(domain, { longDocuments }),
     longDocuments,
   };

@@ -102,8 +102,8 @@ test("Hugging Face layout: parquet shards and jsonl, examples / documents / long
   const task = await loadBrightTask(dir, "biology", { queries: "gpt4_reason" });
   assert.equal(task.documents.length, 4);
   assert.deepEqual(task.queries, [{ id: "0", text: "Phototaxis: insects orient to light..." }]);
-  assert.deepEqual(task.qrels, brightQrels(ex), "qrels come from examples whatever the query set");
-  assert.deepEqual(task.exclusions, new Map([["1", new Set(["d4"])]]));
+  assert.deepEqual(task.qrels, new Map([["0", new Map([["d1", 1]])]]), "gold ids from the chosen query config, as run.py");
+  assert.deepEqual((await loadBrightTask(dir, "biology")).exclusions, new Map([["1", new Set(["d4"])]]));
   assert.equal(task.instruction, "Given a biology post, retrieve relevant passages that help answer the post");
   const long = await loadBrightTask(dir, "biology", { longDocuments: true });
   assert.deepEqual(long.documents, [{ id: "L1", text: "long one" }]);
