@@ -372,3 +372,47 @@ EXPORT(gemv_tb_f16) void gemv_tb_f16(int M, int N, int K, const float* A, const 
     }
   }
 }
+
+/* Skinny plain product C(M,N) = A(M,K) · B(K,N) for M <= 4 (decode attention: probabilities ·
+ * V). The packed GEMM would pad M to MR rows and copy B first; here each block of 4·NV columns
+ * keeps its M x NV accumulators in registers while B is read one cache line per row. */
+#define GEMV_NN_FN(NAME, MM, NV)                                                                   \
+  static NOINLINE void NAME(int N, int K, const float* A, const float* B, float* C, int accumulate, \
+                            int j0, int j1) {                                                      \
+    int j = j0;                                                                                    \
+    for (; j + 4 * NV <= j1; j += 4 * NV) {                                                        \
+      v4 acc[MM][NV];                                                                              \
+      for (int i = 0; i < MM; i++)                                                                 \
+        for (int v = 0; v < NV; v++)                                                               \
+          acc[i][v] = accumulate ? wasm_v128_load(C + (long)i * N + j + 4 * v) : wasm_f32x4_splat(0.0f); \
+      for (int k = 0; k < K; k++) {                                                                \
+        const float* b = B + (long)k * N + j;                                                      \
+        for (int i = 0; i < MM; i++) {                                                             \
+          v4 x = wasm_v128_load32_splat(A + (long)i * K + k);                                      \
+          for (int v = 0; v < NV; v++) acc[i][v] = FMA(acc[i][v], x, wasm_v128_load(b + 4 * v));   \
+        }                                                                                          \
+      }                                                                                            \
+      for (int i = 0; i < MM; i++)                                                                 \
+        for (int v = 0; v < NV; v++) wasm_v128_store(C + (long)i * N + j + 4 * v, acc[i][v]);      \
+    }                                                                                              \
+    for (; j < j1; j++)                                                                            \
+      for (int i = 0; i < MM; i++) {                                                               \
+        float s = accumulate ? C[(long)i * N + j] : 0.0f;                                          \
+        for (int k = 0; k < K; k++) s += A[(long)i * K + k] * B[(long)k * N + j];                  \
+        C[(long)i * N + j] = s;                                                                    \
+      }                                                                                            \
+  }
+GEMV_NN_FN(gemv_nn_1, 1, 4)
+GEMV_NN_FN(gemv_nn_2, 2, 4)
+GEMV_NN_FN(gemv_nn_3, 3, 2)
+GEMV_NN_FN(gemv_nn_4, 4, 2)
+
+/* Columns j0..j1 of C(M,N) = A(M,K) · B(K,N), 1 <= M <= 4. */
+EXPORT(gemv_nn) void gemv_nn(int M, int N, int K, const float* A, const float* B, float* C, int accumulate, int j0, int j1) {
+  switch (M) {
+    case 1: gemv_nn_1(N, K, A, B, C, accumulate, j0, j1); break;
+    case 2: gemv_nn_2(N, K, A, B, C, accumulate, j0, j1); break;
+    case 3: gemv_nn_3(N, K, A, B, C, accumulate, j0, j1); break;
+    default: gemv_nn_4(N, K, A, B, C, accumulate, j0, j1); break;
+  }
+}

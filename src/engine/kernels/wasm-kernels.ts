@@ -10,19 +10,22 @@ import type { Kernels } from "./types.js";
 import { checkLengths, checkMatmulArgs } from "./shapes.js";
 import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
-import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, type ChunkPlan } from "./thread-pool.js";
+import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, OP_GEMV_NN, type ChunkPlan } from "./thread-pool.js";
 
 /** The build links with --initial-memory=131072; our heap starts above the module's own data. */
 const MODULE_MEMORY_BYTES = 131072;
 /** Below this many multiply-adds a worker wake-up (~10-50 µs) costs more than it saves. */
 const PARALLEL_MIN_MACS = 1 << 18;
 const NR = 8;
+/** Plain a·b with at most this many rows uses the unpacked kernel (the GEMM pads M to 4 rows). */
+const SKINNY_NN_MAX_M = 4;
 
 interface KernelExports {
   gemm(M: number, N: number, K: number, A: number, sai: number, sap: number, B: number, bF16: number, sbp: number, sbj: number,
     C: number, ldc: number, acc: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
   gemv_tb(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   gemv_tb_f16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
+  gemv_nn(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   rmsnorm(out: number, x: number, w: number, rows: number, cols: number, eps: number): void;
   softmax_rows(x: number, rows: number, cols: number): void;
   swiglu(out: number, gate: number, up: number, n: number): void;
@@ -138,7 +141,8 @@ export class WasmKernels implements Kernels {
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmul", out, a, b, M, K, N, M * K, K * N, M * N);
     this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
-      this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, N, 1, po, N, acc], M, N, K, false);
+      if (M <= SKINNY_NN_MAX_M) this.run(OP_GEMV_NN, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, N, 1, po, N, acc], M, N, K, false);
     });
   }
 
@@ -240,7 +244,7 @@ export class WasmKernels implements Kernels {
     const perThread = 3;
     let plan: ChunkPlan | undefined;
     if (parts > 1) {
-      const unit = gemv ? 4 : NR;
+      const unit = gemv ? 16 : NR; // 16: the widest column block of the skinny kernels
       const minCols = gemv ? 64 : 4 * NR;
       if (cols >= 2 * minCols) {
         const size = Math.max(minCols, Math.ceil(cols / (parts * perThread) / unit) * unit);
@@ -257,6 +261,7 @@ export class WasmKernels implements Kernels {
   private runShare(op: number, a: number[], i0: number, i1: number, j0: number, j1: number): void {
     if (op === OP_GEMM) this.ex.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], this.scratch, i0, i1, j0, j1);
     else if (op === OP_GEMV) this.ex.gemv_tb(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
-    else this.ex.gemv_tb_f16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+    else if (op === OP_GEMV_F16) this.ex.gemv_tb_f16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+    else this.ex.gemv_nn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
   }
 }
