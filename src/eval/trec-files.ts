@@ -5,11 +5,11 @@ import { writeFileAtomic } from "../util/atomic.js";
 import type { Qrels, Run, ScoredDoc } from "./types.js";
 import { rankRun } from "./ranking.js";
 
-/** Reads a text file, gunzipping `.gz`; a missing file is NOT_FOUND naming the path. */
+/** Reads a text file ("-" is standard input), gunzipping `.gz`; a missing file is NOT_FOUND naming the path. */
 export function readTextFile(path: string): string {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readFileSync(path === "-" ? 0 : path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new T1Error("NOT_FOUND", `${path}: no such file`);

@@ -29,7 +29,7 @@ Supported: ${SUPPORTED_FAMILIES.join(", ")}.
 last score of a duplicated docid; trec_eval refuses duplicates.`,
   options: {
     qrels: { type: "string", description: "Relevance judgments (qid 0 docid rel), .gz allowed", required: true, arg: "FILE" },
-    run: { type: "string", description: "Run (qid Q0 docid rank score tag), .gz allowed", required: true, arg: "FILE" },
+    run: { type: "string", description: "Run (qid Q0 docid rank score tag), .gz allowed, - for standard input", required: true, arg: "FILE" },
     measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated", default: DEFAULT_MEASURES, arg: "LIST" },
     query: { type: "boolean", short: "q", description: "Also print each query's values (trec_eval -q)" },
     complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
