@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, T1Error } from "../util/errors.js";
 import { sharedPath } from "../util/paths.js";
+import { Progress } from "../util/progress.js";
 import { readQrels, readTextFile } from "../eval/trec-files.js";
 import type { Qrels, Run } from "../eval/types.js";
 import { rankRun } from "../eval/ranking.js";
@@ -188,18 +189,29 @@ async function* rowsOf(files: string[], columns?: string[]): AsyncGenerator<[Rec
 }
 
 /** Streams a domain's documents (`documents` or `long_documents`): rows `{id, content}`. */
-export async function* iterateBrightDocuments(dir: string, domainName: string, opts: { longDocuments?: boolean } = {}): AsyncGenerator<Document> {
+/** Options for reading BRIGHT documents. */
+export interface BrightDocumentOptions {
+  /** Read `long_documents` instead of `documents`. Default false (BRIGHT's primary setting). */
+  longDocuments?: boolean;
+  /** Report progress on stderr (count and rate). Default false: quiet for library use; jobs turn it on. */
+  progress?: boolean;
+}
+
+export async function* iterateBrightDocuments(dir: string, domainName: string, opts: BrightDocumentOptions = {}): AsyncGenerator<Document> {
   const domain = normalizeBrightDomain(domainName);
   if (opts.longDocuments && !BRIGHT_LONG_DOMAINS.includes(domain)) throw new InputError(`BRIGHT domain "${domain}" has no long documents`);
   const files = findBrightFiles(dir, opts.longDocuments ? "long_documents" : "documents", domain);
+  const progress = new Progress(`BRIGHT ${domain} ${opts.longDocuments ? "long documents" : "documents"}`, undefined, { unit: "docs", quiet: !opts.progress });
   for await (const [row, n, f] of rowsOf(files, files[0]!.endsWith(".parquet") ? ["id", "content"] : undefined)) {
     if (typeof row.id !== "string" && typeof row.id !== "number") throw new InputError(`expected a document "id"`, { file: f, line: n, field: "id" });
     if (typeof row.content !== "string") throw new InputError(`expected a "content" string`, { file: f, line: n, field: "content" });
+    progress.tick();
     yield { id: String(row.id), text: row.content };
   }
+  progress.finish();
 }
 
-export async function loadBrightDocuments(dir: string, domainName: string, opts: { longDocuments?: boolean } = {}): Promise<Document[]> {
+export async function loadBrightDocuments(dir: string, domainName: string, opts: BrightDocumentOptions = {}): Promise<Document[]> {
   const docs: Document[] = [];
   for await (const d of iterateBrightDocuments(dir, domainName, opts)) docs.push(d);
   return docs;
