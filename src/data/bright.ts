@@ -252,6 +252,8 @@ export interface BrightTaskOptions {
   queries?: string;
   /** Extra `qid docid` exclusion files (e.g. Anserini's exclude.bright-leetcode.txt). Default none. */
   exclusionFiles?: string[];
+  /** Report document-reading progress on stderr. Default false. */
+  progress?: boolean;
 }
 
 /** Loads one domain: documents, queries, qrels, exclusions and instruction, as the official protocol uses them. */
@@ -261,7 +263,7 @@ export async function loadBrightTask(dir: string, domainName: string, opts: Brig
   const rows = await loadBrightExamples(dir, domain, { config: opts.queries ?? "examples" });
   return {
     domain,
-    documents: await loadBrightDocuments(dir, domain, { longDocuments }),
+    documents: await loadBrightDocuments(dir, domain, { longDocuments, progress: opts.progress }),
     queries: brightQueries(rows),
     qrels: brightQrels(rows, { longDocuments }),
     exclusions: brightExclusions(rows, ...(opts.exclusionFiles ?? []).map(readExclusionsFile)),
