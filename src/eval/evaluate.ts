@@ -8,7 +8,8 @@ export interface EvaluateOptions {
   /** Measures in trec_eval `-m` syntax or printed names, e.g. ["ndcg_cut.10", "map", "recall.100"]. */
   measures: string[];
   /**
-   * Which queries are averaged. Default "trec_eval": queries of the run that have judgments.
+   * Which queries are averaged. Default "trec_eval": queries of the run that have judgments (as
+   * trec_eval 9 does; 10.0-rc3 instead stops with an error when a judged query is missing from the run).
    * "pytrec_eval" (what BRIGHT reports): the same intersection, but duplicates in a run keep the last
    * score (dict semantics) instead of being an error, completeQueries is not available, and
    * iprec_at_recall / 11pt_avg use trec_eval 9's recall rounding (pytrec_eval bundles trec_eval 9).
