@@ -42,7 +42,7 @@ for (const { label, make } of backends) {
       checkAllMatmuls(k, [1, 3, 5], { layouts: ["transB", "transBF16"] });
       k.skinnyMaxM = k.skinnyMaxMF16 = 1000;
       checkAllMatmuls(k, [1, 3, 5, 17], { layouts: ["transB", "transBF16"] });
-      k.skinnyMaxM = 16;
+      k.skinnyMaxM = 16; // lower than the default so the LARGE shapes below take both paths
       k.skinnyMaxMF16 = 4;
     }
     let seed = 1000;
