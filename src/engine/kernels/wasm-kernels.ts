@@ -19,6 +19,7 @@ const PARALLEL_MIN_MACS = 1 << 18;
 const NR = 8;
 /** Plain a·b with at most this many rows uses the unpacked kernel (the GEMM pads M to 4 rows). */
 const SKINNY_NN_MAX_M = 4;
+const SKINNY_MAX_A_FLOATS = 131072;
 
 interface KernelExports {
   gemm(M: number, N: number, K: number, A: number, sai: number, sap: number, B: number, bF16: number, sbp: number, sbj: number,
@@ -136,7 +137,7 @@ export class WasmKernels implements Kernels {
   matmulTransB(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransB", out, a, b, M, K, N, M * K, N * K, M * N);
     this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
-      if (M <= this.skinnyMaxM) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      if (this.skinny(M, K, this.skinnyMaxM)) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, 1, K, po, N, acc], M, N, K, false);
     });
   }
@@ -160,7 +161,7 @@ export class WasmKernels implements Kernels {
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
     this.product(out, a, bF16, M * N, accumulate, (pa, pb, po, acc) => {
-      if (M <= this.skinnyMaxMF16) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      if (this.skinny(M, K, this.skinnyMaxMF16)) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 1, 1, K, po, N, acc], M, N, K, false);
     });
   }
@@ -259,6 +260,11 @@ export class WasmKernels implements Kernels {
     }
     if (!plan) return this.runShare(op, args, 0, rows, 0, cols);
     this.pool!.run(op, args, plan, (i0, i1, j0, j1) => this.runShare(op, args, i0, i1, j0, j1));
+  }
+
+  /** The skinny path re-reads A for every block of W rows, so A must also stay in L2 (512 KiB). */
+  private skinny(M: number, K: number, maxM: number): boolean {
+    return M <= maxM && (M <= 4 || M * K <= SKINNY_MAX_A_FLOATS);
   }
 
   private runShare(op: number, a: number[], i0: number, i1: number, j0: number, j1: number): void {
