@@ -26,15 +26,24 @@ export interface LoadModelOptions {
    * stay f32 either way. "f32": exact for f32 checkpoints (what the parity tests check), twice
    * the memory. "f16": half the memory and bandwidth; f32 weights round to ~3 significant digits,
    * bf16 weights convert exactly within f16's range (|x| <= 65504; below 6e-5 only to within
-   * 6e-8). Default "auto": f16 when a safetensors checkpoint stores its matrices in bf16/f16 (a
-   * 4B bf16 model then needs ~8 GB instead of 16), else f32.
+   * 6e-8). Default "auto": f16 when the checkpoint stores its matrices in bf16/f16 (or, for
+   * GGUF, anything but F32: a 4B bf16 model then needs ~8 GB instead of 16), else f32.
    */
   weights?: "auto" | "f32" | "f16";
 }
 
-/** Whether a safetensors checkpoint stores its weight matrices in bf16/f16 (false for GGUF). */
+/** Whether a checkpoint stores its weight matrices below f32 precision: bf16/f16 safetensors, or a
+ * GGUF whose matrices are f16/bf16/quantised. */
 async function storesHalfMatrices(path: string): Promise<boolean> {
-  if (!existsSync(path) || !statSync(path).isDirectory() || !existsSync(join(path, "config.json"))) return false;
+  if (!existsSync(path)) return false;
+  if (path.toLowerCase().endsWith(".gguf") && statSync(path).isFile()) {
+    const { readGgufHeader } = await import("./gguf/reader.js");
+    const { GgmlType } = await import("./gguf/constants.js");
+    const f = readGgufHeader(path);
+    for (const [name, t] of f.tensors) if (name.endsWith(".weight") && t.shape.length === 2) return t.type !== GgmlType.F32;
+    return false;
+  }
+  if (!statSync(path).isDirectory() || !existsSync(join(path, "config.json"))) return false;
   const [first] = await safetensorsFiles(path);
   const { entries } = await readSafetensorsHeader(first!);
   for (const [name, e] of entries) if (isMatrixName(name)) return e.dtype === "BF16" || e.dtype === "F16";

@@ -230,3 +230,23 @@ test("a chat_template.jinja file is used when tokenizer_config.json has no templ
   const m = await loadModel(dir);
   assert.equal(m.tokenizer!.applyChatTemplate([{ role: "user", content: "hi" }]), "[user]hi");
 });
+
+test("weights auto on GGUF: an F16 file is held as f16, an F32 file as f32, both load through loadModel", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { convertHfToGguf } = await import("../../src/engine/gguf/convert-hf.js");
+  const { GgmlType } = await import("../../src/engine/gguf/constants.js");
+  const dir = mkdtempSync(join(tmpdir(), "gguf-"));
+  await convertHfToGguf(join(FIX, "tiny-qwen3"), join(dir, "f16.gguf"), { type: GgmlType.F16 });
+  await convertHfToGguf(join(FIX, "tiny-qwen3"), join(dir, "f32.gguf"), { type: GgmlType.F32 });
+  const h = await loadModel(join(dir, "f16.gguf"));
+  const f = await loadModel(join(dir, "f32.gguf"));
+  assert.equal(h.transformer.weightStorage, "f16");
+  assert.equal(f.transformer.weightStorage, "f32");
+  const ref = (await tinyQwen()).logits([[5, 6, 7]])[0]!;
+  assert.ok(maxDiff(f.logits([[5, 6, 7]])[0]!, ref) < 1e-4);
+  const scale = Math.max(...Array.from(ref, Math.abs));
+  assert.ok(maxDiff(h.logits([[5, 6, 7]])[0]!, ref) < 2e-2 * scale);
+  h.dispose();
+  f.dispose();
+});
