@@ -79,6 +79,13 @@ export class LlamaCppBackend implements T1Backend {
     }
     const llama = await mod.getLlama({ gpu: opts.gpu ?? "auto", logLevel: mod.LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath: path });
+    // getEmbedding reads the last decoded position only without pooling (or with "last" pooling).
+    const pooling = (model.fileInfo.architectureMetadata as { pooling_type?: number }).pooling_type;
+    if (pooling !== undefined && pooling !== -1 && pooling !== 0 && pooling !== 3) {
+      await model.dispose();
+      await llama.dispose();
+      throw new T1Error("UNSUPPORTED", `${path} declares pooling type ${pooling}; T1 reads the <emb_token> hidden state, which needs pooling none or last`);
+    }
     // `_embeddings` is node-llama-cpp's internal switch for an embedding-enabled context; its public
     // embedding context cannot sample, and T1 needs both from one KV cache.
     const context = await (model.createContext as (o: Record<string, unknown>) => Promise<LlamaContext>)({

@@ -54,6 +54,8 @@ export interface BuildIndexOptions {
   checkpointEvery?: number;
   /** Start over instead of resuming. Default false. */
   overwrite?: boolean;
+  /** Delete indexed documents that are no longer in the corpus (incremental sync). Default false: only add. */
+  prune?: boolean;
   /** Also build a BM25 index for hybrid search. Default true (seconds for most corpora). */
   bm25?: boolean;
   /** What to record about the backend so `t1 search` can reopen it. */
@@ -65,6 +67,8 @@ export interface BuildIndexOptions {
 
 export interface BuildIndexResult extends DocumentEncodeResult {
   docs: number;
+  /** Documents deleted by `prune`. */
+  pruned: number;
   seconds: number;
   bm25: boolean;
 }
@@ -92,6 +96,11 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
       meta: { pipeline },
     });
   }
+  let pruned = 0;
+  if (o.prune) {
+    const keep = new Set(docs.map((d) => d.id));
+    pruned = index.delete(index.ids().filter((id) => !keep.has(id)));
+  }
   const progress = new Progress("index", docs.length, { unit: "docs", quiet: o.progress === false });
   let last = 0;
   let r: DocumentEncodeResult;
@@ -114,9 +123,10 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
   }
   const bm25Path = join(o.out, BM25_FILE);
   const wantBm25 = o.bm25 ?? true;
-  if (wantBm25 && (o.overwrite || !existsSync(bm25Path))) {
+  // BM25 is rebuilt whenever the corpus may have changed: it is cheap next to the dense side.
+  if (wantBm25 && (o.overwrite || pruned > 0 || r.encoded > 0 || !existsSync(bm25Path))) {
     const bm = await buildBm25Index(docs, { quiet: o.progress === false, expectedDocs: docs.length, source: o.pipeline.corpus });
     bm.save(bm25Path);
   }
-  return { ...r, docs: docs.length, seconds: (performance.now() - t0) / 1000, bm25: wantBm25 };
+  return { ...r, docs: docs.length, pruned, seconds: (performance.now() - t0) / 1000, bm25: wantBm25 };
 }

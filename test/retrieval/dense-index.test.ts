@@ -177,3 +177,23 @@ for (const kind of ["flat", "hnsw"] as const) {
     rmSync(dir, { recursive: true });
   });
 }
+
+test("hnsw f16: incremental adds after reopening land in the loaded graph and persist", () => {
+  const dir = tmp();
+  const dims = 24;
+  const rows = randomRows(600, dims, 9);
+  const idx = createIndex(dir, { kind: "hnsw", dtype: "f16", dims, model: "m" });
+  idx.add(ids(300), rows.subarray(0, 300 * dims));
+  idx.close();
+  const re = openIndex(dir, { expansionSearch: 128 });
+  re.add(ids(600).slice(300), rows.subarray(300 * dims));
+  const q = rows.slice(450 * dims, 451 * dims);
+  assert.equal(re.search(q, { k: 1 })[0].id, "d450");
+  re.close();
+  const again = openIndex(dir);
+  assert.equal(again.size, 600);
+  assert.equal(again.search(q, { k: 1 })[0].id, "d450");
+  assert.ok(Math.abs(again.search(q, { k: 1 })[0].cosine - 1) < 2e-3);
+  again.close();
+  rmSync(dir, { recursive: true });
+});

@@ -90,3 +90,24 @@ test("query modes: none and external differ from reason; external needs reasonin
   assert.equal(ext[0].reasoning, "light scatters");
   await assert.rejects(encodeQueries(backend, FIXTURE_QUERIES, { mode: "external" }), /has no reasoning/);
 });
+
+test("buildT1Index syncs a changed corpus: new documents are added, removed ones pruned, BM25 rebuilt", async () => {
+  const { buildT1Index } = await import("../../src/retrieval/build-index.js");
+  const { openBm25Index } = await import("../../src/retrieval/bm25/index.js");
+  const docs = bigCorpus().slice(0, 24);
+  const out = join(fx.root, "sync");
+  const o = { out, progress: false, batchSize: 8, maxLength: 64, pipeline: { backend: "native" as const } };
+  const first = await buildT1Index(backend, docs.slice(0, 16), o);
+  assert.equal(first.encoded, 16);
+  const second = await buildT1Index(backend, docs.slice(8), { ...o, prune: true });
+  assert.equal(second.encoded, 8);
+  assert.equal(second.skipped, 8);
+  assert.equal(second.pruned, 8);
+  const idx = openIndex(out);
+  assert.deepEqual(idx.ids().sort(), docs.slice(8).map((d) => d.id).sort());
+  assert.equal(idx.manifest.segments.length, 1, "compacted");
+  idx.close();
+  const bm = openBm25Index(join(out, "bm25.idx"));
+  const hits = bm.search(docs[20].text, { k: 24 }).map((h) => h.docid);
+  assert.ok(hits.includes(docs[20].id) && !hits.includes(docs[0].id));
+});

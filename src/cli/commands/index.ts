@@ -35,6 +35,7 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     "skip-bm25": { type: "boolean", description: "Do not build the BM25 index" },
     overwrite: { type: "boolean", description: "Replace an existing index instead of resuming" },
+    prune: { type: "boolean", description: "Delete indexed documents no longer in the corpus (new ones are always added)" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values) {
@@ -66,13 +67,14 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
         maxLength: optNum(values, "max-length"),
         checkpointEvery: optNum(values, "checkpoint"),
         overwrite: bool(values, "overwrite"),
+        prune: bool(values, "prune"),
         bm25: !bool(values, "skip-bm25"),
         progress: !bool(values, "quiet"),
         pipeline: { backend: backendKind, modelPath: optStr(values, "model"), url: optStr(values, "url"), corpus: corpusPath },
       });
       const rate = r.encoded / Math.max(r.seconds, 1e-9);
       console.error(
-        `t1 index: ${r.docs} docs (${r.encoded} embedded, ${r.skipped} already done) in ${r.seconds.toFixed(1)}s, ${rate.toFixed(1)} docs/s; ` +
+        `t1 index: ${r.docs} docs (${r.encoded} embedded, ${r.skipped} already done${r.pruned ? `, ${r.pruned} pruned` : ""}) in ${r.seconds.toFixed(1)}s, ${rate.toFixed(1)} docs/s; ` +
           `length batching saved ${(r.paddingSaved * 100).toFixed(0)}% padding${r.bm25 ? "; BM25 index written" : ""}`,
       );
     } finally {
