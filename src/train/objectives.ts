@@ -1,7 +1,7 @@
 import { InputError } from "../util/errors.js";
 import type { TrainModel, TokenBatch } from "./train-model.js";
 import type { Tape } from "./train-model-pass.js";
-import { crossEntropyForward, crossEntropyBackward, tokenLogProbsForward, tokenLogProbsBackward } from "./ops/cross-entropy.js";
+import { crossEntropyForward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "./ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "./ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "./ops/contrastive.js";
 
@@ -60,7 +60,7 @@ export interface LossResult {
 export function lossAndBackward(m: TrainModel, batch: TokenBatch, obj: Objective, gradScale = 1): LossResult {
   const tape = m.forward(batch, { logits: obj.lm !== undefined });
   try {
-    const r = objectiveForward(m, tape, obj);
+    const r = objectiveForward(m, tape, obj, gradScale);
     objectiveBackward(m, tape, obj, r, gradScale);
     return r;
   } finally {
@@ -79,11 +79,11 @@ export function objectiveLoss(m: TrainModel, batch: TokenBatch, obj: Objective):
 }
 
 interface Internal extends LossResult {
-  lse?: Float32Array;
   emb?: { e: Float32Array; y: Float32Array; norms: Float32Array; q: Float32Array; d: Float32Array };
 }
 
-function objectiveForward(m: TrainModel, tape: Tape, obj: Objective): Internal {
+/** With fusedGradScale the lm term's gradient is computed in the same pass, into tape.logits. */
+function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, fusedGradScale?: number): Internal {
   const { B, T, mask } = tape.batch;
   const N = B * T, C = m.config.hiddenSize, V = m.config.vocabSize;
   let tokens = 0;
@@ -91,8 +91,9 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective): Internal {
   const r: Internal = { loss: 0, tokens, activationFloats: tape.floats };
   if (obj.lm) {
     if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
-    r.lse = new Float32Array(N);
-    r.lm = crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, r.lse);
+    r.lm = fusedGradScale === undefined
+      ? crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V)
+      : crossEntropyFusedInPlace(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, fusedGradScale * (obj.lm.scale ?? 1));
     r.loss += (obj.lm.scale ?? 1) * r.lm;
   }
   if (obj.contrastive) {
@@ -115,13 +116,10 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective): Internal {
 
 function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Internal, gradScale: number): void {
   const { B, T } = tape.batch;
-  const N = B * T, C = m.config.hiddenSize, V = m.config.vocabSize;
-  let dLogits: Float32Array | undefined;
+  const N = B * T, C = m.config.hiddenSize;
+  // objectiveForward already turned the logits into their gradient (fused cross-entropy).
+  const dLogits = obj.lm ? tape.logits! : undefined;
   let dHidden: Float32Array | undefined;
-  if (obj.lm) {
-    dLogits = m.pool.take(N * V);
-    crossEntropyBackward(dLogits, gradScale * (obj.lm.scale ?? 1), tape.logits!, obj.lm.targets, obj.lm.weight, N, V, r.lse);
-  }
   if (obj.contrastive && r.emb && r.cosine) {
     const o = obj.contrastive;
     const Q = o.queryRows.length, D = o.docRows.length;
@@ -137,11 +135,7 @@ function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Interna
     dHidden = new Float32Array(N * C);
     gatherRowsBackward(dHidden, de, o.embPositions, B, T, C);
   }
-  try {
-    m.backward(tape, { dHidden, dLogits });
-  } finally {
-    if (dLogits) m.pool.give(dLogits);
-  }
+  m.backward(tape, { dHidden, dLogits });
 }
 
 function pickRows(x: Float32Array, rows: Int32Array, C: number): Float32Array {

@@ -10,7 +10,7 @@ import { buildRopeTable, ropeForward, ropeBackward } from "../../src/train/ops/r
 import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
 import { swigluForward, swigluBackward } from "../../src/train/ops/swiglu.js";
 import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
-import { crossEntropyForward, crossEntropyBackward, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
+import { crossEntropyForward, crossEntropyBackward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "../../src/train/ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "../../src/train/ops/contrastive.js";
 
@@ -71,6 +71,13 @@ const swiglu = (n: number): GradOp => ({
   forward: ([g, u]) => { const s = new Float32Array(n); swigluForward(s, g, u, n); return s; },
   backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n); return [dg, du]; },
 });
+const swigluSaved = (n: number): GradOp => {
+  const sig = new Float32Array(n);
+  return {
+    forward: ([g, u]) => { const s = new Float32Array(n); swigluForward(s, g, u, n, sig); return s; },
+    backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n, sig); return [dg, du]; },
+  };
+};
 const softmax = (R: number, C: number, log: boolean): GradOp => {
   const y = new Float32Array(R * C);
   return {
@@ -81,6 +88,10 @@ const softmax = (R: number, C: number, log: boolean): GradOp => {
 const crossEntropy = (R: number, V: number, targets: Int32Array, weight: Float32Array): GradOp => ({
   forward: ([z]) => Float32Array.of(crossEntropyForward(z, targets, weight, R, V)),
   backward: ([z], dy) => { const dz = new Float32Array(R * V); crossEntropyBackward(dz, dy[0], z, targets, weight, R, V); return [dz]; },
+});
+const crossEntropyFused = (R: number, V: number, targets: Int32Array, weight: Float32Array): GradOp => ({
+  forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(Float32Array.from(z), targets, weight, R, V, 1)),
+  backward: ([z], dy) => { const dz = Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0]); return [dz]; },
 });
 const tokenLogProbs = (R: number, V: number, tokens: Int32Array): GradOp => ({
   forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V); return lp; },
@@ -131,7 +142,10 @@ test("causal attention: MHA, GQA, padding masks", () => {
   const mqa = { B: 1, T: 4, H: 3, KV: 1, D: 8 };
   ok("attention MQA", attention(mqa, Uint8Array.of(1, 1, 1, 0)), attnInputs(mqa));
 });
-test("swiglu", () => ok("swiglu", swiglu(40), [randn(40, 2), randn(40)]));
+test("swiglu (with and without the saved sigmoid)", () => {
+  ok("swiglu", swiglu(40), [randn(40, 2), randn(40)]);
+  ok("swiglu saved sigmoid", swigluSaved(40), [randn(40, 3), randn(40)]);
+});
 test("softmax and log-softmax", () => {
   ok("softmax", softmax(3, 7, false), [randn(21, 2)]);
   ok("log-softmax", softmax(4, 5, true), [randn(20, 2)]);
@@ -139,6 +153,7 @@ test("softmax and log-softmax", () => {
 test("cross-entropy over masked positions", () => {
   ok("ce all rows", crossEntropy(4, 11, ints(4, 11), Float32Array.of(1, 1, 1, 1)), [randn(44, 2)]);
   ok("ce masked rows", crossEntropy(6, 9, ints(6, 9), Float32Array.of(0, 1, 1, 0, 1, 0)), [randn(54, 2)]);
+  ok("ce fused in place, masked rows", crossEntropyFused(6, 9, ints(6, 9), Float32Array.of(1, 0, 1, 1, 0, 1)), [randn(54, 2)]);
 });
 test("token log-probabilities of a sampled sequence", () => ok("token logp", tokenLogProbs(5, 13, ints(5, 13)), [randn(65, 2)]));
 test("hidden-state gather at <emb_token> (per-row position)", () => ok("gather", gather(3, 5, 4, Int32Array.of(4, 2, 0)), [randn(60)]));

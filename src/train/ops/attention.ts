@@ -38,7 +38,11 @@ export function attentionForward(
   const valid = new Uint8Array(T);
   try {
     for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) valid[t] = keyMask ? keyMask[b * T + t] : 1;
+      let padded = false;
+      for (let t = 0; t < T; t++) {
+        valid[t] = keyMask ? keyMask[b * T + t] : 1;
+        if (!valid[t]) padded = true;
+      }
       for (let g = 0; g < KV; g++) {
         for (let j = 0; j < G; j++) gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D);
         gatherHead(kh, key, b, g, T, KV, D);
@@ -47,19 +51,8 @@ export function attentionForward(
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T); // (G·T, T)
         for (let r = 0; r < G * T; r++) {
           const i = r % T, o = r * T;
-          let m = -Infinity;
-          for (let j = 0; j <= i; j++) if (valid[j] && sc[o + j] > m) m = sc[o + j];
-          P.fill(0, o, o + T);
-          if (m === -Infinity) continue;
-          let sum = 0;
-          for (let j = 0; j <= i; j++) {
-            if (!valid[j]) continue;
-            const e = Math.exp((sc[o + j] - m) * scale);
-            P[o + j] = e;
-            sum += e;
-          }
-          const inv = 1 / sum;
-          for (let j = 0; j <= i; j++) P[o + j] *= inv;
+          if (padded) softmaxRowMasked(P, sc, o, i, T, scale, valid);
+          else softmaxRowCausal(P, sc, o, i, T, scale);
         }
         k.matmul(og, P, vh, G * T, T, D); // (G·T, D) = P · Vh
         for (let j = 0; j < G; j++) scatterHead(out, og.subarray(j * T * D), b, g * G + j, T, H, D);
@@ -121,6 +114,38 @@ export function attentionBackward(
   } finally {
     for (const a of [qg, kh, vh, dog, dqg, dkh, dvh, dp]) k.free(a);
   }
+}
+
+/** P[o..o+T) = softmax(scale · sc[o..o+i]) padded with zeros: row i of a causal attention. */
+function softmaxRowCausal(P: Float32Array, sc: Float32Array, o: number, i: number, T: number, scale: number): void {
+  let m = -Infinity;
+  for (let j = 0; j <= i; j++) if (sc[o + j] > m) m = sc[o + j];
+  let sum = 0;
+  for (let j = 0; j <= i; j++) {
+    const e = Math.exp((sc[o + j] - m) * scale);
+    P[o + j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let j = 0; j <= i; j++) P[o + j] *= inv;
+  P.fill(0, o + i + 1, o + T);
+}
+
+/** As softmaxRowCausal, skipping padded keys; a row that sees no real key is all zeros. */
+function softmaxRowMasked(P: Float32Array, sc: Float32Array, o: number, i: number, T: number, scale: number, valid: Uint8Array): void {
+  let m = -Infinity;
+  for (let j = 0; j <= i; j++) if (valid[j] && sc[o + j] > m) m = sc[o + j];
+  P.fill(0, o, o + T);
+  if (m === -Infinity) return;
+  let sum = 0;
+  for (let j = 0; j <= i; j++) {
+    if (!valid[j]) continue;
+    const e = Math.exp((sc[o + j] - m) * scale);
+    P[o + j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let j = 0; j <= i; j++) P[o + j] *= inv;
 }
 
 /** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block (plain loops:

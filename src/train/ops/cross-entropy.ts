@@ -42,6 +42,41 @@ export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logit
 }
 
 /**
+ * Loss and gradient in one pass (llm.c's fused classifier): returns the loss of crossEntropyForward
+ * and overwrites logits with dloss · dlogits, so a training step computes each exp once and needs
+ * no second (R, V) buffer. Use it when the logits are not needed after the loss.
+ */
+export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number): number {
+  let count = 0;
+  for (let r = 0; r < R; r++) count += weight[r];
+  let total = 0;
+  for (let r = 0; r < R; r++) {
+    const o = r * V;
+    if (weight[r] === 0 || count === 0) {
+      logits.fill(0, o, o + V);
+      continue;
+    }
+    const target = targets[r];
+    if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
+    let m = -Infinity;
+    for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
+    const xt = logits[o + target];
+    let sum = 0;
+    for (let c = 0; c < V; c++) {
+      const e = Math.exp(logits[o + c] - m);
+      logits[o + c] = e;
+      sum += e;
+    }
+    total += weight[r] * -(xt - m - Math.log(sum));
+    const scale = (dloss * weight[r]) / count;
+    const f = scale / sum;
+    for (let c = 0; c < V; c++) logits[o + c] *= f;
+    logits[o + target] -= scale;
+  }
+  return count > 0 ? total / count : 0;
+}
+
+/**
  * Log-probability of the chosen token at each row: what policy-gradient methods (GRPO's ratio
  * π/π_old, the KL to a reference) are built from.
  *   logits (R, V), tokens (R) -> logp (R)
