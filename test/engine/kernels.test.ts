@@ -50,9 +50,12 @@ for (const { label, make } of backends) {
       for (const [M, K, N] of LARGE)
         for (const inside of [true, false]) checkOne(k, layout, M, K, N, inside, seed % 2 === 0, seed++);
     if (k instanceof WasmKernels && k.threads > 1) {
-      // Chunks are claimed dynamically, so only the total is certain; over this many calls the
-      // worker gets scheduled for some of them even on a busy machine.
+      // Chunks are claimed dynamically: on a busy machine the caller may finish small products
+      // before the worker wakes. Larger ones give it time to take part.
+      const a = k.alloc(256 * 512), b = k.alloc(512 * 512), out = k.alloc(256 * 512);
+      for (let i = 0; i < 100 && k.workerChunks()[0] === 0; i++) k.matmulTransB(out, a, b, 256, 512, 512);
       assert.ok(k.workerChunks()[0] > 0, `worker ran no chunks: ${k.workerChunks()}`);
+      k.free(a); k.free(b); k.free(out);
     }
   });
 }
