@@ -38,10 +38,34 @@ def rmsnorm(x, w, eps):
     return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + eps) * w
 
 
-def rope(x, positions, theta):
+def inv_freq(D, theta, scaling):
+    """theta^(-2d/D), scaled as transformers' rope_scaling "linear" / "llama3" define it."""
+    inv = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
+    if not scaling or scaling.get("rope_type", scaling.get("type")) == "default":
+        return inv
+    kind = scaling.get("rope_type", scaling.get("type"))
+    if kind == "linear":
+        return inv / scaling["factor"]
+    assert kind == "llama3", kind
+    factor, lo, hi = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+    old = scaling["original_max_position_embeddings"]
+    out = []
+    for f in inv.tolist():
+        wavelen = 2 * np.pi / f
+        if wavelen < old / hi:
+            out.append(f)
+        elif wavelen > old / lo:
+            out.append(f / factor)
+        else:
+            smooth = (old / wavelen - lo) / (hi - lo)
+            out.append((1 - smooth) * f / factor + smooth * f)
+    return torch.tensor(out, dtype=torch.float64)
+
+
+def rope(x, positions, theta, scaling=None):
     # x: (B, heads, T, D); positions: (B, T)
     D = x.shape[-1]
-    inv = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
+    inv = inv_freq(D, theta, scaling)
     ang = positions[:, None, :, None].double() * inv  # (B,1,T,D/2)
     cos = torch.cat([ang.cos(), ang.cos()], -1)
     sin = torch.cat([ang.sin(), ang.sin()], -1)
@@ -75,8 +99,8 @@ def forward(cfg, W, ids, mask):
         if arch == "qwen3":
             q = rmsnorm(q, W[p + "self_attn.q_norm.weight"], eps)
             k = rmsnorm(k, W[p + "self_attn.k_norm.weight"], eps)
-        q = rope(q, positions, theta)
-        k = rope(k, positions, theta)
+        q = rope(q, positions, theta, cfg.get("rope_scaling"))
+        k = rope(k, positions, theta, cfg.get("rope_scaling"))
         k = k.repeat_interleave(H // KV, dim=1)
         v = v.repeat_interleave(H // KV, dim=1)
         s = (q @ k.transpose(-1, -2)) / (D ** 0.5)
@@ -94,8 +118,10 @@ def forward(cfg, W, ids, mask):
     return hidden @ head.T, hidden
 
 
-def golden(name, model_dir, seqs):
+def golden(name, model_dir, seqs, overrides=None):
+    """overrides: config.json fields the test patches in (e.g. rope_scaling) on a copy of the model."""
     cfg = json.load(open(os.path.join(model_dir, "config.json")))
+    cfg.update(overrides or {})
     W = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     rows = []
     for s in seqs:
@@ -112,7 +138,7 @@ def golden(name, model_dir, seqs):
         assert diff < 1e-9, f"{name}: padded batch row {i} differs by {diff}"
     out = os.path.join(FIX, f"golden-{name}.json")
     with open(out, "w") as f:
-        json.dump({"model": os.path.relpath(model_dir, ROOT), "dtype": "float64", "rows": rows},
+        json.dump({"model": os.path.relpath(model_dir, ROOT), "configOverrides": overrides or {}, "dtype": "float64", "rows": rows},
                   f, separators=(",", ":"), default=float)
     # Round to keep the files small: 7 significant digits is far below the 1e-4 test tolerance.
     with open(out) as f:
@@ -136,6 +162,11 @@ if __name__ == "__main__":
     golden("tiny-qwen3", os.path.join(FIX, "tiny-qwen3"), [seq(7, 512), seq(3, 512), seq(40, 512), seq(1, 512)])
     golden("tiny-qwen2", os.path.join(FIX, "tiny-qwen2"), [seq(9, 320), seq(4, 320)])
     golden("tiny-llama", os.path.join(FIX, "tiny-llama"), [seq(6, 512), seq(11, 512)])
+    golden("tiny-llama-rope-llama3", os.path.join(FIX, "tiny-llama"), [seq(40, 512)],
+           {"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                             "original_max_position_embeddings": 64}})
+    golden("tiny-llama-rope-linear", os.path.join(FIX, "tiny-llama"), [seq(20, 512)],
+           {"rope_scaling": {"type": "linear", "factor": 4.0}})
     stories = os.path.join(ROOT, "..", "shared", "models", "stories260k")
     if os.path.exists(stories):
         golden("stories260k", stories, [seq(12, 512, first=1), seq(5, 512, first=1)])

@@ -18,6 +18,8 @@ export interface ModelConfig {
   vocabSize: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** RoPE frequency scaling from config.rope_scaling (transformers' "linear" and "llama3"). */
+  ropeScaling?: RopeScaling;
   /** lm_head shares model.embed_tokens.weight. */
   tieEmbeddings: boolean;
   /** q/k/v projections carry biases (Qwen2, or llama with attention_bias). */
@@ -32,6 +34,33 @@ export interface ModelConfig {
 }
 
 const SUPPORTED = ["qwen3", "qwen2", "llama"];
+
+export type RopeScaling =
+  | { type: "linear"; factor: number }
+  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+
+function parseRopeScaling(raw: unknown, file: string): RopeScaling | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const rs = raw as Record<string, unknown>;
+  const kind = rs.rope_type ?? rs.type;
+  if (kind === "default") return undefined;
+  const num = (k: string): number => {
+    const v = rs[k];
+    if (typeof v !== "number" || !(v > 0)) throw new InputError(`rope_scaling.${k} must be a positive number, got ${JSON.stringify(v)}`, { file, field: `rope_scaling.${k}` });
+    return v;
+  };
+  if (kind === "linear") return { type: "linear", factor: num("factor") };
+  if (kind === "llama3") {
+    return {
+      type: "llama3",
+      factor: num("factor"),
+      lowFreqFactor: num("low_freq_factor"),
+      highFreqFactor: num("high_freq_factor"),
+      originalMaxPositions: num("original_max_position_embeddings"),
+    };
+  }
+  throw new T1Error("UNSUPPORTED", `${file}: rope_scaling ${JSON.stringify(rs)} is not supported (supported: default, linear, llama3)`);
+}
 
 /** Parses config.json content; `file` names the source in errors. */
 export function parseHfConfig(raw: unknown, file = "config.json"): ModelConfig {
@@ -67,11 +96,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): ModelConfig {
   }
   const act = c.hidden_act ?? c.hidden_activation ?? "silu";
   if (act !== "silu") throw new T1Error("UNSUPPORTED", `${file}: hidden_act "${String(act)}" is not supported (only silu)`);
-  if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
-    const rs = c.rope_scaling as Record<string, unknown>;
-    const kind = rs.rope_type ?? rs.type;
-    if (kind !== "default") throw new T1Error("UNSUPPORTED", `${file}: rope_scaling ${JSON.stringify(rs)} is not supported`);
-  }
+  const ropeScaling = parseRopeScaling(c.rope_scaling, file);
   if (c.use_sliding_window === true) throw new T1Error("UNSUPPORTED", `${file}: use_sliding_window=true is not supported`);
   if (c.mlp_bias === true) throw new T1Error("UNSUPPORTED", `${file}: mlp_bias=true is not supported`);
   const attnBias = c.attention_bias === true;
@@ -88,6 +113,7 @@ export function parseHfConfig(raw: unknown, file = "config.json"): ModelConfig {
     vocabSize: int("vocab_size"),
     rmsNormEps: pos("rms_norm_eps", 1e-6),
     ropeTheta: pos("rope_theta", 10000),
+    ropeScaling,
     // Transformers' LlamaConfig/Qwen2Config/Qwen3Config all default to untied.
     tieEmbeddings: c.tie_word_embeddings === true,
     // Qwen2 always has q/k/v biases and never an o bias; elsewhere attention_bias covers all four.

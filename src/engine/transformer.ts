@@ -125,7 +125,7 @@ export class Transformer {
         wDown: mat(p + "mlp.down_proj.weight", [C, I]),
       });
     }
-    this.rope = ropeTable(256, D, cfg.ropeTheta);
+    this.rope = ropeTable(256, D, cfg.ropeTheta, cfg.ropeScaling);
     this.attScratch = { qg: kernels.alloc(1), scores: kernels.alloc(1), og: kernels.alloc(1) };
     this.logitsBuf = kernels.alloc(V);
     this.lastHidden = kernels.alloc(C);
@@ -172,7 +172,7 @@ export class Transformer {
       this.kernels.free(this.lastHidden);
       this.lastHidden = this.kernels.alloc(Math.max(M, 2 * this.lastHidden.length / C) * C);
     }
-    if (maxT > this.rope.positions) this.rope = ropeTable(Math.max(maxT, 2 * this.rope.positions), D, this.cfg.ropeTheta);
+    if (maxT > this.rope.positions) this.rope = ropeTable(Math.max(maxT, 2 * this.rope.positions), D, this.cfg.ropeTheta, this.cfg.ropeScaling);
   }
 
   /** out(M, N) = x(M, K) · Wᵀ for an f32 or f16 weight (N, K). */

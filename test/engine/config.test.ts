@@ -29,6 +29,8 @@ test("config.json: supported fields parse, unsupported ones are refused by name"
   assert.match(code(() => parseHfConfig({ ...base, num_key_value_heads: 3 }))!, /^BAD_INPUT: .*multiple/);
   assert.match(code(() => parseHfConfig({ ...base, rope_scaling: { rope_type: "yarn", factor: 4 } }))!, /^UNSUPPORTED: .*rope_scaling/);
   assert.match(code(() => parseHfConfig({ ...base, hidden_act: "gelu" }))!, /^UNSUPPORTED: .*gelu/);
+  assert.deepEqual(parseHfConfig({ ...base, rope_scaling: { type: "linear", factor: 2 } }).ropeScaling, { type: "linear", factor: 2 });
+  assert.match(code(() => parseHfConfig({ ...base, rope_scaling: { rope_type: "llama3", factor: 8 } }))!, /^BAD_INPUT: .*low_freq_factor/);
   assert.match(code(() => parseHfConfig({ ...base, use_sliding_window: true }))!, /^UNSUPPORTED/);
   assert.equal(parseHfConfig({ ...base, model_type: "qwen2", head_dim: undefined, hidden_size: 128 }).headDim, 32);
 });

@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getKernels } from "../../src/engine/kernels/index.js";
 import { loadCheckpoint } from "../../src/engine/weight-source.js";
@@ -13,7 +14,12 @@ import { Transformer } from "../../src/engine/transformer.js";
 const FIX = join(import.meta.dirname, "..", "fixtures", "engine");
 const ROOT = join(import.meta.dirname, "..", "..");
 
-interface Golden { model: string; rows: { ids: number[]; logits: number[][]; hidden: number[][] }[] }
+interface Golden {
+  model: string;
+  /** config.json fields to patch in (on a temporary copy of the model). */
+  configOverrides?: Record<string, unknown>;
+  rows: { ids: number[]; logits: number[][]; hidden: number[][] }[];
+}
 
 function maxAbsDiff(a: ArrayLike<number>, b: number[][], width: number): number {
   let m = 0;
@@ -21,12 +27,19 @@ function maxAbsDiff(a: ArrayLike<number>, b: number[][], width: number): number 
   return m;
 }
 
-for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "stories260k"]) {
+for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "tiny-llama-rope-llama3", "tiny-llama-rope-linear", "stories260k"]) {
   test(`golden parity: ${name}`, async (t) => {
     const gpath = join(FIX, `golden-${name}.json`);
     const g = JSON.parse(readFileSync(gpath, "utf8")) as Golden;
-    const dir = join(ROOT, g.model);
+    let dir = join(ROOT, g.model);
     if (!existsSync(dir)) return t.skip(`${g.model} is absent (../shared ships beside the repo in CI)`);
+    if (g.configOverrides && Object.keys(g.configOverrides).length) {
+      const tmp = mkdtempSync(join(tmpdir(), "golden-"));
+      cpSync(dir, tmp, { recursive: true });
+      const cfg = JSON.parse(readFileSync(join(tmp, "config.json"), "utf8")) as Record<string, unknown>;
+      writeFileSync(join(tmp, "config.json"), JSON.stringify({ ...cfg, ...g.configOverrides }));
+      dir = tmp;
+    }
     const kernels = getKernels();
     const ck = await loadCheckpoint(dir, (n) => kernels.alloc(n));
     const model = new Transformer(ck.config, ck.tensors, kernels);

@@ -11,13 +11,44 @@ export interface RopeTable {
   sin: Float32Array;
 }
 
-export function ropeTable(positions: number, headDim: number, theta: number): RopeTable {
+/** Frequency scaling, as transformers' rope_scaling "linear" and "llama3". */
+export type RopeFrequencyScaling =
+  | { type: "linear"; factor: number }
+  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+
+/** inv_freq(d) = theta^(-2d/D), then scaled: linear divides all by factor; llama3 divides the
+ * low frequencies (wavelength > original/lowFreqFactor), keeps the high ones, and blends between. */
+export function ropeInvFreq(headDim: number, theta: number, scaling?: RopeFrequencyScaling): Float32Array {
+  const half = headDim / 2;
+  // Computed in f32 as transformers does, so long positions round the same way.
+  const inv = new Float32Array(half);
+  for (let d = 0; d < half; d++) inv[d] = 1 / Math.pow(theta, (2 * d) / headDim);
+  if (!scaling) return inv;
+  if (scaling.type === "linear") {
+    for (let d = 0; d < half; d++) inv[d] = inv[d]! / scaling.factor;
+    return inv;
+  }
+  const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositions: old } = scaling;
+  const lowWavelen = old / lo;
+  const highWavelen = old / hi;
+  for (let d = 0; d < half; d++) {
+    const f = inv[d]!;
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highWavelen) continue;
+    if (wavelen > lowWavelen) inv[d] = f / factor;
+    else {
+      const smooth = (old / wavelen - lo) / (hi - lo);
+      inv[d] = (1 - smooth) * (f / factor) + smooth * f;
+    }
+  }
+  return inv;
+}
+
+export function ropeTable(positions: number, headDim: number, theta: number, scaling?: RopeFrequencyScaling): RopeTable {
   const half = headDim / 2;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
-  // inv_freq is computed in f32 as transformers does, so long positions round the same way.
-  const invFreq = new Float32Array(half);
-  for (let d = 0; d < half; d++) invFreq[d] = 1 / Math.pow(theta, (2 * d) / headDim);
+  const invFreq = ropeInvFreq(headDim, theta, scaling);
   for (let p = 0; p < positions; p++) {
     for (let d = 0; d < half; d++) {
       const a = Math.fround(p * invFreq[d]!);
