@@ -43,6 +43,12 @@ export interface OutputGrads {
 export interface TrainModelOptions {
   /** Names (exact) or prefixes ending in "." / "*" to freeze, e.g. ["model.embed_tokens.weight"]. Default none. */
   freeze?: string[];
+  /**
+   * Recompute the SwiGLU product and σ(gate) in backward instead of keeping them on the tape.
+   * Default false: keeping them saves two exps per MLP element; true saves 2·B·T·intermediate
+   * floats per layer (about a third of the activations) for longer sequences or bigger batches.
+   */
+  recomputeSwiglu?: boolean;
 }
 
 /**
@@ -56,9 +62,11 @@ export class TrainModel {
   private ropeTable: RopeTable | null = null;
   /** Activation and gradient buffers recycled across steps (see BufferPool). */
   readonly pool: BufferPool;
+  readonly recomputeSwiglu: boolean;
 
   constructor(readonly k: Kernels, readonly config: TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
     this.pool = new BufferPool(k);
+    this.recomputeSwiglu = opts.recomputeSwiglu ?? false;
     const freeze = opts.freeze ?? [];
     const frozen = (n: string) => freeze.some((f) => f === n || (f.endsWith("*") && n.startsWith(f.slice(0, -1))) || (f.endsWith(".") && n.startsWith(f)));
     this.params = parameterShapes(config).map(([name, shape]) => {

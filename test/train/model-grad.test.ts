@@ -15,11 +15,11 @@ import { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings } from "../
 
 const k = getKernels();
 
-async function tinyModel(arch: "llama" | "qwen2" | "qwen3", freeze: string[] = []): Promise<TrainModel> {
+async function tinyModel(arch: "llama" | "qwen2" | "qwen3", freeze: string[] = [], recomputeSwiglu = false): Promise<TrainModel> {
   const dir = mkdtempSync(join(tmpdir(), "t1-train-grad-"));
   try {
     createTinyModel(dir, { arch, seed: 3, hiddenSize: 16, layers: 2, heads: 4, kvHeads: 2, headDim: 4, intermediateSize: 24, vocab: 512, withTokenizer: false, tieEmbeddings: arch !== "qwen2" });
-    return await TrainModel.load(k, readTrainModelConfig(join(dir, "config.json")), dir, { freeze });
+    return await TrainModel.load(k, readTrainModelConfig(join(dir, "config.json")), dir, { freeze, recomputeSwiglu });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -113,4 +113,15 @@ test("InfoNCE across two forward passes (queries and documents apart) = the same
     const q = split.param(p.name).grad!;
     for (let i = 0; i < q.length; i++) assert.ok(Math.abs(p.grad![i] - q[i]) <= 1e-6 + 1e-4 * Math.abs(q[i]), `${p.name}[${i}]: ${p.grad![i]} vs ${q[i]}`);
   }
+});
+
+test("recomputeSwiglu gives the same gradients with fewer saved activations", async () => {
+  const keep = await tinyModel("qwen3"), lean = await tinyModel("qwen3", [], true);
+  keep.zeroGrads();
+  lean.zeroGrads();
+  const a = lossAndBackward(keep, batch, objective), b = lossAndBackward(lean, batch, objective);
+  assert.equal(a.loss, b.loss);
+  const F = keep.config.intermediateSize, L = keep.config.numLayers;
+  assert.equal(a.activationFloats - b.activationFloats, 2 * B * T * F * L);
+  for (const p of keep.params) assert.deepEqual(lean.param(p.name).grad, p.grad, p.name);
 });

@@ -34,6 +34,7 @@ an interruption resumes from the newest checkpoint with the same losses.`,
     "checkpoint-every": { type: "number", description: "Steps between checkpoints", default: 100 },
     seed: { type: "number", description: "Seed of the data order", default: 0 },
     freeze: { type: "string", description: "Comma-separated parameter names or prefixes ending in * to freeze", arg: "LIST" },
+    "recompute-swiglu": { type: "boolean", description: "Recompute the MLP gate in backward: less activation memory, a little slower" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
@@ -53,7 +54,7 @@ an interruption resumes from the newest checkpoint with the same losses.`,
     const freeze = optStr(values, "freeze")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
     const k = getKernels();
     try {
-      const model = await TrainModel.load(k, readTrainModelConfig(join(modelDir, "config.json")), modelDir, { freeze });
+      const model = await TrainModel.load(k, readTrainModelConfig(join(modelDir, "config.json")), modelDir, { freeze, recomputeSwiglu: values["recompute-swiglu"] === true });
       const quiet = values.quiet === true;
       if (!quiet) console.error(`t1 train lm: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${sequences.length} sequences, kernels ${k.name} × ${k.threads}`);
       const r = await train(model, causalLmData(sequences, { maxLength: num(values, "max-length") }), {
