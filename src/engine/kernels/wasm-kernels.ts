@@ -139,7 +139,7 @@ export class WasmKernels implements Kernels {
     this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
       if (this.skinny(M, K, this.skinnyMaxM)) this.run(OP_GEMV, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, 1, K, po, N, acc], M, N, K, false);
-    });
+    }, M * K, N * K);
   }
 
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
@@ -147,7 +147,7 @@ export class WasmKernels implements Kernels {
     this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
       if (M <= SKINNY_NN_MAX_M) this.run(OP_GEMV_NN, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 0, N, 1, po, N, acc], M, N, K, false);
-    });
+    }, M * K, K * N);
   }
 
   matmulTransA(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
@@ -155,7 +155,7 @@ export class WasmKernels implements Kernels {
     // out(K,N): its rows run over K and the reduction over M.
     this.product(out, a, b, K * N, accumulate, (pa, pb, po, acc) => {
       this.run(OP_GEMM, [K, N, M, pa, 1, K, pb, 0, N, 1, po, N, acc], K, N, M, false);
-    });
+    }, M * K, M * N);
   }
 
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
@@ -163,7 +163,7 @@ export class WasmKernels implements Kernels {
     this.product(out, a, bF16, M * N, accumulate, (pa, pb, po, acc) => {
       if (this.skinny(M, K, this.skinnyMaxMF16)) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
       else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 1, 1, K, po, N, acc], M, N, K, false);
-    });
+    }, M * K, N * K);
   }
 
   rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number): void {
@@ -195,13 +195,13 @@ export class WasmKernels implements Kernels {
 
   /** Resolves operands to kernel-memory pointers (copying outsiders in), runs, copies out. */
   private product(out: Float32Array, a: Float32Array, b: Float32Array | Uint16Array, outLen: number,
-    accumulate: boolean, body: (pa: number, pb: number, po: number, acc: number) => void): void {
+    accumulate: boolean, body: (pa: number, pb: number, po: number, acc: number) => void, aLen: number, bLen: number): void {
     if (outLen === 0) return;
     const temps: number[] = [];
-    const oa = this.operand(a, temps, true);
-    const ob = this.operand(b, temps, true);
-    const oo = this.operand(out.length === outLen ? out : out.subarray(0, outLen), temps, accumulate);
     try {
+      const oa = this.operand(a.subarray(0, aLen), temps, true);
+      const ob = this.operand(b.subarray(0, bLen), temps, true);
+      const oo = this.operand(out.subarray(0, outLen), temps, accumulate);
       body(oa.ptr, ob.ptr, oo.ptr, accumulate ? 1 : 0);
       if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
     } finally {
