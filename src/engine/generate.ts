@@ -117,8 +117,9 @@ export class BatchGeneration {
     // Logits of the current step, one row per entry of `batch`.
     let logits = this.prefill(true);
     let batch: BatchEntry[] = this.prompts.map((_, row) => ({ row, tokens: [] }));
-    // One reusable single-token array per row: the decode loop allocates nothing per token.
+    // One reusable single-token entry per row: the decode loop allocates no buffers per token.
     const one = this.prompts.map(() => [0]);
+    const entry: BatchEntry[] = this.prompts.map((_, row) => ({ row, tokens: one[row]! }));
     for (;;) {
       const next: BatchEntry[] = [];
       const events: (TokenEvent | EndEvent)[] = [];
@@ -138,13 +139,13 @@ export class BatchGeneration {
           this.finish[row] = "length";
           if (this.fillCache) {
             one[row]![0] = token;
-            flush.push({ row, tokens: one[row]! });
+            flush.push(entry[row]!);
           }
           events.push({ row, finishReason: "length" });
           continue;
         }
         one[row]![0] = token;
-        next.push({ row, tokens: one[row]! });
+        next.push(entry[row]!);
       }
       // Rows cut off by maxTokens still feed their last token when the cache will be extended.
       if (flush.length) this.tf.forward(this.cache, flush, { logits: "none" });

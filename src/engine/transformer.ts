@@ -48,7 +48,7 @@ export interface ForwardResult {
   logits: Float32Array;
   /** (N, C) hidden states after the final norm, packed in entry order; reused scratch. */
   hidden: Float32Array;
-  /** Index into `hidden` of each entry's first new token (length = entries + 1). */
+  /** Index into `hidden` of each entry's first new token (length = entries + 1); reused scratch. */
   offsets: Int32Array;
   N: number;
 }
