@@ -4,7 +4,7 @@
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { createKernels, detectSimd, JsKernels, WasmKernels, f16BitsToF32 } from "../../src/engine/kernels/index.js";
+import { createKernels, detectSimd, JsKernels, WasmKernels, f16BitsToF32, bf16BitsToF32 } from "../../src/engine/kernels/index.js";
 import type { Kernels } from "../../src/engine/kernels/types.js";
 import { checkAllMatmuls, checkOne } from "./kernels/reference.js";
 
@@ -39,14 +39,14 @@ for (const { label, make } of backends) {
     if (k instanceof WasmKernels) {
       // Both x·Wᵀ paths (skinny streaming and packed GEMM) on the same shapes.
       k.skinnyMaxM = k.skinnyMaxMF16 = 0;
-      checkAllMatmuls(k, [1, 3, 5], { layouts: ["transB", "transBF16"] });
+      checkAllMatmuls(k, [1, 3, 5], { layouts: ["transB", "transBF16", "transBBf16"] });
       k.skinnyMaxM = k.skinnyMaxMF16 = 1000;
-      checkAllMatmuls(k, [1, 3, 5, 17], { layouts: ["transB", "transBF16"] });
+      checkAllMatmuls(k, [1, 3, 5, 17], { layouts: ["transB", "transBF16", "transBBf16"] });
       k.skinnyMaxM = 16; // lower than the default so the LARGE shapes below take both paths
       k.skinnyMaxMF16 = 4;
     }
     let seed = 1000;
-    for (const layout of ["transB", "plain", "transA", "transBF16"] as const)
+    for (const layout of ["transB", "plain", "transA", "transBF16", "transBBf16"] as const)
       for (const [M, K, N] of LARGE)
         for (const inside of [true, false]) checkOne(k, layout, M, K, N, inside, seed % 2 === 0, seed++);
     if (k instanceof WasmKernels && k.threads > 1) {
@@ -86,28 +86,33 @@ if (simd !== "none") {
     checkOne(k, "plain", 64, 100, 257, false, true, 8);
   });
 
-  test("wasm f16 decode matches IEEE binary16 for every finite pattern", () => {
-    const k = createKernels({ backend: "wasm", threads: 1 });
-    made.push(k);
-    // B (8192 x 8) holds all 65536 patterns; one-hot rows of A pick each column exactly.
-    const K = 8, N = 8192;
-    const b = k.allocU16(N * K);
-    for (let h = 0; h < 65536; h++) b[h] = h;
-    for (const M of [1, 8]) { // M = 1 decodes in the GEMV, M = 8 while packing for the GEMM
-      const a = k.alloc(M * K), out = k.alloc(M * N);
-      for (let t = 0; t < K; t += M) {
-        a.fill(0);
-        for (let i = 0; i < M; i++) a[i * K + ((t + i) % K)] = 1;
-        k.matmulTransBF16(out, a, b, M, K, N);
-        for (let i = 0; i < M; i++)
-          for (let j = 0; j < N; j++) {
-            const h = j * K + ((t + i) % K);
-            if ((h & 0x7c00) === 0x7c00) continue; // infinities and NaN are documented as unsupported
-            if (out[i * N + j] !== f16BitsToF32(h)) assert.fail(`M=${M} half 0x${h.toString(16)}: got ${out[i * N + j]}, want ${f16BitsToF32(h)}`);
-          }
+  for (const dtype of ["f16", "bf16"] as const) {
+    test(`wasm ${dtype} weights decode exactly for every finite pattern`, () => {
+      const k = createKernels({ backend: "wasm", threads: 1 });
+      made.push(k);
+      const decode = dtype === "f16" ? f16BitsToF32 : bf16BitsToF32;
+      const product = (dtype === "f16" ? k.matmulTransBF16 : k.matmulTransBBf16).bind(k);
+      // B (8192 x 8) holds all 65536 patterns; one-hot rows of A pick each column exactly.
+      const K = 8, N = 8192;
+      const b = k.allocU16(N * K);
+      for (let h = 0; h < 65536; h++) b[h] = h;
+      for (const M of [1, 16]) { // M = 1 decodes in the skinny kernel, M = 16 while packing for the GEMM
+        const a = k.alloc(M * K), out = k.alloc(M * N);
+        for (let t = 0; t < K; t++) {
+          a.fill(0);
+          for (let i = 0; i < M; i++) a[i * K + ((t + i) % K)] = 1;
+          product(out, a, b, M, K, N);
+          for (let i = 0; i < M; i++)
+            for (let j = 0; j < N; j++) {
+              const h = j * K + ((t + i) % K);
+              const want = decode(h);
+              if (!Number.isFinite(want)) continue; // f16 infinities/NaN are documented as unsupported; bf16 ones propagate as such
+              if (out[i * N + j] !== want) assert.fail(`${dtype} M=${M} pattern 0x${h.toString(16)}: got ${out[i * N + j]}, want ${want}`);
+            }
+        }
       }
-    }
-  });
+    });
+  }
 
   test("wasm allocator: alignment, zeroing, reuse after free, growth, foreign arrays", () => {
     const k = createKernels({ backend: "wasm", threads: 1 }) as WasmKernels;

@@ -63,6 +63,31 @@ static inline float half_to_f32(uint16_t h) {
   return wasm_f32x4_extract_lane(lo, 0);
 }
 
+/* bfloat16 is the top half of an f32: decoding only moves each pattern into the high 16 bits. */
+static inline void bf16x8_to_f32(const uint16_t* p, v4* lo, v4* hi) {
+  v4 h = wasm_v128_load(p), z = wasm_i16x8_splat(0);
+  *lo = wasm_i16x8_shuffle(z, h, 0, 8, 1, 9, 2, 10, 3, 11);
+  *hi = wasm_i16x8_shuffle(z, h, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+static inline float bf16_to_f32(uint16_t h) {
+  return wasm_f32x4_extract_lane(wasm_i32x4_splat((int)h << 16), 0);
+}
+
+/* Weight element types of B (the `b_type` argument). */
+#define B_F32 0
+#define B_F16 1
+#define B_BF16 2
+
+static inline void dec8(int b_type, const uint16_t* p, v4* lo, v4* hi) {
+  if (b_type == B_BF16) bf16x8_to_f32(p, lo, hi);
+  else half8_to_f32(p, lo, hi);
+}
+
+static inline float dec1(int b_type, uint16_t h) {
+  return b_type == B_BF16 ? bf16_to_f32(h) : half_to_f32(h);
+}
+
 /* Stores the 4x4 block whose rows are r0..r3 transposed: column t goes to d + t*NR. */
 static inline void store_transposed(float* d, v4 r0, v4 r1, v4 r2, v4 r3) {
   v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
@@ -77,11 +102,11 @@ static inline void store_transposed(float* d, v4 r0, v4 r1, v4 r2, v4 r3) {
 
 /* Packs B(p0..p0+kc, j0..j0+nc) into NR-wide panels: panel q holds B(p, j0+q*NR+jj) at
  * [q*kc*NR + p*NR + jj], zero-padded past nc so the micro-kernel never branches on edges. */
-static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p0, int kc, int j0, int nc) {
+static void pack_b(float* dst, const void* B, int b_type, int sbp, int sbj, int p0, int kc, int j0, int nc) {
   for (int q = 0; q < nc; q += NR) {
     int w = nc - q < NR ? nc - q : NR;
     float* d = dst + (q / NR) * kc * NR;
-    if (!b_f16 && sbj == 1 && w == NR) {
+    if (b_type == B_F32 && sbj == 1 && w == NR) {
       const float* s = (const float*)B + (long)p0 * sbp + (j0 + q);
       for (int p = 0; p < kc; p++) {
         wasm_v128_store(d + p * NR, wasm_v128_load(s + (long)p * sbp));
@@ -93,19 +118,19 @@ static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p
       for (int jj = 0; jj < NR; jj += 4) {
         long base = (long)(j0 + q + jj) * sbj + p0;
         int p = 0;
-        if (b_f16) {
+        if (b_type != B_F32) {
           const uint16_t* s = (const uint16_t*)B + base;
           for (; p + 8 <= kc; p += 8) {
             v4 lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
-            half8_to_f32(s + p, &lo0, &hi0);
-            half8_to_f32(s + (long)sbj + p, &lo1, &hi1);
-            half8_to_f32(s + 2L * sbj + p, &lo2, &hi2);
-            half8_to_f32(s + 3L * sbj + p, &lo3, &hi3);
+            dec8(b_type, s + p, &lo0, &hi0);
+            dec8(b_type, s + (long)sbj + p, &lo1, &hi1);
+            dec8(b_type, s + 2L * sbj + p, &lo2, &hi2);
+            dec8(b_type, s + 3L * sbj + p, &lo3, &hi3);
             store_transposed(d + p * NR + jj, lo0, lo1, lo2, lo3);
             store_transposed(d + (p + 4) * NR + jj, hi0, hi1, hi2, hi3);
           }
           for (; p < kc; p++)
-            for (int t = 0; t < 4; t++) d[p * NR + jj + t] = half_to_f32(s[(long)t * sbj + p]);
+            for (int t = 0; t < 4; t++) d[p * NR + jj + t] = dec1(b_type, s[(long)t * sbj + p]);
         } else {
           const float* s = (const float*)B + base;
           for (; p + 4 <= kc; p += 4)
@@ -121,7 +146,7 @@ static void pack_b(float* dst, const void* B, int b_f16, int sbp, int sbj, int p
           float x = 0.0f;
           if (jj < w) {
             long at = (long)(p0 + p) * sbp + (long)(j0 + q + jj) * sbj;
-            x = b_f16 ? half_to_f32(((const uint16_t*)B)[at]) : ((const float*)B)[at];
+            x = b_type != B_F32 ? dec1(b_type, ((const uint16_t*)B)[at]) : ((const float*)B)[at];
           }
           d[p * NR + jj] = x;
         }
@@ -175,7 +200,7 @@ static NOINLINE void micro_kernel(int kc, const float* a, const float* b, float*
 
 /* Computes rows i0..i1 and columns j0..j1 of C; `scratch` holds scratch_floats() floats that no
  * other thread uses. Threads call this on disjoint column (or row) ranges of the same product. */
-EXPORT(gemm) void gemm(int M, int N, int K, const float* A, int sai, int sap, const void* B, int b_f16, int sbp, int sbj,
+EXPORT(gemm) void gemm(int M, int N, int K, const float* A, int sai, int sap, const void* B, int b_type, int sbp, int sbj,
           float* C, int ldc, int accumulate, float* scratch, int i0, int i1, int j0, int j1) {
   (void)M; (void)N;
   float* pa = scratch;
@@ -192,7 +217,7 @@ EXPORT(gemm) void gemm(int M, int N, int K, const float* A, int sai, int sap, co
     for (int pc = 0; pc < K; pc += KC) {
       int kc = K - pc < KC ? K - pc : KC;
       int load_c = pc > 0 || accumulate;
-      pack_b(pb, B, b_f16, sbp, sbj, pc, kc, jc, nc);
+      pack_b(pb, B, b_type, sbp, sbj, pc, kc, jc, nc);
       for (int ic = i0; ic < i1; ic += MC) {
         int mc = i1 - ic < MC ? i1 - ic : MC;
         pack_a(pa, A, sai, sap, ic, mc, pc, kc);
@@ -322,8 +347,8 @@ EXPORT(gemv_tb) void gemv_tb(int M, int N, int K, const float* A, const float* B
 }
 
 /* Same with f16 weights, decoded 8 at a time in registers; one W row at a time as above. */
-#define GEMVH_FN(MM, U)                                                                            \
-  static NOINLINE void gemv_tb_f16_##MM(int N, int K, const float* A, const uint16_t* B, float* C, \
+#define GEMVH_FN(NAME, TYPE, MM, U)                                                                \
+  static NOINLINE void NAME(int N, int K, const float* A, const uint16_t* B, float* C, \
                                         int accumulate, int j0, int j1) {                          \
     for (int j = j0; j < j1; j++) {                                                                \
       const uint16_t* w = B + (long)j * K;                                                         \
@@ -333,7 +358,7 @@ EXPORT(gemv_tb) void gemv_tb(int M, int N, int K, const float* A, const float* B
       for (; k + 8 * U <= K; k += 8 * U) {                                                         \
         for (int u = 0; u < U; u++) {                                                              \
           v4 lo, hi;                                                                               \
-          half8_to_f32(w + k + 8 * u, &lo, &hi);                                                   \
+          dec8(TYPE, w + k + 8 * u, &lo, &hi);                                                     \
           for (int i = 0; i < MM; i++) {                                                           \
             const float* x = A + (long)i * K + k + 8 * u;                                          \
             acc[i][2 * u] = FMA(acc[i][2 * u], wasm_v128_load(x), lo);                             \
@@ -345,16 +370,20 @@ EXPORT(gemv_tb) void gemv_tb(int M, int N, int K, const float* A, const float* B
         v4 t = acc[i][0];                                                                          \
         for (int u = 1; u < 2 * U; u++) t = wasm_f32x4_add(t, acc[i][u]);                          \
         float s = hsum(t);                                                                         \
-        for (int kk = k; kk < K; kk++) s += A[(long)i * K + kk] * half_to_f32(w[kk]);              \
+        for (int kk = k; kk < K; kk++) s += A[(long)i * K + kk] * dec1(TYPE, w[kk]);               \
         float* o = C + (long)i * N + j;                                                            \
         *o = accumulate ? *o + s : s;                                                              \
       }                                                                                            \
     }                                                                                              \
   }
-GEMVH_FN(1, 2)
-GEMVH_FN(2, 1)
-GEMVH_FN(3, 1)
-GEMVH_FN(4, 1)
+GEMVH_FN(gemv_tb_f16_1, B_F16, 1, 2)
+GEMVH_FN(gemv_tb_f16_2, B_F16, 2, 1)
+GEMVH_FN(gemv_tb_f16_3, B_F16, 3, 1)
+GEMVH_FN(gemv_tb_f16_4, B_F16, 4, 1)
+GEMVH_FN(gemv_tb_bf16_1, B_BF16, 1, 2)
+GEMVH_FN(gemv_tb_bf16_2, B_BF16, 2, 1)
+GEMVH_FN(gemv_tb_bf16_3, B_BF16, 3, 1)
+GEMVH_FN(gemv_tb_bf16_4, B_BF16, 4, 1)
 
 EXPORT(gemv_tb_f16) void gemv_tb_f16(int M, int N, int K, const float* A, const uint16_t* B, float* C, int accumulate, int j0, int j1) {
   int cb = row_block(K, 2);
@@ -368,6 +397,23 @@ EXPORT(gemv_tb_f16) void gemv_tb_f16(int M, int N, int K, const float* A, const 
         case 2: gemv_tb_f16_2(N, K, a, B, c, accumulate, jb, je); break;
         case 3: gemv_tb_f16_3(N, K, a, B, c, accumulate, jb, je); break;
         default: gemv_tb_f16_4(N, K, a, B, c, accumulate, jb, je); break;
+      }
+    }
+  }
+}
+
+EXPORT(gemv_tb_bf16) void gemv_tb_bf16(int M, int N, int K, const float* A, const uint16_t* B, float* C, int accumulate, int j0, int j1) {
+  int cb = row_block(K, 2);
+  for (int jb = j0; jb < j1; jb += cb) {
+    int je = j1 - jb < cb ? j1 : jb + cb;
+    for (int i = 0; i < M; i += 4) {
+      const float* a = A + (long)i * K;
+      float* c = C + (long)i * N;
+      switch (M - i) {
+        case 1: gemv_tb_bf16_1(N, K, a, B, c, accumulate, jb, je); break;
+        case 2: gemv_tb_bf16_2(N, K, a, B, c, accumulate, jb, je); break;
+        case 3: gemv_tb_bf16_3(N, K, a, B, c, accumulate, jb, je); break;
+        default: gemv_tb_bf16_4(N, K, a, B, c, accumulate, jb, je); break;
       }
     }
   }

@@ -13,7 +13,7 @@ export type { Kernels } from "./types.js";
 export { JsKernels } from "./js-kernels.js";
 export { WasmKernels } from "./wasm-kernels.js";
 export { detectSimd } from "./simd-support.js";
-export { f32ArrayToF16, f32ToF16Bits, f16BitsToF32 } from "./shapes.js";
+export { f32ArrayToF16, f32ToF16Bits, f16BitsToF32, f32ArrayToBf16, f32ToBf16Bits, bf16BitsToF32 } from "./shapes.js";
 
 export interface KernelOptions {
   /**

@@ -5,7 +5,7 @@
  * contiguously, which matters more than anything else for JIT-compiled JS.
  */
 import type { Kernels } from "./types.js";
-import { checkLengths, checkMatmulArgs, f16ToF32Table } from "./shapes.js";
+import { bf16ToF32Table, checkLengths, checkMatmulArgs, f16ToF32Table } from "./shapes.js";
 
 export class JsKernels implements Kernels {
   readonly name = "js" as const;
@@ -71,11 +71,20 @@ export class JsKernels implements Kernels {
 
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
-    const table = f16ToF32Table();
+    this.halfProduct(out, a, bF16, M, K, N, accumulate, f16ToF32Table());
+  }
+
+  matmulTransBBf16(out: Float32Array, a: Float32Array, bBf16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransBBf16", out, a, bBf16, M, K, N, M * K, N * K, M * N);
+    this.halfProduct(out, a, bBf16, M, K, N, accumulate, bf16ToF32Table());
+  }
+
+  /** x·Wᵀ with 16-bit weights decoded through a 65536-entry table, one W row at a time. */
+  private halfProduct(out: Float32Array, a: Float32Array, b: Uint16Array, M: number, K: number, N: number, accumulate: boolean, table: Float32Array): void {
     const row = new Float32Array(K);
     for (let j = 0; j < N; j++) {
       const bo = j * K;
-      for (let k = 0; k < K; k++) row[k] = table[bF16[bo + k]];
+      for (let k = 0; k < K; k++) row[k] = table[b[bo + k]];
       for (let i = 0; i < M; i++) {
         const ao = i * K;
         let s = 0;

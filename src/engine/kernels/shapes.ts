@@ -105,3 +105,35 @@ export function f32ArrayToF16(src: ArrayLike<number>, out: Uint16Array = new Uin
   for (let i = 0; i < src.length; i++) out[i] = f32ToF16Bits(src[i]);
   return out;
 }
+
+let bf16Table: Float32Array | undefined;
+
+/** All 65536 bfloat16 values decoded once (the JS fallback's lookup). */
+export function bf16ToF32Table(): Float32Array {
+  if (!bf16Table) {
+    bf16Table = new Float32Array(65536);
+    new Uint32Array(bf16Table.buffer).set(Uint32Array.from({ length: 65536 }, (_, h) => h << 16));
+  }
+  return bf16Table;
+}
+
+/** Decodes one bfloat16 bit pattern (the high half of an f32). */
+export function bf16BitsToF32(h: number): number {
+  u32[0] = (h & 0xffff) << 16;
+  return f32[0];
+}
+
+/** Rounds an f32 value to the nearest bfloat16 (ties to even); NaN stays NaN. */
+export function f32ToBf16Bits(x: number): number {
+  f32[0] = x;
+  const bits = u32[0];
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return (bits >>> 16) | 0x40;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Converts f32 values to bfloat16 bit patterns into `out` (which may come from `allocU16`). */
+export function f32ArrayToBf16(src: ArrayLike<number>, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+  if (out.length < src.length) throw new T1Error("BAD_INPUT", `f32ArrayToBf16: out has ${out.length} elements, need ${src.length}`);
+  for (let i = 0; i < src.length; i++) out[i] = f32ToBf16Bits(src[i]);
+  return out;
+}

@@ -18,6 +18,7 @@ export const OP_GEMM = 1;
 export const OP_GEMV = 2;
 export const OP_GEMV_F16 = 3;
 export const OP_GEMV_NN = 4;
+export const OP_GEMV_BF16 = 5;
 export const MAX_ARGS = 16;
 
 // Control block, Int32 indices. CLAIM packs (job sequence & 0x7fff) << 16 | next chunk, so a
@@ -76,6 +77,7 @@ for (;;) {
     if (op === ${OP_GEMM}) ex.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], scratch, i0, i1, j0, j1);
     else if (op === ${OP_GEMV}) ex.gemv_tb(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
     else if (op === ${OP_GEMV_F16}) ex.gemv_tb_f16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+    else if (op === ${OP_GEMV_BF16}) ex.gemv_tb_bf16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
     else if (op === ${OP_GEMV_NN}) ex.gemv_nn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
     else throw new Error("unknown kernel op " + op);
   }, ${READY} + workers + index);

@@ -38,6 +38,12 @@ export interface Kernels {
    * products and sums in f32.
    */
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate?: boolean): void;
+  /**
+   * The same with b stored as bfloat16 bit patterns (the top 16 bits of an f32; see
+   * `f32ArrayToBf16`): the native dtype of most released checkpoints, kept exact at half the
+   * memory of f32.
+   */
+  matmulTransBBf16(out: Float32Array, a: Float32Array, bBf16: Uint16Array, M: number, K: number, N: number, accumulate?: boolean): void;
 
   /** out(rows,cols) = x / sqrt(mean(x²) + eps) · weight(cols), row by row (RMSNorm). out may be x. */
   rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number): void;

@@ -10,7 +10,7 @@ import type { Kernels } from "./types.js";
 import { checkLengths, checkMatmulArgs } from "./shapes.js";
 import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
-import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, OP_GEMV_NN, type ChunkPlan } from "./thread-pool.js";
+import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, OP_GEMV_NN, OP_GEMV_BF16, type ChunkPlan } from "./thread-pool.js";
 
 /** The build links with --initial-memory=131072; our heap starts above the module's own data. */
 const MODULE_MEMORY_BYTES = 131072;
@@ -26,6 +26,7 @@ interface KernelExports {
     C: number, ldc: number, acc: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
   gemv_tb(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   gemv_tb_f16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
+  gemv_tb_bf16(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   gemv_nn(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
   rmsnorm(out: number, x: number, w: number, rows: number, cols: number, eps: number): void;
   softmax_rows(x: number, rows: number, cols: number): void;
@@ -160,9 +161,19 @@ export class WasmKernels implements Kernels {
 
   matmulTransBF16(out: Float32Array, a: Float32Array, bF16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
     checkMatmulArgs("matmulTransBF16", out, a, bF16, M, K, N, M * K, N * K, M * N);
-    this.product(out, a, bF16, M * N, accumulate, (pa, pb, po, acc) => {
-      if (this.skinny(M, K, this.skinnyMaxMF16)) this.run(OP_GEMV_F16, [M, N, K, pa, pb, po, acc], M, N, K, true);
-      else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, 1, 1, K, po, N, acc], M, N, K, false);
+    this.halfProduct(out, a, bF16, M, K, N, accumulate, OP_GEMV_F16, 1);
+  }
+
+  matmulTransBBf16(out: Float32Array, a: Float32Array, bBf16: Uint16Array, M: number, K: number, N: number, accumulate = false): void {
+    checkMatmulArgs("matmulTransBBf16", out, a, bBf16, M, K, N, M * K, N * K, M * N);
+    this.halfProduct(out, a, bBf16, M, K, N, accumulate, OP_GEMV_BF16, 2);
+  }
+
+  /** x·Wᵀ with 16-bit weights: `skinnyOp` for few rows, else the GEMM decoding `bType` while packing. */
+  private halfProduct(out: Float32Array, a: Float32Array, b: Uint16Array, M: number, K: number, N: number, accumulate: boolean, skinnyOp: number, bType: number): void {
+    this.product(out, a, b, M * N, accumulate, (pa, pb, po, acc) => {
+      if (this.skinny(M, K, this.skinnyMaxMF16)) this.run(skinnyOp, [M, N, K, pa, pb, po, acc], M, N, K, true);
+      else this.run(OP_GEMM, [M, N, K, pa, K, 1, pb, bType, 1, K, po, N, acc], M, N, K, false);
     }, M * K, N * K);
   }
 
@@ -271,6 +282,7 @@ export class WasmKernels implements Kernels {
     if (op === OP_GEMM) this.ex.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], this.scratch, i0, i1, j0, j1);
     else if (op === OP_GEMV) this.ex.gemv_tb(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
     else if (op === OP_GEMV_F16) this.ex.gemv_tb_f16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
+    else if (op === OP_GEMV_BF16) this.ex.gemv_tb_bf16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
     else this.ex.gemv_nn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j1);
   }
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Kernels } from "../../../src/engine/kernels/types.js";
-import { f16BitsToF32, f32ArrayToF16 } from "../../../src/engine/kernels/shapes.js";
+import { bf16BitsToF32, f16BitsToF32, f32ArrayToBf16, f32ArrayToF16 } from "../../../src/engine/kernels/shapes.js";
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32) so failures reproduce. */
 export function randomArray(n: number, seed: number): Float32Array {
@@ -21,6 +21,7 @@ export function randomArray(n: number, seed: number): Float32Array {
 }
 
 type Layout = "transB" | "plain" | "transA";
+type HalfOrLayout = Layout | "transBF16" | "transBBf16";
 
 /** Reference in float64; returns the result and, per element, the sum of |products| (error scale). */
 function reference(layout: Layout, a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number) {
@@ -55,8 +56,8 @@ export interface CheckOptions {
   /** Also test arrays allocated in kernel memory (true) / plain arrays (outside, default true). */
   inside?: boolean;
   outside?: boolean;
-  /** Restrict to some layouts (default all four, F16 included). */
-  layouts?: (Layout | "transBF16")[];
+  /** Restrict to some layouts (default all five, f16 and bf16 weights included). */
+  layouts?: HalfOrLayout[];
 }
 
 /**
@@ -68,7 +69,7 @@ export function checkAllMatmuls(k: Kernels, dims: number[], opts: CheckOptions &
   const places: boolean[] = [];
   if (opts.inside !== false) places.push(true);
   if (opts.outside !== false) places.push(false);
-  const layouts = opts.layouts ?? ["transB", "plain", "transA", "transBF16"];
+  const layouts = opts.layouts ?? ["transB", "plain", "transA", "transBF16", "transBBf16"];
   let seed = 1;
   for (const layout of layouts)
     for (const M of dims) for (const K of dims) for (const N of dims)
@@ -79,8 +80,8 @@ export function checkAllMatmuls(k: Kernels, dims: number[], opts: CheckOptions &
         }
 }
 
-export function checkOne(k: Kernels, layout: Layout | "transBF16", M: number, K: number, N: number, inside: boolean, accumulate: boolean, seed: number): void {
-  const base: Layout = layout === "transBF16" ? "transB" : layout;
+export function checkOne(k: Kernels, layout: HalfOrLayout, M: number, K: number, N: number, inside: boolean, accumulate: boolean, seed: number): void {
+  const base: Layout = layout === "transBF16" || layout === "transBBf16" ? "transB" : layout;
   const aLen = M * K;
   const bLen = base === "transB" ? N * K : base === "plain" ? K * N : M * N;
   const outLen = base === "transA" ? K * N : M * N;
@@ -88,9 +89,10 @@ export function checkOne(k: Kernels, layout: Layout | "transBF16", M: number, K:
   let b0 = randomArray(bLen, seed * 3 + 1);
   const init = randomArray(outLen, seed * 3 + 2);
   let bHalf: Uint16Array | undefined;
-  if (layout === "transBF16") {
-    const bits = f32ArrayToF16(b0);
-    b0 = Float32Array.from(bits, f16BitsToF32); // the reference sees exactly the rounded weights
+  if (layout === "transBF16" || layout === "transBBf16") {
+    const f16 = layout === "transBF16";
+    const bits = f16 ? f32ArrayToF16(b0) : f32ArrayToBf16(b0);
+    b0 = Float32Array.from(bits, f16 ? f16BitsToF32 : bf16BitsToF32); // the reference sees exactly the rounded weights
     if (inside) { bHalf = k.allocU16(bits.length); bHalf.set(bits); } else bHalf = bits;
   }
   const a = place(k, a0, inside);
@@ -99,7 +101,8 @@ export function checkOne(k: Kernels, layout: Layout | "transBF16", M: number, K:
   if (layout === "transB") k.matmulTransB(out, a, b, M, K, N, accumulate);
   else if (layout === "plain") k.matmul(out, a, b, M, K, N, accumulate);
   else if (layout === "transA") k.matmulTransA(out, a, b, M, K, N, accumulate);
-  else k.matmulTransBF16(out, a, bHalf!, M, K, N, accumulate);
+  else if (layout === "transBF16") k.matmulTransBF16(out, a, bHalf!, M, K, N, accumulate);
+  else k.matmulTransBBf16(out, a, bHalf!, M, K, N, accumulate);
   const { val, mag } = reference(base, a0, b0, M, K, N);
   for (let i = 0; i < outLen; i++) {
     const want = val[i] + (accumulate ? init[i] : 0);
