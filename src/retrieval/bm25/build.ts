@@ -79,6 +79,11 @@ export class Bm25IndexBuilder {
   private docCount = 0;
   private readonly progress: Progress;
   private readonly tfScratch: number[] = [];
+  /** Term strings by builder term number, and the gensim Dictionary id of each (see gensimOrder). */
+  private readonly termStrings: string[] = [];
+  private readonly gensimIds: number[] = [];
+  private readonly newTerms: number[] = [];
+  private gensimNext = 0;
   /** Raw token → term number (−1: stop word): one hash lookup per token instead of four. */
   private readonly tokenToTerm = new Map<string, number>();
   private readonly unique: number[] = [];
@@ -113,6 +118,12 @@ export class Bm25IndexBuilder {
       this.postings.add(t, n, this.tfScratch[t]!);
       this.tfScratch[t] = 0;
     }
+    if (this.newTerms.length > 0) {
+      // gensim's doc2bow gives a document's new tokens the next ids in sorted (code point) order.
+      const fresh = this.newTerms.sort((a, b) => compareCodePoints(this.termStrings[a]!, this.termStrings[b]!));
+      for (const t of fresh) this.gensimIds[t] = this.gensimNext++;
+      this.newTerms.length = 0;
+    }
     this.docIds.push(doc.id);
     this.docLengths.push(length);
     this.sumTotalTermFreq += length;
@@ -129,6 +140,9 @@ export class Bm25IndexBuilder {
       t = this.termIds.size;
       this.termIds.set(term, t);
       this.tfScratch.push(0);
+      this.termStrings.push(term);
+      this.gensimIds.push(-1);
+      this.newTerms.push(t);
     }
     return t;
   }
@@ -147,12 +161,14 @@ export class Bm25IndexBuilder {
     const termChunks = terms.map((t) => enc.encode(t));
     const termOffsets = new Uint32Array(numTerms + 1);
     const docFreqs = new Uint32Array(numTerms);
+    const gensimOrder = new Uint32Array(numTerms);
     const postingOffsets = new Float64Array(numTerms + 1);
     const p = this.postings;
     for (let i = 0; i < numTerms; i++) {
       const t = this.termIds.get(terms[i]!)!;
       termOffsets[i + 1] = termOffsets[i]! + termChunks[i]!.length;
       docFreqs[i] = p.dfs[t]!;
+      gensimOrder[i] = this.gensimIds[t]!;
       postingOffsets[i + 1] = postingOffsets[i]! + p.lens[t]!;
     }
     const termBytes = concat(termChunks, termOffsets[numTerms]!);
@@ -162,7 +178,7 @@ export class Bm25IndexBuilder {
       postings.set(p.bufs[t]!.subarray(0, p.lens[t]!), postingOffsets[i]!);
       p.bufs[t] = EMPTY; // release as we go: peak memory stays near one copy of the postings
     }
-    const arrays: Bm25Arrays = { docLengths: Uint32Array.from(this.docLengths), docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings };
+    const arrays: Bm25Arrays = { docLengths: Uint32Array.from(this.docLengths), docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings, gensimOrder };
     return new Bm25Index(
       {
         analyzer: LUCENE_ENGLISH_ANALYZER,
@@ -181,6 +197,20 @@ export class Bm25IndexBuilder {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Orders strings by code point, as Python sorts str (JS `<` compares UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral code points) sort after U+E000..U+FFFF.
+    if (x >= 0xd800) x += x < 0xe000 ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y < 0xe000 ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);

@@ -11,6 +11,7 @@
  *     docFreqs    u32[numTerms]
  *     postingOffsets f64[numTerms + 1] into postings (f64: postings may pass 4 GiB)
  *     postings    per term: varint(doc delta), varint(tf) for each document, doc numbers ascending
+ *     gensimOrder u32[numTerms]      the term ids gensim's Dictionary assigns (bright-gensim sums in that order)
  *   u32 CRC-32 of every byte before it.
  *
  * Opening reads the whole file into one Buffer and views the sections without copying.
@@ -48,10 +49,12 @@ export interface Bm25Arrays {
   docFreqs: Uint32Array;
   postingOffsets: Float64Array;
   postings: Uint8Array;
+  /** Per term, the id gensim's Dictionary would give it (first document, then code-point order). */
+  gensimOrder: Uint32Array;
 }
 
 type SectionName = keyof Bm25Arrays;
-const SECTION_ORDER: SectionName[] = ["docLengths", "docIdOffsets", "docIdBytes", "termOffsets", "termBytes", "docFreqs", "postingOffsets", "postings"];
+const SECTION_ORDER: SectionName[] = ["docLengths", "docIdOffsets", "docIdBytes", "termOffsets", "termBytes", "docFreqs", "postingOffsets", "postings", "gensimOrder"];
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 
@@ -135,7 +138,7 @@ export function decodeBm25(buf: Buffer, file: string, opts: DecodeOptions = {}):
     else arrays[name] = new Uint32Array(buf.buffer, abs, len / 4);
   }
   const a = arrays as unknown as Bm25Arrays;
-  if (a.docLengths.length !== header.numDocs || a.docFreqs.length !== header.numTerms || a.postingOffsets.length !== header.numTerms + 1) {
+  if (a.docLengths.length !== header.numDocs || a.docFreqs.length !== header.numTerms || a.postingOffsets.length !== header.numTerms + 1 || a.gensimOrder.length !== header.numTerms) {
     throw bad("section sizes disagree with the header's document and term counts");
   }
   return { header, arrays: a };

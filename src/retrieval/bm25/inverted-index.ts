@@ -198,8 +198,9 @@ export class Bm25Index {
     const lens = this.arrays.docLengths;
     let queryLen = 0;
     for (const c of counts.values()) queryLen += c;
-    // Term-id order is the order scipy's sparse product accumulates in.
-    for (const t of [...counts.keys()].sort((x, y) => x - y)) {
+    // scipy's sparse product sums each document's float32 terms in gensim-id order: do the same.
+    const order = this.arrays.gensimOrder;
+    for (const t of [...counts.keys()].sort((x, y) => order[x]! - order[y]!)) {
       const idf = gensimIdf(this.arrays.docFreqs[t]!, numDocs);
       const qw = Math.fround(gensimTermWeight(idf, counts.get(t)!, queryLen, avgdl, k1, b));
       this.forEachPosting(t, (doc, tf) => {

@@ -69,12 +69,19 @@ export function mergeBm25Indexes(parts: readonly Bm25Index[]): Bm25Index {
   });
 
   // term → [(part, term number)] in part order, then all terms sorted as the builder sorts them.
+  // gensim ids: each part's new terms continue the numbering, in that part's own gensim order.
   const where = new Map<string, number[]>();
-  parts.forEach((p, i) => termsOf(p).forEach((term, t) => {
-    const l = where.get(term);
-    if (l) l.push(i, t);
-    else where.set(term, [i, t]);
-  }));
+  const gensimId = new Map<string, number>();
+  parts.forEach((p, i) => {
+    const partTerms = termsOf(p);
+    partTerms.forEach((term, t) => {
+      const l = where.get(term);
+      if (l) l.push(i, t);
+      else where.set(term, [i, t]);
+    });
+    const byGensim = partTerms.map((_, t) => t).sort((a, b) => p.arrays.gensimOrder[a]! - p.arrays.gensimOrder[b]!);
+    for (const t of byGensim) if (!gensimId.has(partTerms[t]!)) gensimId.set(partTerms[t]!, gensimId.size);
+  });
   const terms = [...where.keys()].sort();
   const enc = new TextEncoder();
   const termChunks = terms.map((t) => enc.encode(t));
@@ -83,6 +90,7 @@ export function mergeBm25Indexes(parts: readonly Bm25Index[]): Bm25Index {
   const termBytes = new Uint8Array(termOffsets[terms.length]!);
   termChunks.forEach((c, i) => termBytes.set(c, termOffsets[i]!));
   const docFreqs = new Uint32Array(terms.length);
+  const gensimOrder = Uint32Array.from(terms, (t) => gensimId.get(t)!);
   const postingOffsets = new Float64Array(terms.length + 1);
   const sink = new ByteSink();
   terms.forEach((term, i) => {
@@ -101,7 +109,7 @@ export function mergeBm25Indexes(parts: readonly Bm25Index[]): Bm25Index {
     docFreqs[i] = df;
     postingOffsets[i + 1] = sink.len;
   });
-  const arrays: Bm25Arrays = { docLengths, docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings: sink.buf.slice(0, sink.len) };
+  const arrays: Bm25Arrays = { docLengths, docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings: sink.buf.slice(0, sink.len), gensimOrder };
   const { sections: _stale, ...settings } = h0 as typeof h0 & { sections?: unknown }; // offsets of a segment file
   return new Bm25Index(
     {
