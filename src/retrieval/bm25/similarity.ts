@@ -12,7 +12,11 @@
  *   w(t, x) = idf · tf / (tf + k1·(1 − b + b·|x|/avgdl)),  idf = ln(N + 1) − ln(df + 0.5)
  * applied to documents (|x| = exact token count) AND to the query (tf = query count, |x| = number of
  * query tokens that are in the dictionary); N counts every document (empty ones too),
- * avgdl = total tokens / N. score = Σ_t w(t, q) · w(t, d), weights stored and summed in float32.
+ * avgdl = total tokens / N. score = Σ_t w(t, q) · w(t, d): weights rounded to float32, products and
+ * the running sum in float32, terms summed in gensim Dictionary id order (scipy's sparse product
+ * order), which makes scores bit-equal to gensim + scipy (test/retrieval/bm25-gensim.test.ts).
+ * Analysis is Lucene 8's EnglishAnalyzer; BRIGHT ran Pyserini's (Anserini DefaultEnglishAnalyzer:
+ * the same filter chain on a newer Lucene's StandardTokenizer).
  */
 import { LENGTH_TABLE } from "./lucene-norms.js";
 
