@@ -20,59 +20,15 @@ import {
   readManifest,
   sha256,
   writeManifest,
-  type HnswParams,
-  type IndexExpectation,
-  type IndexKind,
   type IndexManifest,
-  type VectorDType,
 } from "./manifest.js";
 import { freeSegment, makeSegment, normalizeRows, readSegment, writeSegment, type Segment } from "./segment.js";
-import { TopK } from "./topk.js";
+import { scanTopK } from "./flat-scan.js";
 import { DEFAULT_HNSW, HnswGraph } from "./hnsw.js";
+import { WriterLock } from "./writer-lock.js";
+import type { CreateIndexOptions, IndexHit, OpenIndexOptions, SearchOptions } from "./options.js";
 
-/** One search result. `cosine` is the cosine similarity of the L2-normalised vectors. */
-export interface IndexHit {
-  id: string;
-  cosine: number;
-}
-
-export interface SearchOptions {
-  /** Results per query. Default 10. */
-  k?: number;
-  /**
-   * For hnsw indexes: scan exactly instead of walking the graph. Default false. Exact search is
-   * the ground truth (and the fallback for tiny indexes), at the cost of reading every vector.
-   */
-  exact?: boolean;
-}
-
-export interface CreateIndexOptions {
-  /** "flat" (default): exact scan, no build cost, time linear in the corpus. "hnsw": sub-linear approximate search, slower adds, extra memory. */
-  kind?: IndexKind;
-  dims: number;
-  /** Embedding model identifier, checked when the index is opened for searching. */
-  model: string;
-  /** Document-side instruction, checked like the model. Default "". */
-  instruction?: string;
-  /** Row storage: "f32" (default, exact) or "f16" (half the memory and scan bandwidth, ~1e-3 relative error). */
-  dtype?: VectorDType;
-  /** HNSW graph parameters (kind "hnsw" only). Defaults: connectivity 16, expansionAdd 128, expansionSearch 64. */
-  hnsw?: Partial<HnswParams>;
-  /** Free-form metadata kept in the manifest. */
-  meta?: Record<string, unknown>;
-  /** Replace an existing index in `dir`. Default false: an existing index is an error. */
-  overwrite?: boolean;
-}
-
-export interface OpenIndexOptions extends IndexExpectation {
-  /** Verify the SHA-256 of every data file. Default true; false opens large indexes faster. */
-  verify?: boolean;
-  /** Override the stored HNSW expansionSearch (recall/latency knob) for this session. */
-  expansionSearch?: number;
-}
-
-/** Rows per matmul block in the flat scan: big enough to amortise the call, small enough for cache. */
-const SCAN_BLOCK = 4096;
+export type { CreateIndexOptions, IndexHit, OpenIndexOptions, SearchOptions } from "./options.js";
 
 export class DenseIndex {
   private readonly kernels: Kernels;
@@ -86,6 +42,8 @@ export class DenseIndex {
   private deletedDirty = false;
   private graphDirty = false;
   private closed = false;
+  /** Held from the first change until close: one writer per directory. */
+  private lock?: WriterLock;
 
   /** Use `createIndex` / `openIndex`. */
   constructor(
@@ -111,8 +69,11 @@ export class DenseIndex {
     if (m.kind === "hnsw") {
       const params = { ...DEFAULT_HNSW, ...m.hnsw };
       this.graph = new HnswGraph(m.dims, m.dtype, params);
-      if (m.hnsw?.file && existsSync(join(dir, m.hnsw.file))) this.graph.load(join(dir, m.hnsw.file));
-      else this.rebuildGraph();
+      if (m.hnsw?.file && existsSync(join(dir, m.hnsw.file))) {
+        this.graph.load(join(dir, m.hnsw.file));
+        // Checkpoints may skip saving the graph: catch up on rows and deletions made since.
+        this.catchUpGraph(m.hnsw.rows ?? m.rows);
+      } else this.rebuildGraph();
     }
   }
 
@@ -153,7 +114,7 @@ export class DenseIndex {
 
   /** Adds rows (L2-normalised on the way in). Ids must be new; `vectors` is (ids.length, dims) row-major. */
   add(ids: readonly string[], vectors: Float32Array | readonly Float32Array[]): void {
-    this.ensureOpen();
+    this.ensureWriter();
     const flat = Array.isArray(vectors) ? concatRows(vectors as readonly Float32Array[], this.dims) : (vectors as Float32Array);
     const seen = new Set<string>();
     for (const id of ids) {
@@ -172,7 +133,7 @@ export class DenseIndex {
 
   /** Marks rows deleted; returns how many of `ids` were present. */
   delete(ids: readonly string[]): number {
-    this.ensureOpen();
+    this.ensureWriter();
     const rows: number[] = [];
     for (const id of ids) {
       const r = this.idToRow.get(id);
@@ -201,49 +162,25 @@ export class DenseIndex {
     const nq = queries.length;
     if (nq === 0) return [];
     const q = normalizeRows(concatRows(queries, this.dims), nq, this.dims, "search query");
-    const raw = this.graph && !opts.exact ? this.graph.search(q, nq, k) : this.scan(q, nq, k);
+    const raw = this.graph && !opts.exact ? this.graph.search(q, nq, k) : scanTopK(this.kernels, this.segments, this.dims, q, nq, k, this.deletedCount > 0 ? (r) => this.isDeleted(r) : undefined);
     return raw.map((hits) =>
       hits.filter((h) => !this.isDeleted(h.row)).slice(0, k).map((h) => ({ id: this.rowIds[h.row], cosine: h.cosine })),
     );
   }
 
-  /** Exact top-k by dot product over every live row, block by block through the matmul kernel. */
-  private scan(q: Float32Array, nq: number, k: number): { row: number; cosine: number }[][] {
-    const d = this.dims;
-    const heaps = Array.from({ length: nq }, () => new TopK(k));
-    const qk = this.kernels.alloc(nq * d);
-    qk.set(q);
-    const scores = this.kernels.alloc(nq * SCAN_BLOCK);
-    try {
-      let base = 0;
-      for (const seg of this.segments) {
-        for (let start = 0; start < seg.rows; start += SCAN_BLOCK) {
-          const n = Math.min(SCAN_BLOCK, seg.rows - start);
-          if (seg.f32) this.kernels.matmulTransB(scores, qk, seg.f32.subarray(start * d, (start + n) * d), nq, d, n);
-          else this.kernels.matmulTransBF16(scores, qk, seg.f16!.subarray(start * d, (start + n) * d), nq, d, n);
-          const row0 = base + start;
-          for (let i = 0; i < nq; i++) {
-            const heap = heaps[i];
-            const o = i * n;
-            for (let j = 0; j < n; j++) {
-              const s = scores[o + j];
-              if (s >= heap.threshold && (this.deletedCount === 0 || !this.isDeleted(row0 + j))) heap.push(s, row0 + j);
-            }
-          }
-        }
-        base += seg.rows;
-      }
-    } finally {
-      this.kernels.free(qk);
-      this.kernels.free(scores);
-    }
-    return heaps.map((h) => h.sorted().map((x) => ({ row: x.row, cosine: x.score })));
-  }
 
-  /** Makes every add/delete durable. Cheap when nothing changed. */
-  flush(meta?: Record<string, unknown>): void {
+  /**
+   * Makes every add/delete durable. Cheap when nothing changed. An HNSW graph is saved only when
+   * `saveGraph` is set (close and compact do) or when it lags far behind the rows: between saves,
+   * opening the index re-inserts the rows the saved graph lacks, so checkpoints of a long build do
+   * not rewrite an ever larger graph file each time.
+   */
+  flush(meta?: Record<string, unknown>, opts: { saveGraph?: boolean } = {}): void {
     this.ensureOpen();
-    if (!this.dirty && meta === undefined) return;
+    const graphLag = this.graph ? this.rowIds.length - (this.m.hnsw?.file ? (this.m.hnsw.rows ?? this.m.rows) : 0) : 0;
+    const saveGraph = this.graph !== undefined && this.graphDirty && (opts.saveGraph === true || graphLag >= Math.max(10_000, this.rowIds.length / 4));
+    if (!this.dirty && meta === undefined && !saveGraph) return;
+    this.ensureWriter();
     const gen = this.m.generation + 1;
     const next: IndexManifest = { ...this.m, generation: gen, updatedAt: new Date().toISOString() };
     if (meta !== undefined) next.meta = { ...this.m.meta, ...meta };
@@ -258,21 +195,22 @@ export class DenseIndex {
       writeFileAtomic(join(this.dir, file), bits);
       next.deleted = { file, sha256: sha256(bits), count: this.deletedCount };
     }
-    if (this.graph && (this.graphDirty || !this.m.hnsw?.file)) {
+    if (saveGraph) {
       const file = `hnsw-g${gen}.usearch`;
-      this.graph.save(this.dir, file);
+      this.graph!.save(this.dir, file);
       fsyncFile(join(this.dir, file));
-      next.hnsw = { ...this.graph.params, file };
+      next.hnsw = { ...this.graph!.params, file, rows: next.rows };
+      this.graphDirty = false;
     }
     writeManifest(this.dir, next);
     this.m = next;
-    this.dirty = this.deletedDirty = this.graphDirty = false;
+    this.dirty = this.deletedDirty = false;
     this.removeUnreferencedFiles();
   }
 
   /** Rewrites all live rows as one segment (drops deleted rows and many small segments). */
   compact(): void {
-    this.ensureOpen();
+    this.ensureWriter();
     const ids = this.ids();
     const d = this.dims;
     const all = new Float32Array(ids.length * d);
@@ -298,13 +236,15 @@ export class DenseIndex {
     this.m = { ...this.m, deleted: undefined };
     if (this.graph) this.rebuildGraph();
     this.dirty = this.graphDirty = true;
-    this.flush();
+    this.flush(undefined, { saveGraph: true });
   }
 
   /** Flushes and releases memory. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    // Only a writer saves: a reader whose graph caught up on open leaves the files alone.
+    if (this.lock) this.flush(undefined, { saveGraph: true });
+    this.lock?.release();
     for (const seg of this.segments) freeSegment(this.kernels, seg);
     this.segments = [];
     this.closed = true;
@@ -328,22 +268,40 @@ export class DenseIndex {
   private rebuildGraph(): void {
     const params = this.graph?.params ?? { ...DEFAULT_HNSW, ...this.m.hnsw };
     this.graph = new HnswGraph(this.dims, this.m.dtype, params);
+    this.catchUpGraph(0);
+  }
+
+  /** Inserts rows `fromRow..` into the graph and removes every deleted row from it. */
+  private catchUpGraph(fromRow: number): void {
     const d = this.dims;
     const table = this.m.dtype === "f16" ? f16ToF32Table() : undefined;
     let base = 0;
     for (const seg of this.segments) {
-      const rows = seg.f32 ?? Float32Array.from(seg.f16!, (h) => table![h]);
-      this.graph.add(base, rows.subarray(0, seg.rows * d), seg.rows);
+      const start = Math.max(0, fromRow - base);
+      if (start < seg.rows) {
+        const part = seg.f32 ? seg.f32.subarray(start * d, seg.rows * d) : Float32Array.from(seg.f16!.subarray(start * d, seg.rows * d), (h) => table![h]);
+        this.graph!.add(base + start, part, seg.rows - start);
+        this.graphDirty = true;
+      }
       base += seg.rows;
     }
     const dead: number[] = [];
     for (let r = 0; r < this.rowIds.length; r++) if (this.isDeleted(r)) dead.push(r);
-    this.graph.remove(dead);
-    this.graphDirty = true;
+    this.graph!.remove(dead);
   }
 
   private isDeleted(r: number): boolean {
     return ((this.deleted[r >> 3] ?? 0) & (1 << (r & 7))) !== 0;
+  }
+
+  /** For createIndex, which takes the lock before the first manifest exists. */
+  adoptLock(lock: WriterLock): void {
+    this.lock = lock;
+  }
+
+  private ensureWriter(): void {
+    this.ensureOpen();
+    if (!this.lock) this.lock = WriterLock.acquire(this.dir);
   }
 
   private ensureOpen(): void {
@@ -409,13 +367,33 @@ export function createIndex(dir: string, opts: CreateIndexOptions): DenseIndex {
     ...(opts.meta ? { meta: opts.meta } : {}),
     updatedAt: new Date().toISOString(),
   };
-  writeManifest(dir, m);
-  return new DenseIndex(dir, m, false);
+  const lock = WriterLock.acquire(dir);
+  try {
+    writeManifest(dir, m);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const idx = new DenseIndex(dir, m, false);
+  idx.adoptLock(lock);
+  return idx;
 }
 
 export function openIndex(dir: string, opts: OpenIndexOptions = {}): DenseIndex {
-  const m = readManifest(dir);
+  let m = readManifest(dir);
   checkExpectation(dir, m, opts);
   if (opts.expansionSearch !== undefined && m.kind === "hnsw") m.hnsw = { ...DEFAULT_HNSW, ...m.hnsw, expansionSearch: opts.expansionSearch };
-  return new DenseIndex(dir, m, opts.verify ?? true);
+  // A writer may replace the generation (and delete its files) between our manifest read and our
+  // segment reads: reread the manifest and retry when that happened.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new DenseIndex(dir, m, opts.verify ?? true);
+    } catch (e) {
+      if (!(e instanceof T1Error && e.code === "NOT_FOUND") || attempt >= 3) throw e;
+      const now = readManifest(dir);
+      if (now.generation === m.generation) throw e;
+      m = now;
+      if (opts.expansionSearch !== undefined && m.kind === "hnsw") m.hnsw = { ...DEFAULT_HNSW, ...m.hnsw, expansionSearch: opts.expansionSearch };
+    }
+  }
 }

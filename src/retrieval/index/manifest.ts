@@ -58,8 +58,8 @@ export interface IndexManifest {
   segments: SegmentEntry[];
   /** Deletion bitmap (bit r set = row r deleted), absent when nothing was deleted. */
   deleted?: { file: string; sha256: string; count: number };
-  /** HNSW graph file (usearch format) and its parameters; only for kind "hnsw". */
-  hnsw?: HnswParams & { file?: string; sha256?: string };
+  /** HNSW graph file (usearch format), the rows it covers (later rows are re-inserted on open) and its parameters; only for kind "hnsw". */
+  hnsw?: HnswParams & { file?: string; sha256?: string; rows?: number };
   /** Free-form metadata callers keep with the index (e.g. encoder settings). */
   meta?: Record<string, unknown>;
   updatedAt: string;
