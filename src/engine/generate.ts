@@ -15,6 +15,9 @@ export interface GenerateOptions extends SamplingOptions {
   /** Most prompt tokens per prefill pass. Default 2048: bounds activation memory when many or
    * long prompts start together; larger passes run slightly bigger, faster matmuls. */
   prefillTokens?: number;
+  /** Prefill each distinct prompt once and copy its KV cache to the rows that repeat it (GRPO
+   * samples several trajectories of one prompt). Default true; identical results either way. */
+  sharePrompts?: boolean;
   /** Ids that end a sequence (not included in its output, not fed to the cache). Default: the
    * model's eos ids from config.json / generation_config.json / tokenizer_config.json. */
   stopTokens?: readonly number[];
@@ -45,6 +48,7 @@ export class BatchGeneration {
   private readonly maxTokens: number;
   private readonly fillCache: boolean;
   private readonly prefillTokens: number;
+  private readonly sharePrompts: boolean;
 
   /** `reserve`: extra cache slots per row after the output (1 for a trailing `<emb_token>`). */
   constructor(private readonly tf: Transformer, private readonly prompts: readonly (readonly number[])[], opts: GenerateOptions, defaultStops: readonly number[], reserve = 0) {
@@ -52,6 +56,7 @@ export class BatchGeneration {
     this.maxTokens = opts.maxTokens ?? 256;
     this.fillCache = reserve > 0;
     this.prefillTokens = opts.prefillTokens ?? 2048;
+    this.sharePrompts = opts.sharePrompts ?? true;
     if (!Number.isInteger(this.prefillTokens) || this.prefillTokens < 1) throw new T1Error("BAD_INPUT", `prefillTokens must be a positive integer, got ${opts.prefillTokens}`);
     if (!Number.isInteger(this.maxTokens) || this.maxTokens < 0) throw new T1Error("BAD_INPUT", `maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
     if (prompts.length === 0) throw new T1Error("BAD_INPUT", "generate needs at least one prompt");
@@ -88,7 +93,19 @@ export class BatchGeneration {
       pass = [];
       used = 0;
     };
+    // Rows whose prompt repeats an earlier row's: filled by copying that row after the passes.
+    const firstRowOf = new Map<string, number>();
+    const copies: [number, number][] = [];
     this.prompts.forEach((tokens, row) => {
+      if (this.sharePrompts) {
+        const key = tokens.join(",");
+        const src = firstRowOf.get(key);
+        if (src !== undefined) {
+          copies.push([src, row]);
+          return;
+        }
+        firstRowOf.set(key, row);
+      }
       for (let start = 0; start < tokens.length; ) {
         if (used >= this.prefillTokens) run();
         const take = Math.min(tokens.length - start, this.prefillTokens - used);
@@ -100,6 +117,10 @@ export class BatchGeneration {
       }
     });
     run();
+    for (const [src, dst] of copies) {
+      this.cache.copyRow(src, dst);
+      if (wantLogits) first.copyWithin(dst * V, src * V, (src + 1) * V);
+    }
     return first;
   }
 

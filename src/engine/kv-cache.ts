@@ -36,6 +36,23 @@ export class KVCache {
     this.lengths.fill(0);
   }
 
+  /** Copies row `src`'s first `lengths[src]` positions (every layer) into row `dst`. */
+  copyRow(src: number, dst: number): void {
+    const n = this.lengths[src]!;
+    if (n > this.maxT) throw new T1Error("INTERNAL", `KVCache.copyRow: row ${src} holds ${n} > ${this.maxT} positions`);
+    const D = this.headDim;
+    for (let l = 0; l < this.layers; l++) {
+      for (const a of [this.k[l]!, this.v[l]!]) {
+        for (let g = 0; g < this.kvHeads; g++) {
+          const from = (src * this.kvHeads + g) * this.maxT * D;
+          const to = (dst * this.kvHeads + g) * this.maxT * D;
+          a.copyWithin(to, from, from + n * D);
+        }
+      }
+    }
+    this.lengths[dst] = n;
+  }
+
   /** Re-divides the same memory into `rows` sequences of `maxT` slots and empties every row. */
   reshape(rows: number, maxT: number): void {
     if (rows * maxT > this.capacity) throw new T1Error("INTERNAL", `KVCache.reshape(${rows}, ${maxT}) exceeds capacity ${this.capacity}`);

@@ -131,6 +131,19 @@ test("sampling: same seed same text, other seed other text, topK=1 is greedy", a
   await assert.rejects(m.generateText(["Hello"], { temperature: -1 }), /temperature/);
 });
 
+test("repeated prompts are prefilled once and copied; sampled rows stay independent and identical to no sharing", async () => {
+  const m = await loadModel(join(FIX, "tiny-qwen2"));
+  const prompts = ["Hello there", "Other", "Hello there", "Hello there"];
+  const opt = { maxTokens: 12, temperature: 1.2, seed: 9, stopTokens: [] };
+  const shared = await m.generateThenEmbed(prompts, { ...opt, prefillTokens: 4 });
+  const plain = await m.generateThenEmbed(prompts, { ...opt, prefillTokens: 4, sharePrompts: false });
+  for (let i = 0; i < prompts.length; i++) {
+    assert.deepEqual(shared[i]!.ids, plain[i]!.ids);
+    assert.ok(maxDiff(shared[i]!.embedding, plain[i]!.embedding) < 1e-5);
+  }
+  assert.notDeepEqual(shared[0]!.ids, shared[2]!.ids, "each row samples with its own seed");
+});
+
 test("stop tokens end a row without being emitted", async () => {
   const m = await tinyQwen();
   const [free] = await m.generateText(["Hello"], { maxTokens: 10, stopTokens: [] });
