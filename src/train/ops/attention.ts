@@ -34,32 +34,25 @@ export function attentionForward(
   const { B, T, H, KV, D } = s;
   const G = H / KV;
   const scale = 1 / Math.sqrt(D);
-  const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), og = k.alloc(G * T * D), sc = k.alloc(G * T * T);
+  const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), og = k.alloc(G * T * D);
   const valid = new Uint8Array(T);
   try {
     for (let b = 0; b < B; b++) {
-      let padded = false;
-      for (let t = 0; t < T; t++) {
-        valid[t] = keyMask ? keyMask[b * T + t] : 1;
-        if (!valid[t]) padded = true;
-      }
+      for (let t = 0; t < T; t++) valid[t] = keyMask ? keyMask[b * T + t] : 1;
       for (let g = 0; g < KV; g++) {
-        for (let j = 0; j < G; j++) gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D);
-        gatherHead(kh, key, b, g, T, KV, D);
-        gatherHead(vh, v, b, g, T, KV, D);
-        k.matmulTransB(sc, qg, kh, G * T, D, T); // (G·T, T) = Qg · Khᵀ
+        // 1/√D folded into Q (T·D multiplies instead of T² on the scores)
+        for (let j = 0; j < G; j++) gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D, scale);
+        gatherHead(kh, key, b, g, T, KV, D, 1);
+        gatherHead(vh, v, b, g, T, KV, D, 1);
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T); // (G·T, T)
-        for (let r = 0; r < G * T; r++) {
-          const i = r % T, o = r * T;
-          if (padded) softmaxRowMasked(P, sc, o, i, T, scale, valid);
-          else softmaxRowCausal(P, sc, o, i, T, scale);
-        }
+        k.matmulTransB(P, qg, kh, G * T, D, T); // (G·T, T) scores = Qg · Khᵀ / √D
+        maskedSoftmaxRows(k, P, G * T, T, valid);
         k.matmul(og, P, vh, G * T, T, D); // (G·T, D) = P · Vh
         for (let j = 0; j < G; j++) scatterHead(out, og.subarray(j * T * D), b, g * G + j, T, H, D);
       }
     }
   } finally {
-    for (const a of [qg, kh, vh, og, sc]) k.free(a);
+    for (const a of [qg, kh, vh, og]) k.free(a);
   }
 }
 
@@ -88,11 +81,11 @@ export function attentionBackward(
   try {
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < KV; g++) {
-        gatherHead(kh, key, b, g, T, KV, D);
-        gatherHead(vh, v, b, g, T, KV, D);
+        gatherHead(kh, key, b, g, T, KV, D, 1);
+        gatherHead(vh, v, b, g, T, KV, D, 1);
         for (let j = 0; j < G; j++) {
-          gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D);
-          gatherHead(dog.subarray(j * T * D), dout, b, g * G + j, T, H, D);
+          gatherHead(qg.subarray(j * T * D), q, b, g * G + j, T, H, D, 1);
+          gatherHead(dog.subarray(j * T * D), dout, b, g * G + j, T, H, D, 1);
         }
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T);
         k.matmulTransB(dp, dog, vh, G * T, D, T); // (G·T, T) = dOg · Vhᵀ
@@ -116,44 +109,43 @@ export function attentionBackward(
   }
 }
 
-/** P[o..o+T) = softmax(scale · sc[o..o+i]) padded with zeros: row i of a causal attention. */
-function softmaxRowCausal(P: Float32Array, sc: Float32Array, o: number, i: number, T: number, scale: number): void {
-  let m = -Infinity;
-  for (let j = 0; j <= i; j++) if (sc[o + j] > m) m = sc[o + j];
-  let sum = 0;
-  for (let j = 0; j <= i; j++) {
-    const e = Math.exp((sc[o + j] - m) * scale);
-    P[o + j] = e;
-    sum += e;
+/**
+ * Row r of P (R = G·T rows, query position i = r mod T) becomes the softmax over the keys it may
+ * see (j ≤ i, real tokens). Masked scores are set to −∞ and the kernels' SIMD softmax does the
+ * exps; masked entries are then written as exact zeros (the kernel's clamped exp leaves ~1e-38), and
+ * a row that sees no real key (left padding) is all zeros instead of NaN.
+ */
+function maskedSoftmaxRows(k: Kernels, P: Float32Array, R: number, T: number, valid: Uint8Array): void {
+  let firstValid = 0;
+  while (firstValid < T && !valid[firstValid]) firstValid++;
+  let padded = firstValid > 0;
+  for (let j = firstValid; j < T; j++) if (!valid[j]) padded = true;
+  for (let r = 0; r < R; r++) {
+    const i = r % T, o = r * T;
+    if (i < firstValid) {
+      P.fill(0, o, o + T); // no real key yet: softmax of a row of zeros, overwritten below
+      continue;
+    }
+    P.fill(-Infinity, o + i + 1, o + T);
+    if (padded) for (let j = 0; j <= i; j++) if (!valid[j]) P[o + j] = -Infinity;
   }
-  const inv = 1 / sum;
-  for (let j = 0; j <= i; j++) P[o + j] *= inv;
-  P.fill(0, o + i + 1, o + T);
+  k.softmaxRows(P, R, T);
+  for (let r = 0; r < R; r++) {
+    const i = r % T, o = r * T;
+    if (i < firstValid) P.fill(0, o, o + T);
+    else {
+      P.fill(0, o + i + 1, o + T);
+      if (padded) for (let j = 0; j <= i; j++) if (!valid[j]) P[o + j] = 0;
+    }
+  }
 }
 
-/** As softmaxRowCausal, skipping padded keys; a row that sees no real key is all zeros. */
-function softmaxRowMasked(P: Float32Array, sc: Float32Array, o: number, i: number, T: number, scale: number, valid: Uint8Array): void {
-  let m = -Infinity;
-  for (let j = 0; j <= i; j++) if (valid[j] && sc[o + j] > m) m = sc[o + j];
-  P.fill(0, o, o + T);
-  if (m === -Infinity) return;
-  let sum = 0;
-  for (let j = 0; j <= i; j++) {
-    if (!valid[j]) continue;
-    const e = Math.exp((sc[o + j] - m) * scale);
-    P[o + j] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
-  for (let j = 0; j <= i; j++) P[o + j] *= inv;
-}
-
-/** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block (plain loops:
- * a subarray per row would allocate T view objects per call). */
-function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
+/** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block, times mul
+ * (plain loops: a subarray per row would allocate T view objects per call). */
+function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number, mul: number): void {
   for (let t = 0; t < T; t++) {
     const o = ((b * T + t) * NH + h) * D, d0 = t * D;
-    for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d];
+    for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d] * mul;
   }
 }
 
