@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../src/util/atomic.js";
-import { createKernels, detectSimd, f32ArrayToF16, WasmKernels } from "../src/engine/kernels/index.js";
+import { createKernels, detectSimd, f32ArrayToBf16, f32ArrayToF16, WasmKernels } from "../src/engine/kernels/index.js";
 import type { Kernels } from "../src/engine/kernels/types.js";
 import { onnxMatmulModel } from "./kernels-onnx-model.js";
 
@@ -206,6 +206,10 @@ for (const threads of [1, 2]) {
       const [oh, rh] = await pair(() => k.matmulTransBF16(y, x, wh, 1, K, N), ref);
       push(`matvec 1x${K}·(${N}x${K})ᵀ f16 weights ${k.name} ${th}`, "time per matvec (ours f16 weights, reference f32)", "ms", oh, rh, false);
       k.freeU16(wh);
+      const wb = f32ArrayToBf16(w, k.allocU16(N * K));
+      const [ob, rb] = await pair(() => k.matmulTransBBf16(y, x, wb, 1, K, N), ref);
+      push(`matvec 1x${K}·(${N}x${K})ᵀ bf16 weights ${k.name} ${th}`, "time per matvec (ours bf16 weights, reference f32)", "ms", ob, rb, false);
+      k.freeU16(wb);
     }
     k.dispose();
   }
