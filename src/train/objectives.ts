@@ -93,7 +93,7 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, fusedGradSc
     if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
     r.lm = fusedGradScale === undefined
       ? crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V)
-      : crossEntropyFusedInPlace(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, fusedGradScale * (obj.lm.scale ?? 1));
+      : crossEntropyFusedInPlace(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, fusedGradScale * (obj.lm.scale ?? 1), m.k);
     r.loss += (obj.lm.scale ?? 1) * r.lm;
   }
   if (obj.contrastive) {

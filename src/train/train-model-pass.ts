@@ -5,12 +5,12 @@ import { embeddingForward, embeddingBackward } from "./ops/embedding.js";
 import { rmsnormForward, rmsnormBackward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeBackward } from "./ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "./ops/attention.js";
-import { swigluForward, swigluBackward } from "./ops/swiglu.js";
+import { swigluBackwardFromSilu } from "./ops/swiglu.js";
 
 /**
  * What one layer saves for backward. The RMSNorm outputs (h1, h2) are recomputed in backward
- * instead (cheap: one multiply per element, saves 2·N·C floats per layer). The SwiGLU product and
- * σ(gate) are kept (recomputing costs an exp per element) unless the model's recomputeSwiglu is set.
+ * instead (cheap: one multiply per element, saves 2·N·C floats per layer). The SwiGLU product is
+ * kept unless the model's recomputeSwiglu is set; silu(gate) is recomputed by the SIMD kernel.
  */
 interface LayerTape {
   xin: Float32Array; // (N, C) residual stream entering the layer
@@ -29,7 +29,6 @@ interface LayerTape {
   g: Float32Array; // (N, F) gate_proj output
   u: Float32Array; // (N, F) up_proj output
   s: Float32Array | null; // (N, F) silu(g) ⊙ u, down_proj's input; null when recomputed in backward
-  sig: Float32Array | null; // (N, F) σ(g) for the SwiGLU backward; null when recomputed
 }
 
 /** Activations of one forward pass; hidden and logits are the outputs losses read. */
@@ -81,7 +80,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       const t: LayerTape = {
         xin: x, rstd1: alloc(N), q: alloc(N * H * D), k: alloc(N * KV * D), v: alloc(N * KV * D),
         rstdq: alloc(N * H), rstdk: alloc(N * KV), qr: alloc(N * H * D), kr: alloc(N * KV * D),
-        probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F), s: m.recomputeSwiglu ? null : alloc(N * F), sig: m.recomputeSwiglu ? null : alloc(N * F),
+        probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F), s: m.recomputeSwiglu ? null : alloc(N * F),
       };
       const h1 = scratchH;
       rmsnormForward(h1, t.rstd1, t.xin, p("input_layernorm.weight"), N, C, eps);
@@ -110,7 +109,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       linearForward(k, t.g, h2, p("mlp.gate_proj.weight"), N, C, F);
       linearForward(k, t.u, h2, p("mlp.up_proj.weight"), N, C, F);
       const sw = t.s ?? pool.take(N * F);
-      swigluForward(sw, t.g, t.u, N * F, t.sig ?? undefined);
+      k.swiglu(sw, t.g, t.u, N * F);
       const out = alloc(N * C);
       linearForward(k, out, sw, p("mlp.down_proj.weight"), N, F, C);
       if (!t.s) pool.give(sw);
@@ -162,7 +161,8 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
     const normF = m.param("model.norm.weight");
     rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
     const h = a(N * C), dh = a(N * C), ds = a(N * F), dg = a(N * F), du = a(N * F);
-    const sRe = m.recomputeSwiglu ? a(N * F) : null, sigRe = m.recomputeSwiglu ? a(N * F) : null;
+    const silu = a(N * F), ones = a(N * F).fill(1);
+    const sRe = m.recomputeSwiglu ? a(N * F) : null;
     const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
     for (let l = c.numLayers - 1; l >= 0; l--) {
       const t = tape.layers[l];
@@ -172,9 +172,10 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       rmsnormForward(h, t.rstd2, t.x1, w2.data, N, C, eps);
       ds.fill(0);
       const down = P("mlp.down_proj.weight");
-      if (sRe && sigRe) swigluForward(sRe, t.g, t.u, N * F, sigRe);
+      if (sRe) k.swiglu(sRe, t.g, t.u, N * F);
       linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C);
-      swigluBackward(dg, du, ds, t.g, t.u, N * F, (t.sig ?? sigRe)!);
+      k.swiglu(silu, t.g, ones, N * F); // silu(g) by SIMD; σ is recovered from it without an exp
+      swigluBackwardFromSilu(dg, du, ds, t.g, t.u, silu, N * F);
       dh.fill(0);
       const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");
       linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F);

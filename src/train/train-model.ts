@@ -44,9 +44,9 @@ export interface TrainModelOptions {
   /** Names (exact) or prefixes ending in "." / "*" to freeze, e.g. ["model.embed_tokens.weight"]. Default none. */
   freeze?: string[];
   /**
-   * Recompute the SwiGLU product and σ(gate) in backward instead of keeping them on the tape.
-   * Default false: keeping them saves two exps per MLP element; true saves 2·B·T·intermediate
-   * floats per layer (about a third of the activations) for longer sequences or bigger batches.
+   * Recompute the SwiGLU product in backward instead of keeping it on the tape. Default false:
+   * keeping it saves a SIMD pass per MLP element; true saves B·T·intermediate floats per layer
+   * (about a sixth of the activations) for longer sequences or bigger batches.
    */
   recomputeSwiglu?: boolean;
 }

@@ -8,7 +8,7 @@ import { embeddingForward, embeddingBackward } from "../../src/train/ops/embeddi
 import { rmsnormForward, rmsnormBackward } from "../../src/train/ops/rmsnorm.js";
 import { buildRopeTable, ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
-import { swigluForward, swigluBackward } from "../../src/train/ops/swiglu.js";
+import { swigluForward, swigluBackward, swigluBackwardFromSilu } from "../../src/train/ops/swiglu.js";
 import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
 import { crossEntropyForward, crossEntropyBackward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "../../src/train/ops/embedding-readout.js";
@@ -78,6 +78,15 @@ const swigluSaved = (n: number): GradOp => {
     backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n, sig); return [dg, du]; },
   };
 };
+const swigluFromSilu = (n: number): GradOp => ({
+  forward: ([g, u]) => { const s = new Float32Array(n); k.swiglu(s, g, u, n); return s; },
+  backward: ([g, u], ds) => {
+    const silu = new Float32Array(n), dg = new Float32Array(n), du = new Float32Array(n);
+    k.swiglu(silu, g, new Float32Array(n).fill(1), n);
+    swigluBackwardFromSilu(dg, du, ds, g, u, silu, n);
+    return [dg, du];
+  },
+});
 const softmax = (R: number, C: number, log: boolean): GradOp => {
   const y = new Float32Array(R * C);
   return {
@@ -89,9 +98,9 @@ const crossEntropy = (R: number, V: number, targets: Int32Array, weight: Float32
   forward: ([z]) => Float32Array.of(crossEntropyForward(z, targets, weight, R, V)),
   backward: ([z], dy) => { const dz = new Float32Array(R * V); crossEntropyBackward(dz, dy[0], z, targets, weight, R, V); return [dz]; },
 });
-const crossEntropyFused = (R: number, V: number, targets: Int32Array, weight: Float32Array): GradOp => ({
-  forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(Float32Array.from(z), targets, weight, R, V, 1)),
-  backward: ([z], dy) => { const dz = Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0]); return [dz]; },
+const crossEntropyFused = (R: number, V: number, targets: Int32Array, weight: Float32Array, kernels = false): GradOp => ({
+  forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(Float32Array.from(z), targets, weight, R, V, 1, kernels ? k : undefined)),
+  backward: ([z], dy) => { const dz = Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0], kernels ? k : undefined); return [dz]; },
 });
 const tokenLogProbs = (R: number, V: number, tokens: Int32Array): GradOp => ({
   forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V); return lp; },
@@ -145,6 +154,7 @@ test("causal attention: MHA, GQA, padding masks", () => {
 test("swiglu (with and without the saved sigmoid)", () => {
   ok("swiglu", swiglu(40), [randn(40, 2), randn(40)]);
   ok("swiglu saved sigmoid", swigluSaved(40), [randn(40, 3), randn(40)]);
+  ok("swiglu backward from silu", swigluFromSilu(41), [Float32Array.from(randn(41, 3), (x, i) => (i === 7 ? 0 : x)), randn(41)]);
 });
 test("softmax and log-softmax", () => {
   ok("softmax", softmax(3, 7, false), [randn(21, 2)]);
@@ -154,6 +164,15 @@ test("cross-entropy over masked positions", () => {
   ok("ce all rows", crossEntropy(4, 11, ints(4, 11), Float32Array.of(1, 1, 1, 1)), [randn(44, 2)]);
   ok("ce masked rows", crossEntropy(6, 9, ints(6, 9), Float32Array.of(0, 1, 1, 0, 1, 0)), [randn(54, 2)]);
   ok("ce fused in place, masked rows", crossEntropyFused(6, 9, ints(6, 9), Float32Array.of(1, 0, 1, 1, 0, 1)), [randn(54, 2)]);
+  ok("ce fused, kernel softmax", crossEntropyFused(5, 37, ints(5, 37), Float32Array.of(1, 1, 0, 1, 1), true), [randn(185, 3)]);
+  // the kernel path agrees with the plain one, also for a target far below the max (underflow-safe)
+  const z = randn(3 * 50, 4);
+  z[10] = -80;
+  const t = Int32Array.of(10, 3, 49), w = Float32Array.of(1, 0.5, 1);
+  const a = Float32Array.from(z), b = Float32Array.from(z);
+  const la = crossEntropyFusedInPlace(a, t, w, 3, 50, 0.7), lb = crossEntropyFusedInPlace(b, t, w, 3, 50, 0.7, k);
+  assert.ok(Math.abs(la - lb) < 1e-5 * Math.abs(la), `${la} vs ${lb}`);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-7, `dlogits[${i}]`);
 });
 test("token log-probabilities of a sampled sequence", () => ok("token logp", tokenLogProbs(5, 13, ints(5, 13)), [randn(65, 2)]));
 test("hidden-state gather at <emb_token> (per-row position)", () => ok("gather", gather(3, 5, 4, Int32Array.of(4, 2, 0)), [randn(60)]));

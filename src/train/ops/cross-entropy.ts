@@ -1,3 +1,5 @@
+import type { Kernels } from "../../engine/kernels/types.js";
+
 /**
  * Next-token cross-entropy over selected rows, fused with log-softmax so the (R, V) probabilities
  * are never stored: backward recomputes them from the logits.
@@ -44,9 +46,10 @@ export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logit
 /**
  * Loss and gradient in one pass (llm.c's fused classifier): returns the loss of crossEntropyForward
  * and overwrites logits with dloss · dlogits, so a training step computes each exp once and needs
- * no second (R, V) buffer. Use it when the logits are not needed after the loss.
+ * no second (R, V) buffer. Use it when the logits are not needed after the loss. With kernels
+ * the exps run in their SIMD softmax (the plain loop is the reference the tests compare with).
  */
-export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number): number {
+export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number, k?: Kernels): number {
   let count = 0;
   for (let r = 0; r < R; r++) count += weight[r];
   let total = 0;
@@ -58,19 +61,32 @@ export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Arr
     }
     const target = targets[r];
     if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
-    let m = -Infinity;
-    for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
-    const xt = logits[o + target];
-    let sum = 0;
+    let m = -Infinity, arg = 0;
     for (let c = 0; c < V; c++) {
-      const e = Math.exp(logits[o + c] - m);
-      logits[o + c] = e;
-      sum += e;
+      if (logits[o + c] > m) {
+        m = logits[o + c];
+        arg = c;
+      }
     }
-    total += weight[r] * -(xt - m - Math.log(sum));
+    const xt = logits[o + target];
     const scale = (dloss * weight[r]) / count;
-    const f = scale / sum;
-    for (let c = 0; c < V; c++) logits[o + c] *= f;
+    if (k) {
+      // SIMD softmax from the kernels; log Σexp(x − m) = −log p[argmax] since exp(0) = 1
+      const row = logits.subarray(o, o + V);
+      k.softmaxRows(row, 1, V);
+      total += weight[r] * -(xt - m + Math.log(row[arg]));
+      for (let c = 0; c < V; c++) row[c] *= scale;
+    } else {
+      let sum = 0;
+      for (let c = 0; c < V; c++) {
+        const e = Math.exp(logits[o + c] - m);
+        logits[o + c] = e;
+        sum += e;
+      }
+      total += weight[r] * -(xt - m - Math.log(sum));
+      const f = scale / sum;
+      for (let c = 0; c < V; c++) logits[o + c] *= f;
+    }
     logits[o + target] -= scale;
   }
   return count > 0 ? total / count : 0;

@@ -24,3 +24,17 @@ export function swigluBackward(dg: Float32Array, du: Float32Array, ds: Float32Ar
     du[i] = d * x * sg;
   }
 }
+
+/**
+ * swigluBackward given silu(g) (e.g. from the kernels' SIMD swiglu with up = 1) instead of σ:
+ * σ = silu / g (σ(0) = 1/2), so the backward needs no exp. Writes (=) dg and du.
+ */
+export function swigluBackwardFromSilu(dg: Float32Array, du: Float32Array, ds: Float32Array, g: Float32Array, u: Float32Array, silu: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = g[i], sl = silu[i];
+    const sg = x !== 0 ? sl / x : 0.5;
+    const d = ds[i];
+    dg[i] = d * u[i] * (sg + sl * (1 - sg));
+    du[i] = d * sl;
+  }
+}
