@@ -2,6 +2,7 @@
  * Which WebAssembly SIMD flavour this Node can run. Relaxed SIMD (fused multiply-add) is ~30%
  * faster than plain SIMD128 but sits behind a V8 flag in Node 20; the flag is process-wide, so
  * setting it here before compiling also covers the worker threads that receive our module.
+ * `T1_NO_RELAXED_FLAG=1` leaves V8's flags alone (plain SIMD unless relaxed SIMD is on anyway).
  */
 import v8 from "node:v8";
 import { wasmApi } from "./wasm-api.js";

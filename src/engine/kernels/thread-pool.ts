@@ -102,6 +102,7 @@ export class ThreadPool {
   private readonly workers: Worker[] = [];
   private readonly ctl: Int32Array;
   private seq = 0;
+  private readonly startErrors: string[] = [];
   private disposed = false;
 
   constructor(module: WasmModule, heap: WasmHeap, workerScratch: number[]) {
@@ -110,9 +111,15 @@ export class ThreadPool {
     const ctlOff = heap.allocBytes(4 * (CTL_INTS + 2 * n));
     this.ctl = heap.i32(ctlOff, CTL_INTS + 2 * n);
     for (let index = 0; index < n; index++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory: heap.memory, ctlOff, index, workers: n, scratch: workerScratch[index] } });
-      // A worker that fails to start never claims chunks; the caller then does them all.
-      w.on("error", () => {});
+      // execArgv: [] so that the parent's flags (--import tsx, --input-type=module, ...) do not
+      // apply to this plain CommonJS source.
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true, execArgv: [],
+        workerData: { module, memory: heap.memory, ctlOff, index, workers: n, scratch: workerScratch[index] },
+      });
+      // A worker that fails to start never claims chunks; the caller then does them all, and
+      // whenReady() reports why.
+      w.on("error", (e) => { this.startErrors.push(e instanceof Error ? e.message : String(e)); });
       w.unref();
       this.workers.push(w);
     }
@@ -134,8 +141,9 @@ export class ThreadPool {
   async whenReady(timeoutMs = 10000): Promise<void> {
     const start = Date.now();
     while (this.readyCount() < this.workers.length) {
-      if (Date.now() - start > timeoutMs) {
-        throw new T1Error("INTERNAL", `kernel workers: only ${this.readyCount()}/${this.workers.length} started within ${timeoutMs} ms`);
+      if (this.startErrors.length > 0 || Date.now() - start > timeoutMs) {
+        const why = this.startErrors.length > 0 ? `: ${this.startErrors[0]}` : ` within ${timeoutMs} ms`;
+        throw new T1Error("INTERNAL", `kernel workers: only ${this.readyCount()}/${this.workers.length} started${why}`);
       }
       await new Promise((r) => setTimeout(r, 2));
     }
