@@ -7,7 +7,8 @@ import { InputError } from "../../util/errors.js";
 import { Progress } from "../../util/progress.js";
 import type { Document } from "../../data/types.js";
 import { analyzeToken, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
-import { standardTokenize } from "./standard-tokenizer.js";
+import { scanTokens } from "./standard-tokenizer.js";
+import { TokenTable } from "./token-table.js";
 import type { Bm25Arrays, Bm25Variant } from "./index-format.js";
 import { Bm25Index } from "./inverted-index.js";
 
@@ -85,7 +86,7 @@ export class Bm25IndexBuilder {
   private readonly newTerms: number[] = [];
   private gensimNext = 0;
   /** Raw token → term number (−1: stop word): one hash lookup per token instead of four. */
-  private readonly tokenToTerm = new Map<string, number>();
+  private readonly tokenToTerm = new TokenTable();
   private readonly unique: number[] = [];
 
   constructor(private readonly opts: Bm25BuildOptions = {}) {
@@ -102,18 +103,10 @@ export class Bm25IndexBuilder {
     // Per-document term counts in scratch arrays indexed by term id (a Map per document is slower).
     const unique = this.unique;
     unique.length = 0;
-    let length = 0;
-    for (const token of standardTokenize(doc.text)) {
-      let t = this.tokenToTerm.get(token);
-      if (t === undefined) {
-        t = this.termNumberOf(token);
-        if (this.tokenToTerm.size < TOKEN_CACHE_LIMIT) this.tokenToTerm.set(token, t);
-      }
-      if (t < 0) continue; // stop word
-      length++;
-      if (this.tfScratch[t] === 0) unique.push(t);
-      this.tfScratch[t]!++;
-    }
+    this.docLength = 0;
+    this.docText = doc.text;
+    scanTokens(doc.text, this.onToken);
+    const length = this.docLength;
     for (const t of unique) {
       this.postings.add(t, n, this.tfScratch[t]!);
       this.tfScratch[t] = 0;
@@ -130,6 +123,24 @@ export class Bm25IndexBuilder {
     if (length > 0) this.docCount++;
     this.progress.tick();
   }
+
+  private docText = "";
+  private docLength = 0;
+  /** Per token of the current document: look it up by range (no slice for known tokens), count it. */
+  private readonly onToken = (start: number, end: number): void => {
+    const text = this.docText;
+    const h = TokenTable.hash(text, start, end);
+    let t = this.tokenToTerm.get(text, start, end, h);
+    if (t === undefined) {
+      const token = text.slice(start, end);
+      t = this.termNumberOf(token);
+      if (this.tokenToTerm.size < TOKEN_CACHE_LIMIT) this.tokenToTerm.add(token, h, t);
+    }
+    if (t < 0) return; // stop word
+    this.docLength++;
+    if (this.tfScratch[t] === 0) this.unique.push(t);
+    this.tfScratch[t]!++;
+  };
 
   /** Analyzes one raw token and returns its term number (new terms get the next one), or -1 for a stop word. */
   private termNumberOf(token: string): number {

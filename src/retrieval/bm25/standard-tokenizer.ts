@@ -167,6 +167,16 @@ class Scanner {
 /** Splits `text` into Lucene StandardTokenizer tokens (original case, original characters). */
 export function standardTokenize(text: string, maxTokenLength = MAX_TOKEN_LENGTH): string[] {
   const out: string[] = [];
+  scanTokens(text, (start, end) => out.push(text.slice(start, end)), maxTokenLength);
+  return out;
+}
+
+/**
+ * The tokenizer without allocating: calls `emit(start, end)` with each token's UTF-16 range in
+ * `text`, in order (what standardTokenize slices out).
+ */
+export function scanTokens(text: string, emit: (start: number, end: number) => void, maxTokenLength = MAX_TOKEN_LENGTH): void {
+  const out = emit;
   const s = new Scanner(text);
   const len = text.length;
   let pos = 0;
@@ -273,14 +283,13 @@ export function standardTokenize(text: string, maxTokenLength = MAX_TOKEN_LENGTH
         break; // spaces, punctuation, symbols: not part of any token
     }
   }
-  return out;
 }
 
 /** Lucene's scanner buffer holds at most maxTokenLength chars, so longer tokens come out in pieces. */
-function pushToken(out: string[], text: string, start: number, end: number, max: number): void {
+function pushToken(emit: (start: number, end: number) => void, _text: string, start: number, end: number, max: number): void {
   while (end - start > max) {
-    out.push(text.slice(start, start + max));
+    emit(start, start + max);
     start += max;
   }
-  out.push(text.slice(start, end));
+  emit(start, end);
 }
