@@ -59,7 +59,9 @@ function t1StepSeconds(k: Kernels, c: Case): { sec: number; cpu: number; peak: n
 }
 
 function torchStepSeconds(c: Case, threads: number): { sec: number; cpu: number; params: number } | string {
-  const py = spawnSync("/usr/bin/python3", [join(root, "scripts", "bench", "train_torch.py"), JSON.stringify({ ...c, threads })], { encoding: "utf8" });
+  // OpenBLAS and OpenMP pools sized like torch's intra-op threads, so "n threads" means n on both sides
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const py = spawnSync("/usr/bin/python3", [join(root, "scripts", "bench", "train_torch.py"), JSON.stringify({ ...c, threads })], { encoding: "utf8", env });
   if (py.status !== 0) return py.stderr.slice(-300);
   const r = JSON.parse(py.stdout.trim().split("\n").pop()!);
   return { sec: r.secondsPerStep, cpu: r.cpuSecondsPerStep, params: r.params };

@@ -48,8 +48,9 @@ export class AdamW {
   update(lr: number): void {
     this.step++;
     const { beta1: b1, beta2: b2, eps } = this;
-    const bc1 = 1 - Math.pow(b1, this.step);
-    const bc2 = 1 - Math.pow(b2, this.step);
+    const stepSize = lr / (1 - Math.pow(b1, this.step));
+    const invBc2 = 1 / (1 - Math.pow(b2, this.step));
+    const c1 = 1 - b1, c2 = 1 - b2;
     for (const p of this.params) {
       const g = p.grad;
       if (!g) continue;
@@ -57,9 +58,9 @@ export class AdamW {
       const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
       for (let i = 0; i < w.length; i++) {
         const gi = g[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        w[i] = w[i] * decay - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+        const mi = (m[i] = b1 * m[i] + c1 * gi);
+        const vi = (v[i] = b2 * v[i] + c2 * gi * gi);
+        w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
       }
     }
   }
