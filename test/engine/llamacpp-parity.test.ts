@@ -43,7 +43,7 @@ test("tiny Llama (q/k rows permuted for llama.cpp's interleaved RoPE): greedy to
   await parity(t, { dir, kernels, model: tiny("llama"), steps: 32, promptText: "Once upon a time, a little fox" });
 });
 
-test("f16, q8_0 and q4_0 exports: our engine (dequantising the GGUF) and llama.cpp agree on the same quantised weights", async (t) => {
+test("f16, bf16, q8_0 and q4_0 exports: our engine (dequantising the GGUF) and llama.cpp agree on the same quantised weights", async (t) => {
   const ll = await loadLlamaCpp();
   if ("skip" in ll) return t.skip(ll.skip);
   const mdir = join(dir, "qwen3-quant");
@@ -53,7 +53,7 @@ test("f16, q8_0 and q4_0 exports: our engine (dequantising the GGUF) and llama.c
   const exact = (await full.embed([ids]))[0]!;
   // llama.cpp multiplies q8_0/q4_0 weights with q8_0-quantised activations, so it differs more there;
   // still far closer to our dequantised model (q4_0: ~0.99996) than either is to the f32 one (~0.988).
-  for (const [type, minCos] of [[GgmlType.F16, 0.99999], [GgmlType.Q8_0, 0.9995], [GgmlType.Q4_0, 0.9995]] as const) {
+  for (const [type, minCos] of [[GgmlType.F16, 0.99999], [GgmlType.BF16, 0.9999], [GgmlType.Q8_0, 0.9995], [GgmlType.Q4_0, 0.9995]] as const) {
     const gguf = join(dir, `qwen3-${type}.gguf`);
     await convertHfToGguf(mdir, gguf, { type });
     const ours = (await (await loadModel(gguf, { kernels })).embed([ids]))[0]!;
