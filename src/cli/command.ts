@@ -10,9 +10,14 @@ export interface OptionSpec {
   required?: boolean;
   /** Placeholder shown in help, e.g. "FILE". */
   arg?: string;
+  /**
+   * The option may be given several times; its value is then a string[] in the order given
+   * (numbers are checked but kept as strings). Absent: the default, wrapped in an array.
+   */
+  multiple?: boolean;
 }
 
-export type OptionValues = Record<string, string | number | boolean | undefined>;
+export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
 
 /**
  * A CLI command: one per file in src/cli/commands/, exported as default. A name with a space
@@ -36,9 +41,14 @@ export function defineCommand(c: Command): Command {
 
 /** Parses argv for a command, applies defaults and converts numbers; errors name the option. */
 export function parseCommandArgs(cmd: Command, argv: string[]): { values: OptionValues; positionals: string[]; help: boolean } {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = { help: { type: "boolean", short: "h" } };
   for (const [name, spec] of Object.entries(cmd.options)) {
-    options[name] = { type: spec.type === "boolean" ? "boolean" : "string", ...(spec.short ? { short: spec.short } : {}) };
+    if (spec.multiple && spec.type === "boolean") throw new Error(`t1 ${cmd.name}: option --${name} cannot be both boolean and multiple`);
+    options[name] = {
+      type: spec.type === "boolean" ? "boolean" : "string",
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   let parsed;
   try {
@@ -46,21 +56,33 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
   } catch (e) {
     throw new InputError(`t1 ${cmd.name}: ${(e as Error).message} (see \`t1 ${cmd.name} --help\`)`);
   }
-  const raw = parsed.values as Record<string, string | boolean | undefined>;
+  const raw = parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>;
   const values: OptionValues = {};
+  const toNumber = (name: string, v: string | boolean): number => {
+    const n = Number(v);
+    if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
+      throw new InputError(`t1 ${cmd.name}: --${name} expects a number, got "${String(v)}"`);
+    }
+    return n;
+  };
   for (const [name, spec] of Object.entries(cmd.options)) {
     const v = raw[name];
+    if (spec.multiple) {
+      if (v === undefined) {
+        values[name] = spec.default === undefined ? undefined : [String(spec.default)];
+        continue;
+      }
+      const list = (Array.isArray(v) ? v : [v]).map(String);
+      if (spec.type === "number") for (const item of list) toNumber(name, item);
+      values[name] = list;
+      continue;
+    }
     if (v === undefined) {
       values[name] = spec.default;
       continue;
     }
-    if (spec.type === "number") {
-      const n = Number(v);
-      if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
-        throw new InputError(`t1 ${cmd.name}: --${name} expects a number, got "${String(v)}"`);
-      }
-      values[name] = n;
-    } else values[name] = v;
+    if (Array.isArray(v)) throw new Error(`t1 ${cmd.name}: --${name} parsed as a list but not declared multiple`);
+    values[name] = spec.type === "number" ? toNumber(name, v) : v;
   }
   const help = Boolean(raw.help);
   if (!help) {
@@ -81,6 +103,7 @@ export function formatCommandHelp(cmd: Command): string {
   for (const [name, spec] of Object.entries(cmd.options)) {
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "boolean" ? "" : ` ${spec.arg ?? spec.type.toUpperCase()}`}`;
     let desc = spec.description;
+    if (spec.multiple) desc += " (repeatable)";
     if (spec.required) desc += " (required)";
     else if (spec.default !== undefined && spec.default !== false) desc += ` (default: ${String(spec.default)})`;
     rows.push([flag, desc]);
@@ -101,6 +124,13 @@ export function str(values: OptionValues, name: string): string {
 export function optStr(values: OptionValues, name: string): string | undefined {
   const v = values[name];
   return typeof v === "string" ? v : undefined;
+}
+
+/** Reads a `multiple: true` option: every occurrence in order ([] when absent with no default). */
+export function strList(values: OptionValues, name: string): string[] {
+  const v = values[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [String(v)];
 }
 
 export function num(values: OptionValues, name: string): number {

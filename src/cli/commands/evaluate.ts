@@ -1,4 +1,4 @@
-import { bool, defineCommand, optNum, optStr, str } from "../command.js";
+import { bool, defineCommand, optNum, optStr, str, strList } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { readQrels, readRunWithTag } from "../../eval/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../eval/evaluate.js";
@@ -20,7 +20,7 @@ export default defineCommand({
   usage: "--qrels QRELS --run RUN [-q] [-c] [-m MEASURES] [--mode trec_eval|pytrec_eval] [--json]",
   details: `
 Prints trec_eval's lines (measure, query or "all", value with 4 decimals). Measures use trec_eval's
--m syntax, comma-separated:  ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank
+-m syntax, comma-separated or as repeated -m options:  ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank
 ndcg.1=3,2=9 (gains per level)  rbp.p=0.95  iprec_at_recall..1,.5  utility.2,-1,0,0.
 A bare parameterised family (P, recall, ndcg_cut, success, iprec_at_recall, ...) means trec_eval's
 default parameters; "runid" prints the run's tag; "all_trec" is every measure below.
@@ -30,7 +30,7 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
   options: {
     qrels: { type: "string", description: "Relevance judgments (qid 0 docid rel), .gz allowed", required: true, arg: "FILE" },
     run: { type: "string", description: "Run (qid Q0 docid rank score tag), .gz allowed, - for standard input", required: true, arg: "FILE" },
-    measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated", default: DEFAULT_MEASURES, arg: "LIST" },
+    measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated; repeat -m to add more (as trec_eval)", default: DEFAULT_MEASURES, arg: "LIST", multiple: true },
     query: { type: "boolean", short: "q", description: "Also print each query's values (trec_eval -q)" },
     complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
     level: { type: "number", short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
@@ -49,17 +49,28 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     const qrels = readQrels(str(values, "qrels"));
     const { run, tag } = readRunWithTag(str(values, "run"), { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
     // "runid" (the run's tag) is printed, not computed: as in trec_eval, only when requested.
-    let requested = (optStr(values, "measures") ?? DEFAULT_MEASURES).split(",").map((s) => s.trim());
-    requested = requested.flatMap((s) => (s === "all_trec" ? ["runid", ...ALL_TREC] : [s]));
-    const withRunid = requested.includes("runid");
+    // Every -m adds to the list (trec_eval); the defaults apply only when no -m was given. Each -m
+    // stays its own request so that a bare number in one (`-m P.5,10`) never joins another.
+    const given = strList(values, "measures");
+    const requests = (given.length > 0 ? given : [DEFAULT_MEASURES]).map((req) =>
+      req.split(",").map((s) => s.trim()).flatMap((s) => (s === "all_trec" ? ["runid", ...ALL_TREC] : [s])),
+    );
+    const withRunid = requests.some((parts) => parts.includes("runid"));
+    const measures = requests.map((parts) => parts.filter((s) => s !== "runid").join(",")).filter((r) => r !== "");
     const result = evaluateRun(qrels, run, {
-      measures: [requested.filter((s) => s !== "runid").join(",")],
+      measures,
       mode,
       completeQueries: bool(values, "complete"),
       relevanceLevel: level,
       depth,
       numDocsInCollection: optNum(values, "collection"),
     });
+    // trec_eval prints in its own measure-table order whatever the order of -m.
+    const printOrder = (family: string) => {
+      const i = ALL_TREC.indexOf(family);
+      return i < 0 ? ALL_TREC.length : i;
+    };
+    result.measures = [...result.measures].sort((a, b) => printOrder(a.family) - printOrder(b.family));
     if (result.perQuery.size === 0) throw new InputError(`t1 evaluate: no query of the run has judgments in the qrels (check that the query ids match)`);
     if (bool(values, "json")) {
       const out: Record<string, unknown> = { runid: withRunid ? tag : undefined, mode, numQueries: result.numQueries, mean: result.mean };

@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { defineCommand, formatCommandHelp, parseCommandArgs, strList } from "../../src/cli/command.js";
+import { InputError } from "../../src/util/errors.js";
+
+const cmd = defineCommand({
+  name: "demo",
+  summary: "demo",
+  options: {
+    measure: { type: "string", short: "m", description: "a measure", multiple: true, default: "map" },
+    cutoff: { type: "number", short: "k", description: "a cutoff", multiple: true },
+    tag: { type: "string", description: "a tag" },
+    depth: { type: "number", description: "a depth", default: 10 },
+  },
+  async run() {},
+});
+
+test("repeated options accumulate in order; single ones keep the last value; defaults apply when absent", () => {
+  const a = parseCommandArgs(cmd, ["-m", "ndcg_cut.10", "--measure", "map", "-m", "P.5,10", "-k", "3", "-k", "7", "--tag", "x", "--tag", "y", "pos"]);
+  assert.deepEqual(a.values.measure, ["ndcg_cut.10", "map", "P.5,10"]);
+  assert.deepEqual(a.values.cutoff, ["3", "7"]);
+  assert.equal(a.values.tag, "y");
+  assert.equal(a.values.depth, 10);
+  assert.deepEqual(a.positionals, ["pos"]);
+  const b = parseCommandArgs(cmd, []);
+  assert.deepEqual(b.values.measure, ["map"], "the default of a repeatable option is a one-item list");
+  assert.equal(b.values.cutoff, undefined);
+  assert.deepEqual(strList(b.values, "cutoff"), []);
+  assert.deepEqual(strList(a.values, "measure"), ["ndcg_cut.10", "map", "P.5,10"]);
+});
+
+test("a repeatable number option checks each occurrence and names the option", () => {
+  assert.throws(() => parseCommandArgs(cmd, ["-k", "3", "-k", "seven"]), (e: unknown) => e instanceof InputError && /--cutoff expects a number, got "seven"/.test(e.message));
+  assert.throws(() => parseCommandArgs(cmd, ["--depth", ""]), (e: unknown) => e instanceof InputError && /--depth expects a number/.test(e.message));
+});
+
+test("help marks repeatable options", () => {
+  const help = formatCommandHelp(cmd);
+  assert.match(help, /-m, --measure STRING\s+a measure \(repeatable\) \(default: map\)/);
+  assert.doesNotMatch(help, /--tag STRING\s+a tag \(repeatable\)/);
+});
