@@ -33,39 +33,50 @@ const TOKEN_CACHE_LIMIT = 2_000_000;
 
 class PostingsBuilder {
   bufs: Uint8Array[] = [];
-  lens: number[] = [];
-  lastDoc: number[] = [];
-  dfs: number[] = [];
+  /** Per term, side by side for locality: [bytes used, last doc number, document frequency]. */
+  meta = new Int32Array(3 * 1024);
+
+  len(t: number): number {
+    return this.meta[3 * t]!;
+  }
+  df(t: number): number {
+    return this.meta[3 * t + 2]!;
+  }
 
   add(t: number, doc: number, tf: number): void {
     if (t === this.bufs.length) {
       this.bufs.push(new Uint8Array(8));
-      this.lens.push(0);
-      this.lastDoc.push(0);
-      this.dfs.push(0);
+      if (3 * t + 3 > this.meta.length) {
+        const grown = new Int32Array(this.meta.length * 2);
+        grown.set(this.meta);
+        this.meta = grown;
+      }
     }
+    const meta = this.meta;
+    const m = 3 * t;
     let buf = this.bufs[t]!;
-    let len = this.lens[t]!;
+    let len = meta[m]!;
     if (len + 10 > buf.length) {
       const grown = new Uint8Array(buf.length * 2);
       grown.set(buf);
       this.bufs[t] = buf = grown;
     }
-    let v = doc - this.lastDoc[t]!;
+    // Doc numbers and tfs stay below 2^31, so unsigned shifts are exact.
+    let v = doc - meta[m + 1]!;
     while (v >= 0x80) {
       buf[len++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
+      v >>>= 7;
     }
     buf[len++] = v;
     v = tf;
     while (v >= 0x80) {
       buf[len++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
+      v >>>= 7;
     }
     buf[len++] = v;
-    this.lens[t] = len;
-    this.lastDoc[t] = doc;
-    this.dfs[t]!++;
+    meta[m] = len;
+    meta[m + 1] = doc;
+    meta[m + 2]!++;
   }
 }
 
@@ -178,15 +189,15 @@ export class Bm25IndexBuilder {
     for (let i = 0; i < numTerms; i++) {
       const t = this.termIds.get(terms[i]!)!;
       termOffsets[i + 1] = termOffsets[i]! + termChunks[i]!.length;
-      docFreqs[i] = p.dfs[t]!;
+      docFreqs[i] = p.df(t);
       gensimOrder[i] = this.gensimIds[t]!;
-      postingOffsets[i + 1] = postingOffsets[i]! + p.lens[t]!;
+      postingOffsets[i + 1] = postingOffsets[i]! + p.len(t);
     }
     const termBytes = concat(termChunks, termOffsets[numTerms]!);
     const postings = new Uint8Array(postingOffsets[numTerms]!);
     for (let i = 0; i < numTerms; i++) {
       const t = this.termIds.get(terms[i]!)!;
-      postings.set(p.bufs[t]!.subarray(0, p.lens[t]!), postingOffsets[i]!);
+      postings.set(p.bufs[t]!.subarray(0, p.len(t)), postingOffsets[i]!);
       p.bufs[t] = EMPTY; // release as we go: peak memory stays near one copy of the postings
     }
     const arrays: Bm25Arrays = { docLengths: Uint32Array.from(this.docLengths), docIdOffsets, docIdBytes, termOffsets, termBytes, docFreqs, postingOffsets, postings, gensimOrder };
