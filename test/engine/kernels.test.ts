@@ -142,9 +142,10 @@ if (simd !== "none") {
     for (const x of [xs[0], xs[3], big, out, w]) k.free(x);
     k.freeU16(xs[2] as unknown as Uint16Array);
     assert.equal(k.liveBytes, base);
-    // Coalesced free space serves one large request without growing again.
+    // Coalesced free space serves one large request without growing again, zeroed.
     const reuse = k.alloc(16 << 20);
     assert.equal(reuse.byteOffset, xs[0].byteOffset);
+    assert.ok(reuse.every((v) => v === 0), "reused memory is zeroed");
     k.free(reuse);
   });
 }

@@ -22,10 +22,13 @@ export class WasmHeap {
   private readonly freeList: Block[] = [];
   private readonly live = new Map<number, number>();
   private top: number;
+  /** Everything at or above this offset has never been handed out, so it is still zero. */
+  private clean: number;
 
   /** `base`: first usable byte (the module's __heap_base); below it lives the module's data. */
   constructor(base: number, initialBytes: number) {
     this.top = roundUp(base, ALIGN);
+    this.clean = this.top;
     const pages = Math.max(1, Math.ceil((this.top + initialBytes) / PAGE));
     if (!wasmApi) throw new T1Error("UNSUPPORTED", "kernel memory: this runtime has no WebAssembly");
     this.memory = new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
@@ -64,8 +67,10 @@ export class WasmHeap {
     const off = this.top;
     this.ensure(off + size);
     this.top = off + size;
+    if (off < this.clean) new Uint8Array(this.memory.buffer, off, Math.min(size, this.clean - off)).fill(0);
+    this.clean = Math.max(this.clean, this.top);
     this.live.set(off, size);
-    return off; // memory above `top` has never been handed out, so it is still zero
+    return off;
   }
 
   /** Returns the block starting at `off`; false when no live block starts there. */
@@ -92,11 +97,9 @@ export class WasmHeap {
       prev.size += cur.size;
       this.freeList.splice(lo, 1);
     }
-    // A free block touching the top goes back to the untouched region; it must read as zero
-    // again when reused from there.
+    // A free block touching the top goes back to the top region (zeroed when handed out again).
     const last = this.freeList[this.freeList.length - 1];
     if (last && last.off + last.size === this.top) {
-      new Uint8Array(this.memory.buffer, last.off, last.size).fill(0);
       this.top = last.off;
       this.freeList.pop();
     }
