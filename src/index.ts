@@ -1,6 +1,6 @@
 /**
  * t1's public API. The common entry points are exported flat; each stage of the data flow is also
- * available whole as a namespace (`engine`, `backends`, `retrieval`, `bm25`, `train`, `evaluation`,
+ * available whole as a namespace (`engine`, `gguf`, `backends`, `retrieval`, `bm25`, `train`, `evaluation`,
  * `data`), so nothing a researcher may need is hidden.
  *
  *   text → tokens → hidden states → vectors → index → ranked list → metrics
@@ -8,6 +8,7 @@
  */
 export * as data from "./data/index.js";
 export * as engine from "./engine/index.js";
+export * as gguf from "./engine/gguf/index.js";
 export * as backends from "./backends/index.js";
 export * as retrieval from "./retrieval/dense.js";
 export * as bm25 from "./retrieval/bm25/index.js";
