@@ -35,7 +35,7 @@ export interface HubFilesRequest extends HubOptions {
 }
 
 function endpointOf(o: HubOptions): string {
-  return (o.endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, "");
+  return (o.endpoint || process.env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, "");
 }
 
 function repoBase(o: HubOptions & { repo: string; repoType: "model" | "dataset" }): string {
@@ -44,7 +44,7 @@ function repoBase(o: HubOptions & { repo: string; repoType: "model" | "dataset" 
 }
 
 function headers(o: HubOptions, extra: Record<string, string> = {}): Record<string, string> {
-  const token = o.token ?? process.env.HF_TOKEN;
+  const token = o.token ?? (process.env.HF_TOKEN || undefined);
   return { "user-agent": "t1", ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
 }
 

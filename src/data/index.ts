@@ -19,3 +19,4 @@ export {
 } from "./bright.js";
 export { downloadBrightDataset } from "./bright-download.js";
 export { downloadHubFiles, downloadUrl, listHubFolder } from "./hub.js";
+export { downloadHubModel, defaultCacheDir, shardsOfIndex, type HubModelRequest, type HubModelResult } from "./hub-model.js";
