@@ -3,23 +3,13 @@
  * Same rules as kernels.c: pointers are byte offsets into the shared memory and the C stack is
  * never used. These are memory-bound; SIMD mainly removes the per-element cost of Math.exp.
  */
-#include <wasm_simd128.h>
-#include <stdint.h>
-
-typedef v128_t v4;
-#define EXPORT(name) __attribute__((export_name(#name)))
+#include "simd.h"
 
 #ifdef T1_RELAXED
 #define MADD(x, y, acc) __builtin_wasm_relaxed_madd_f32x4((x), (y), (acc))
 #else
 #define MADD(x, y, acc) wasm_f32x4_add(wasm_f32x4_mul((x), (y)), (acc))
 #endif
-
-static inline float hsum(v4 x) {
-  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
-  x = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 1, 0, 3, 2));
-  return wasm_f32x4_extract_lane(x, 0);
-}
 
 static inline float hmax(v4 x) {
   x = wasm_f32x4_pmax(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
