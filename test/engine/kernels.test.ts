@@ -127,6 +127,9 @@ if (simd !== "none") {
     assert.equal(again.byteOffset, off);
     assert.ok(again.every((v) => v === 0));
     k.free(new Float32Array(8)); // not ours: ignored
+    const copied = k.foreignBytesCopied;
+    k.matmulTransB(new Float32Array(6), new Float32Array(4), xs[3].subarray(0, 6), 2, 2, 3);
+    assert.equal(k.foreignBytesCopied - copied, 4 * (4 + 6), "a copied in, out copied back, b used in place");
     k.free(again);
     // Growth past the initial memory: earlier views stay valid and keep their contents.
     xs[3].fill(3);

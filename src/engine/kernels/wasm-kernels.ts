@@ -130,6 +130,12 @@ export class WasmKernels implements Kernels {
   workerChunks(): number[] {
     return this.pool?.workerChunks() ?? [];
   }
+  /**
+   * Bytes copied in and out because callers passed arrays that do not come from `alloc`. Each
+   * such call takes the slow path; a growing count in a hot loop points at an array to move into
+   * kernel memory.
+   */
+  foreignBytesCopied = 0;
   /** Bytes of kernel memory handed out by alloc (scratch and control blocks included). */
   get liveBytes(): number {
     return this.heap.liveBytes;
@@ -214,10 +220,15 @@ export class WasmKernels implements Kernels {
       const ob = this.operand(b.subarray(0, bLen), temps, true);
       const oo = this.operand(out.subarray(0, outLen), temps, accumulate);
       body(oa.ptr, ob.ptr, oo.ptr, accumulate ? 1 : 0);
-      if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
+      if (oo.temp) this.copyOut(out, oo.ptr, outLen);
     } finally {
       for (const p of temps) this.heap.freeBytes(p);
     }
+  }
+
+  private copyOut(out: Float32Array, ptr: number, n: number): void {
+    out.set(this.heap.f32(ptr, n));
+    this.foreignBytesCopied += 4 * n;
   }
 
   /**
@@ -232,7 +243,7 @@ export class WasmKernels implements Kernels {
       const oo = this.operand(out.subarray(0, outLen), temps, true);
       const ptrs = inputs.map((x, i) => (x === out ? oo.ptr : this.operand(x.subarray(0, lens[i]), temps, true).ptr));
       body(ptrs, oo.ptr);
-      if (oo.temp) out.set(this.heap.f32(oo.ptr, outLen));
+      if (oo.temp) this.copyOut(out, oo.ptr, outLen);
     } finally {
       for (const p of temps) this.heap.freeBytes(p);
     }
@@ -245,6 +256,7 @@ export class WasmKernels implements Kernels {
     if (copyIn) {
       if (x instanceof Float32Array) this.heap.f32(ptr, x.length).set(x);
       else this.heap.u16(ptr, x.length).set(x);
+      this.foreignBytesCopied += x.byteLength;
     }
     return { ptr, temp: true };
   }
