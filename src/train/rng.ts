@@ -21,6 +21,12 @@ export class TrainRng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** Standard normal (Box–Muller; one uniform pair per sample keeps the state story simple). */
+  normal(): number {
+    const a = Math.max(this.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);

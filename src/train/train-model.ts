@@ -2,7 +2,7 @@ import type { Kernels } from "../engine/kernels/types.js";
 import { readSafetensors, type TensorMap } from "../engine/safetensors.js";
 import { InputError, T1Error } from "../util/errors.js";
 import { parameterShapes, type TrainModelConfig } from "./model-config.js";
-import { seededNormal } from "./grad-check.js";
+import { TrainRng } from "./rng.js";
 import { buildRopeTable, type RopeTable } from "./ops/rope.js";
 import { BufferPool } from "./buffer-pool.js";
 import { forwardPass, backwardPass, type Tape } from "./train-model-pass.js";
@@ -93,11 +93,11 @@ export class TrainModel {
   /** Fresh weights: N(0, std) matrices, ones for norms, zero biases. Deterministic in seed. */
   static init(k: Kernels, config: TrainModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
     const m = new TrainModel(k, config, null, opts);
-    const rand = seededNormal(seed);
+    const rng = new TrainRng(seed);
     for (const p of m.params) {
       if (p.name.endsWith("norm.weight") || p.name.endsWith("layernorm.weight")) p.data.fill(1);
       else if (p.name.endsWith(".bias")) p.data.fill(0);
-      else for (let i = 0; i < p.data.length; i++) p.data[i] = rand() * std;
+      else for (let i = 0; i < p.data.length; i++) p.data[i] = rng.normal() * std;
     }
     return m;
   }
