@@ -10,6 +10,7 @@ import { readDocuments } from "../data/jsonl.js";
 import { InputError, T1Error } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
 import { createIndex, openIndex, type DenseIndex } from "./index/dense-index.js";
+import { removeDocStore, syncDocStore } from "./index/doc-store.js";
 import { hasManifest, type HnswParams, type IndexKind, type VectorDType } from "./index/manifest.js";
 import { encodeDocuments, type DocumentEncodeResult } from "./encoders/document-encoder.js";
 import { buildBm25Index } from "./bm25/index.js";
@@ -56,6 +57,10 @@ export interface BuildIndexOptions {
   overwrite?: boolean;
   /** Delete indexed documents that are no longer in the corpus (incremental sync). Default false: only add. */
   prune?: boolean;
+  /** Keep the document texts in the index directory (docs.json + docs-N.jsonl) so that search
+   * results can show them. Default true; false saves the disk space of a corpus copy (and removes
+   * an existing store, which would go stale). */
+  storeText?: boolean;
   /** Also build a BM25 index for hybrid search. Default true (seconds for most corpora). */
   bm25?: boolean;
   /** What to record about the backend so `t1 search` can reopen it. */
@@ -77,7 +82,8 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
   const t0 = performance.now();
   const instruction = o.instruction ?? "";
   let index: DenseIndex;
-  if (hasManifest(o.out) && !o.overwrite) {
+  const resuming = hasManifest(o.out) && !o.overwrite;
+  if (resuming) {
     index = openIndex(o.out, { model: backend.modelId, instruction, dims: backend.dims });
     if (o.kind && index.manifest.kind !== o.kind) {
       index.close();
@@ -100,6 +106,14 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
   if (o.prune) {
     const keep = new Set(docs.map((d) => d.id));
     pruned = index.delete(index.ids().filter((id) => !keep.has(id)));
+  }
+  try {
+    // Texts are stored before encoding (cheap next to it), so an interrupted build has them too.
+    if (o.storeText ?? true) syncDocStore(o.out, docs, { reset: !resuming, prune: o.prune });
+    else removeDocStore(o.out);
+  } catch (e) {
+    index.close();
+    throw e;
   }
   const progress = new Progress("index", docs.length, { unit: "docs", quiet: o.progress === false });
   let last = 0;

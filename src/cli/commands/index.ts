@@ -12,7 +12,8 @@ export default defineCommand({
   details: `
 Documents are encoded as instruction + text + <emb_token> in one prefill each, batched by length.
 The run checkpoints every --checkpoint docs: rerun the same command after an interruption and it
-continues where it stopped (vectors come out as in an uninterrupted run). An existing index built
+continues where it stopped (vectors come out as in an uninterrupted run). The document texts are
+kept in IDX (docs.json + docs-N.jsonl) for the snippets of t1 search, unless --no-store-text. An existing index built
 with another model or instruction is refused (MISMATCH); --overwrite starts over.`,
   options: {
     model: { type: "string", description: "Model directory or .gguf (native), .gguf (llamacpp), or model name (remote)", arg: "M" },
@@ -34,6 +35,7 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     threads: { type: "number", description: "CPU threads (default: all cores)", arg: "N" },
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     "skip-bm25": { type: "boolean", description: "Do not build the BM25 index" },
+    "no-store-text": { type: "boolean", description: "Do not keep the document texts in IDX (t1 search then shows ids without snippets)" },
     overwrite: { type: "boolean", description: "Replace an existing index instead of resuming" },
     prune: { type: "boolean", description: "Delete indexed documents no longer in the corpus (new ones are always added)" },
     quiet: { type: "boolean", description: "No progress output" },
@@ -69,6 +71,7 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
         overwrite: bool(values, "overwrite"),
         prune: bool(values, "prune"),
         bm25: !bool(values, "skip-bm25"),
+        storeText: !bool(values, "no-store-text"),
         progress: !bool(values, "quiet"),
         pipeline: { backend: backendKind, modelPath: optStr(values, "model"), url: optStr(values, "url"), corpus: corpusPath },
       });

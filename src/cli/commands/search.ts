@@ -1,6 +1,7 @@
 import { bool, defineCommand, num, optStr } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
+import { openDocStore, snippet } from "../../retrieval/index/doc-store.js";
 import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
 
 export default defineCommand({
@@ -9,12 +10,15 @@ export default defineCommand({
   usage: "[options] IDX QUERY",
   details: `
 Prints the reasoning (streamed as it is written with --show-reasoning) and the top documents with
-their scores: cosine (dense), bm25, and rrf / fused with --hybrid. --json prints one JSON object.`,
+their scores: cosine (dense), bm25, and rrf / fused with --hybrid, each with a one-line snippet of
+its text when the index stores texts (t1 index without --no-store-text). --json prints one JSON
+object (hits carry "snippet").`,
   options: {
     k: { type: "number", description: "Documents to show", default: 10, arg: "N" },
     "show-reasoning": { type: "boolean", description: "Stream the reasoning to stderr while it is generated" },
     reasoning: { type: "string", description: "The reasoning text for --mode external", arg: "TEXT" },
     json: { type: "boolean", description: "Print JSON instead of a table" },
+    "snippet-chars": { type: "number", description: "Characters of document text shown per hit (0 = none)", default: 160, arg: "N" },
     ...QUERY_OPTIONS,
   },
   async run(values, positionals) {
@@ -23,25 +27,35 @@ their scores: cosine (dense), bm25, and rrf / fused with --hybrid. --json prints
     const opts = pipelineSearchOptions(values, num(values, "k"));
     const show = bool(values, "show-reasoning");
     if (show) opts.onToken = (_i, piece) => void process.stderr.write(piece);
+    const snippetChars = num(values, "snippet-chars");
+    if (!Number.isInteger(snippetChars) || snippetChars < 0) throw new InputError(`t1 search: --snippet-chars must be a non-negative integer, got ${snippetChars}`);
     const reasoning = optStr(values, "reasoning");
     if (opts.mode === "external" && reasoning === undefined) throw new InputError("t1 search: --mode external needs --reasoning TEXT");
     const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values));
     try {
       const [r] = await p.search([{ id: "query", text, reasoning }], opts);
       if (show) process.stderr.write("\n");
+      const store = snippetChars > 0 ? openDocStore(dir) : undefined;
+      const snippets = r!.hits.map((h) => {
+        const doc = store?.document(h.id);
+        return doc === undefined ? undefined : snippet(doc.text, snippetChars);
+      });
+      store?.close();
       if (bool(values, "json")) {
-        console.log(JSON.stringify(r, null, 1));
+        const hits = r!.hits.map((h, i) => (snippets[i] === undefined ? h : { ...h, snippet: snippets[i] }));
+        console.log(JSON.stringify({ ...r, hits }, null, 1));
         return;
       }
       if (!show && r.reasoning) console.log(`reasoning (${r.reasoningTokens} tokens${r.cached ? ", cached" : ""}):\n${r.reasoning.trim()}\n`);
       const names = [...new Set(r.hits.flatMap((h) => [h.scoreName, ...Object.keys(h.sources)]))];
-      console.log(["rank", "docid", ...names].join("\t"));
+      const withText = snippets.some((s) => s !== undefined);
+      console.log(["rank", "docid", ...names, ...(withText ? ["text"] : [])].join("\t"));
       r.hits.forEach((h, i) => {
         const cols = names.map((n) => {
           const v = n === h.scoreName ? h.score : h.sources[n];
           return v === undefined ? "-" : v.toFixed(4);
         });
-        console.log([String(i + 1), h.id, ...cols].join("\t"));
+        console.log([String(i + 1), h.id, ...cols, ...(withText ? [snippets[i] ?? "-"] : [])].join("\t"));
       });
       const t = r.timings;
       console.error(`t1 search: reasoning ${t.generateMs.toFixed(0)} ms, embedding ${t.embedMs.toFixed(0)} ms, search ${t.searchMs.toFixed(1)} ms`);
