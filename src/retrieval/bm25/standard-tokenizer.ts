@@ -127,6 +127,14 @@ class Scanner {
 
   constructor(readonly text: string) {}
 
+  /** Whether ZWJs starting at `pos` are followed by an emoji. */
+  emojiAfterZwj(pos: number): boolean {
+    const text = this.text;
+    while (pos < text.length && text.charCodeAt(pos) === 0x200d) pos++;
+    const cp = text.codePointAt(pos);
+    return cp !== undefined && classOf(cp) === WB.Emoji;
+  }
+
   unitAt(pos: number): boolean {
     const text = this.text;
     if (pos >= text.length) return false;
@@ -153,6 +161,10 @@ class Scanner {
         }
         // Skin-tone modifiers join a preceding emoji (Unicode 9's E_Base × E_Modifier) and are emoji tokens elsewhere.
         if (classOf(c2) !== WB.ExtendFormat && !(cls === WB.Emoji && c2 >= 0x1f3fb && c2 <= 0x1f3ff)) break;
+        // Lucene's emoji rule keeps the text presentation selector out of emoji tokens.
+        if (cls === WB.Emoji && c2 === 0xfe0e) break;
+        // A ZWJ directly before an emoji starts that emoji's token (Lucene: ZWJ* EmojiChar).
+        if (c2 === 0x200d && cls === WB.Other && this.emojiAfterZwj(end)) break;
         this.uZwj = c2 === 0x200d;
         if (c2 === 0x20e3) this.uKeycap = true;
         end += w;
@@ -201,6 +213,7 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
       case WB.ExtendNumLet: {
         let prev: WB = cls;
         let content = cls !== WB.ExtendNumLet;
+        let afterQuote = false;
         for (;;) {
           // Fast path: an ASCII character that nothing extends is a unit by itself.
           if (pos < len) {
@@ -210,6 +223,7 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
               const n = CLASS_CACHE[c] as WB;
               if (joins(prev, n)) {
                 prev = n;
+                afterQuote = false;
                 content ||= isWordContent(n);
                 pos++;
                 continue;
@@ -220,21 +234,21 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
           const n = s.uClass;
           if (joins(prev, n)) {
             prev = n;
+            afterQuote = false;
             content ||= isWordContent(n);
             pos = s.uEnd;
             continue;
           }
           const midEnd = s.uEnd;
-          if (prev === WB.Hebrew && n === WB.SingleQuote) {
-            // WB7a: Hebrew × Single_Quote; nothing joins after the quote unless WB7 applies below.
-            if (s.unitAt(midEnd) && isAHLetter(s.uClass)) {
-              prev = s.uClass;
-              pos = s.uEnd;
-              continue;
-            }
+          if (prev === WB.Hebrew && n === WB.SingleQuote && !afterQuote) {
+            // WB7a: Hebrew × Single_Quote. Lucene's grammar then lets a letter, digit or "_" run follow
+            // directly (its units concatenate), but no MidLetter/MidNum right after the quote.
             pos = midEnd;
-            break;
+            prev = WB.ALetter;
+            afterQuote = true;
+            continue;
           }
+          if (afterQuote) break;
           const letterMid = n === WB.MidLetter || n === WB.MidNumLet || n === WB.SingleQuote;
           const numberMid = n === WB.MidNum || n === WB.MidNumLet || n === WB.SingleQuote;
           if ((isAHLetter(prev) && letterMid) || (prev === WB.Numeric && numberMid) || (prev === WB.Hebrew && n === WB.DoubleQuote)) {
@@ -278,6 +292,13 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
       }
       default:
         if (s.uKeycap && (text.charCodeAt(start) === 35 || text.charCodeAt(start) === 42)) {
+          pushToken(out, text, start, pos, maxTokenLength);
+        } else if (text.charCodeAt(start) === 0x200d && s.emojiAfterZwj(start)) {
+          // Leading ZWJs belong to the emoji token that follows them.
+          while (text.charCodeAt(pos) === 0x200d) pos++;
+          s.unitAt(pos);
+          pos = s.uEnd;
+          while (s.uZwj && s.unitAt(pos) && s.uClass === WB.Emoji) pos = s.uEnd;
           pushToken(out, text, start, pos, maxTokenLength);
         }
         break; // spaces, punctuation, symbols: not part of any token

@@ -48,6 +48,8 @@ const UNICODE_CASES = [
   "tab\there new\nline \r\n crlf\u2028ls\u0085nel ①②③ ⅻ ½ ²³ x²",
   "Ⓐⓑ ｶﾀｶﾅ ｶﾞ ﾟ 〇 々 ゝゞ ー ・ 〜 abc·def a\u2019b 'quoted' \"dq\"",
   "ALGOL's IBM's 1960's it's I'm we're they've can't won't isn't",
+  "x😀y 1😀 😀z א'1 א'ב א'.ב א'_ב א' א'_ א\"ב א\"1 ｶﾞｷﾞ ﾊﾟﾝ x\uFE0Fy 1\uFE0F 1\uFE0F\u20E3x",
+  "😀\uFE0E ©\uFE0E ☺\uFE0Ex 👍🏽x \u200D😀 a\u200Db x\u200D😀 中\u200D😀 ↩\uFE0E footnote",
 ];
 
 test("analyzer equals Lucene 8 EnglishAnalyzer on hand-picked Unicode cases", (t) => {
