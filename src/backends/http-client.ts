@@ -37,6 +37,11 @@ export class HttpClient {
     if (!/^https?:\/\//.test(base)) throw new T1Error("BAD_INPUT", `remote URL must start with http:// or https://, got "${base}"`);
   }
 
+  /** Requests this client lets run at once. */
+  get concurrency(): number {
+    return this.o.concurrency;
+  }
+
   getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     return this.request<T>("GET", path, undefined, signal, async (r) => (await r.json()) as T);
   }

@@ -14,6 +14,8 @@ export interface OpenBackendOptions {
   threads?: number;
   /** llamacpp: use a GPU when one is found. Default true. */
   gpu?: boolean;
+  /** remote: requests in flight at once. Default 4 (see HttpClientOptions.concurrency). */
+  concurrency?: number;
 }
 
 export const BACKEND_KINDS: readonly BackendKind[] = ["native", "llamacpp", "remote"];
@@ -34,7 +36,7 @@ export async function openBackend(o: OpenBackendOptions): Promise<T1Backend> {
     case "remote": {
       if (!o.url) throw new InputError("the remote backend needs --url http://HOST:PORT");
       const { RemoteBackend } = await import("./remote.js");
-      return RemoteBackend.open({ url: o.url, model: o.model });
+      return RemoteBackend.open({ url: o.url, model: o.model, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
     }
   }
   throw new InputError(`unknown backend "${String(o.backend)}" (expected ${BACKEND_KINDS.join(", ")})`);

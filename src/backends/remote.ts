@@ -91,6 +91,11 @@ export class RemoteBackend implements T1Backend {
     return backend;
   }
 
+  /** The HTTP client's concurrency limit: callers may keep this many calls in flight. */
+  get maxConcurrentRequests(): number {
+    return this.http.concurrency;
+  }
+
   chatPrompt(userMessage: string): string {
     const messages = [{ role: "user", content: userMessage }];
     const prompt = this.chat.render(messages);

@@ -61,6 +61,11 @@ export interface T1Backend {
   readonly modelId: string;
   /** Width of the embeddings. */
   readonly dims: number;
+  /**
+   * Calls that may usefully run at once (e.g. the HTTP client's limit of a remote backend).
+   * Undefined means one at a time: in-process backends share one model and the CPU cores.
+   */
+  readonly maxConcurrentRequests?: number;
 
   /** The model's chat template applied to one user message, ending where the assistant's turn begins. */
   chatPrompt(userMessage: string): string;

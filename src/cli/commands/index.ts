@@ -33,6 +33,7 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     "expansion-add": { type: "number", description: "HNSW build candidate list", default: 128, arg: "N" },
     "expansion-search": { type: "number", description: "HNSW search candidate list", default: 64, arg: "N" },
     threads: { type: "number", description: "CPU threads (default: all cores)", arg: "N" },
+    concurrency: { type: "number", description: "remote: batches (HTTP requests) in flight at once (default 4); local backends run one at a time", arg: "N" },
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     "skip-bm25": { type: "boolean", description: "Do not build the BM25 index" },
     "no-store-text": { type: "boolean", description: "Do not keep the document texts in IDX (t1 search then shows ids without snippets)" },
@@ -48,6 +49,8 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     const task = optStr(values, "task");
     const instruction = optStr(values, "instruction") ?? (task ? brightInstruction(task) : "");
     const backendKind = parseBackendKind(str(values, "backend"));
+    const concurrency = optNum(values, "concurrency");
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new InputError(`t1 index: --concurrency must be a positive integer, got ${concurrency}`);
     const corpusPath = str(values, "corpus");
     const docs = loadCorpus(corpusPath);
     const backend = await openBackend({
@@ -56,6 +59,7 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
       url: optStr(values, "url"),
       threads: optNum(values, "threads"),
       gpu: !bool(values, "no-gpu"),
+      concurrency: optNum(values, "concurrency"),
     });
     try {
       const r = await buildT1Index(backend, docs, {

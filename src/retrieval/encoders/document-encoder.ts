@@ -6,6 +6,9 @@
  * token length, then by position), and the index is flushed only between batches, so after a crash
  * every batch is either wholly in the index or wholly absent. A rerun skips finished batches and
  * recomputes the rest with the same composition, so vectors come out as in an uninterrupted run.
+ * With several batches in flight (a remote backend), results are added to the index in plan order
+ * only: a batch that finishes early waits for those before it, so a checkpoint always holds a
+ * contiguous run of finished batches and resumption stays exact.
  */
 import type { T1Backend } from "../../backends/types.js";
 import type { Document } from "../../data/types.js";
@@ -22,6 +25,13 @@ export interface DocumentEncodeOptions {
   batchSize?: number;
   /** Documents between index flushes (checkpoints). Default 1024: smaller loses less work on a crash, writes more small segments. */
   checkpointEvery?: number;
+  /**
+   * Batches in flight at once. Default: the backend's `maxConcurrentRequests` (remote: its HTTP
+   * limit, 4 unless set), else 1. Never more than the backend allows: in-process backends run one
+   * batch at a time. More overlaps network latency and keeps a server's batcher busy, at the cost
+   * of holding that many batches of vectors in memory.
+   */
+  concurrency?: number;
   /** Called after each batch. */
   onProgress?: (done: number, total: number) => void;
   /** Stops between batches (after a checkpoint) when aborted. */
@@ -54,7 +64,9 @@ export async function encodeDocuments(
   const maxLength = opts.maxLength ?? 512;
   const batchSize = opts.batchSize ?? 16;
   const checkpointEvery = opts.checkpointEvery ?? 1024;
-  for (const [k, v] of Object.entries({ maxLength, batchSize, checkpointEvery })) {
+  const allowed = backend.maxConcurrentRequests ?? 1;
+  const concurrency = Math.min(opts.concurrency ?? allowed, allowed);
+  for (const [k, v] of Object.entries({ maxLength, batchSize, checkpointEvery, concurrency })) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`encodeDocuments: ${k} must be a positive integer, got ${v}`);
   }
   if (index.dims !== backend.dims) {
@@ -88,15 +100,34 @@ export async function encodeDocuments(
     paddedPlain += padCost(docs.slice(s, s + batchSize).map((_, j) => s + j), lengths, maxLength);
   }
   const total = docs.length;
-  for (let s = 0; s < order.length; s += batchSize) {
-    if (opts.signal?.aborted) break;
-    const batch = order.slice(s, s + batchSize).filter((i) => !index.has(docs[i].id));
-    skipped += Math.min(batchSize, order.length - s) - batch.length;
-    if (batch.length) {
-      const vecs = await backend.embedDocuments(
-        batch.map((i) => docs[i].text),
-        { instruction: prefix, maxLength },
-      );
+  // A window of launched batches in plan order; only its head is ever added to the index.
+  const inFlight: { batch: number[]; planned: number; vectors?: Promise<Float32Array[]> }[] = [];
+  let next = 0;
+  const launch = () => {
+    const planned = order.slice(next, next + batchSize);
+    next += batchSize;
+    const batch = planned.filter((i) => !index.has(docs[i].id));
+    const vectors = batch.length ? backend.embedDocuments(batch.map((i) => docs[i].text), { instruction: prefix, maxLength }) : undefined;
+    // Rejections are observed when the batch reaches the head; this only keeps a later batch's
+    // failure from being reported as unhandled while an earlier one is awaited.
+    vectors?.catch(() => undefined);
+    inFlight.push({ batch, planned: planned.length, vectors });
+  };
+  for (;;) {
+    while (!opts.signal?.aborted && next < order.length && inFlight.length < concurrency) launch();
+    const head = inFlight.shift();
+    if (!head) break;
+    const { batch } = head;
+    skipped += head.planned - batch.length;
+    if (head.vectors) {
+      let vecs: Float32Array[];
+      try {
+        vecs = await head.vectors;
+      } catch (e) {
+        // Later batches are dropped unadded; wait for them so nothing runs on after the error.
+        await Promise.allSettled(inFlight.map((b) => b.vectors));
+        throw e;
+      }
       index.add(
         batch.map((i) => docs[i].id),
         vecs,
