@@ -15,6 +15,12 @@ export interface OptionSpec {
    * (numbers are checked but kept as strings). Absent: the default, wrapped in an array.
    */
   multiple?: boolean;
+  /** Number options: only whole numbers are accepted. */
+  integer?: boolean;
+  /** Number options: smallest accepted value (inclusive). */
+  min?: number;
+  /** Number options: largest accepted value (inclusive). */
+  max?: number;
 }
 
 export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -60,8 +66,14 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
   const values: OptionValues = {};
   const toNumber = (name: string, v: string | boolean): number => {
     const n = Number(v);
-    if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
-      throw new InputError(`t1 ${cmd.name}: --${name} expects a number, got "${String(v)}"`);
+    const spec = cmd.options[name]!;
+    const what = spec.integer ? (spec.min === 0 ? "a non-negative integer" : spec.min === 1 ? "a positive integer" : "an integer") : "a number";
+    if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n))) {
+      throw new InputError(`t1 ${cmd.name}: --${name} expects ${what}, got "${String(v)}"`);
+    }
+    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+      const range = spec.max === undefined ? `>= ${spec.min}` : spec.min === undefined ? `<= ${spec.max}` : `between ${spec.min} and ${spec.max}`;
+      throw new InputError(`t1 ${cmd.name}: --${name} must be ${range}, got ${n}`);
     }
     return n;
   };

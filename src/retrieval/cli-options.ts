@@ -7,20 +7,20 @@ import type { QueryMode } from "./encoders/query-encoder.js";
 
 export const QUERY_OPTIONS: Record<string, OptionSpec> = {
   mode: { type: "string", description: "reason (model writes reasoning, T1) | none (plain embedding) | external (--reasoning file)", default: "reason", arg: "MODE" },
-  "max-reasoning-tokens": { type: "number", description: "Reasoning budget in tokens", default: 256, arg: "N" },
-  temperature: { type: "number", description: "0 = greedy; > 0 samples", default: 0, arg: "T" },
-  seed: { type: "number", description: "Sampling seed", default: 0, arg: "N" },
+  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "Reasoning budget in tokens", default: 256, arg: "N" },
+  temperature: { type: "number", min: 0, description: "0 = greedy; > 0 samples", default: 0, arg: "T" },
+  seed: { type: "number", integer: true, description: "Sampling seed", default: 0, arg: "N" },
   instruction: { type: "string", description: "Query instruction (default: the one recorded at indexing)", arg: "TEXT" },
   hybrid: { type: "boolean", description: "Fuse the dense ranking with BM25 (see --fusion)" },
   fusion: { type: "string", description: "rrf (reciprocal rank, k=60) | weighted (alpha * min-max dense + (1 - alpha) * bm25)", default: "rrf", arg: "METHOD" },
-  alpha: { type: "number", description: "Dense weight in weighted fusion", default: 0.5, arg: "A" },
+  alpha: { type: "number", min: 0, max: 1, description: "Dense weight in weighted fusion", default: 0.5, arg: "A" },
   "no-cache": { type: "boolean", description: "Do not read or write the reasoning cache" },
   backend: { type: "string", description: "Override the backend recorded in the index", arg: "KIND" },
   model: { type: "string", description: "Override the model path recorded in the index", arg: "M" },
   "model-id": { type: "string", description: "Model identity to check against the index (e.g. the GGUF of the same weights)", arg: "ID" },
   url: { type: "string", description: "Server URL for --backend remote", arg: "URL" },
-  threads: { type: "number", description: "CPU threads", arg: "N" },
-  "expansion-search": { type: "number", description: "HNSW indexes: candidate list size (higher = better recall, slower)", arg: "N" },
+  threads: { type: "number", integer: true, min: 1, description: "CPU threads", arg: "N" },
+  "expansion-search": { type: "number", integer: true, min: 1, description: "HNSW indexes: candidate list size (higher = better recall, slower)", arg: "N" },
   "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
 };
 

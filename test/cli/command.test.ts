@@ -39,3 +39,25 @@ test("help marks repeatable options", () => {
   assert.match(help, /-m, --measure STRING\s+a measure \(repeatable\) \(default: map\)/);
   assert.doesNotMatch(help, /--tag STRING\s+a tag \(repeatable\)/);
 });
+
+test("number options with integer/min/max are checked while parsing, naming the option", () => {
+  const c = defineCommand({
+    name: "nums",
+    summary: "nums",
+    options: {
+      k: { type: "number", description: "k", integer: true, min: 1 },
+      chars: { type: "number", description: "chars", integer: true, min: 0 },
+      alpha: { type: "number", description: "alpha", min: 0, max: 1 },
+      port: { type: "number", description: "port", integer: true, min: 0, max: 65535 },
+    },
+    async run() {},
+  });
+  assert.deepEqual(parseCommandArgs(c, ["--k", "3", "--chars", "0", "--alpha", "0.25", "--port", "65535"]).values, { k: 3, chars: 0, alpha: 0.25, port: 65535 });
+  const bad = (args: string[], re: RegExp) => assert.throws(() => parseCommandArgs(c, args), (e: unknown) => e instanceof InputError && re.test(e.message));
+  bad(["--k", "0"], /t1 nums: --k must be >= 1, got 0/);
+  bad(["--k", "1.5"], /--k expects a positive integer, got "1.5"/);
+  bad(["--chars=-2"], /--chars must be >= 0, got -2/);
+  bad(["--alpha", "1.5"], /--alpha must be between 0 and 1, got 1.5/);
+  bad(["--port", "70000"], /--port must be between 0 and 65535/);
+  bad(["--port", "80.5"], /--port expects a non-negative integer, got "80.5"/);
+});

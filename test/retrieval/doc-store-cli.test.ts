@@ -56,5 +56,5 @@ test("t1 index stores texts; t1 search prints each hit's snippet (table and JSON
   const bare = await t1("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none");
   assert.match(bare.stdout, /^rank\tdocid\tcosine$/m, "no text column without a store");
 
-  await assert.rejects(t1("search", idx, "q", "--mode", "none", "--snippet-chars=-1"), (e: { code: number; stderr: string }) => e.code === 2 && /--snippet-chars must be a non-negative integer/.test(e.stderr));
+  await assert.rejects(t1("search", idx, "q", "--mode", "none", "--snippet-chars=-1"), (e: { code: number; stderr: string }) => e.code === 2 && /--snippet-chars must be >= 0, got -1/.test(e.stderr));
 });

@@ -19,9 +19,10 @@ export default defineCommand({
   summary: "Score a TREC run against qrels with trec_eval's exact measures (or pytrec_eval's averaging)",
   usage: "--qrels QRELS --run RUN [-q] [-c] [-m MEASURES] [--mode trec_eval|pytrec_eval] [--json]",
   details: `
-Prints trec_eval's lines (measure, query or "all", value with 4 decimals). Measures use trec_eval's
--m syntax, comma-separated or as repeated -m options:  ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank
-ndcg.1=3,2=9 (gains per level)  rbp.p=0.95  iprec_at_recall..1,.5  utility.2,-1,0,0.
+Prints trec_eval's lines (measure, query or "all", value with 4 decimals) in trec_eval's order.
+Measures use trec_eval's -m syntax, comma-separated or in repeated -m options (-m map -m P.10):
+ndcg_cut.10,100  map  recall.100  P.5,10  success.1,5,10  recip_rank  ndcg.1=3,2=9 (gains per
+level)  rbp.p=0.95  iprec_at_recall..1,.5  utility.2,-1,0,0. Giving -m replaces the defaults.
 A bare parameterised family (P, recall, ndcg_cut, success, iprec_at_recall, ...) means trec_eval's
 default parameters; "runid" prints the run's tag; "all_trec" is every measure below.
 Supported: ${SUPPORTED_FAMILIES.join(", ")}.
@@ -30,22 +31,21 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
   options: {
     qrels: { type: "string", description: "Relevance judgments (qid 0 docid rel), .gz allowed", required: true, arg: "FILE" },
     run: { type: "string", description: "Run (qid Q0 docid rank score tag), .gz allowed, - for standard input", required: true, arg: "FILE" },
-    measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated; repeat -m to add more (as trec_eval)", default: DEFAULT_MEASURES, arg: "LIST", multiple: true },
+    measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated", default: DEFAULT_MEASURES, arg: "LIST", multiple: true },
     query: { type: "boolean", short: "q", description: "Also print each query's values (trec_eval -q)" },
     complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
-    level: { type: "number", short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
-    depth: { type: "number", short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)", arg: "N" },
-    collection: { type: "number", short: "N", description: "Number of documents in the collection, for utility (trec_eval -N)", arg: "N" },
+    level: { type: "number", integer: true, short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
+    depth: { type: "number", integer: true, min: 1, short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)", arg: "N" },
+    collection: { type: "number", integer: true, min: 0, short: "N", description: "Number of documents in the collection, for utility (trec_eval -N)", arg: "N" },
     mode: { type: "string", description: "Averaging: trec_eval or pytrec_eval", default: "trec_eval", arg: "MODE" },
     json: { type: "boolean", description: "Print JSON {numQueries, mean, perQuery?} instead of trec_eval lines" },
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new InputError(`t1 evaluate: unexpected argument "${positionals[0]}" (use --qrels FILE --run FILE)`);
     const mode = optStr(values, "mode") ?? "trec_eval";
     if (mode !== "trec_eval" && mode !== "pytrec_eval") throw new InputError(`t1 evaluate: --mode must be trec_eval or pytrec_eval, got "${mode}"`);
     const depth = optNum(values, "depth");
-    if (depth !== undefined && (!Number.isInteger(depth) || depth <= 0)) throw new InputError(`t1 evaluate: --depth must be a positive integer, got ${depth}`);
     const level = optNum(values, "level") ?? 1;
-    if (!Number.isInteger(level)) throw new InputError(`t1 evaluate: --level must be an integer, got ${level}`);
     const qrels = readQrels(str(values, "qrels"));
     const { run, tag } = readRunWithTag(str(values, "run"), { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
     // "runid" (the run's tag) is printed, not computed: as in trec_eval, only when requested.

@@ -12,9 +12,11 @@ export default defineCommand({
   details: `
 Documents are encoded as instruction + text + <emb_token> in one prefill each, batched by length.
 The run checkpoints every --checkpoint docs: rerun the same command after an interruption and it
-continues where it stopped (vectors come out as in an uninterrupted run). The document texts are
-kept in IDX (docs.json + docs-N.jsonl) for the snippets of t1 search, unless --no-store-text. An existing index built
-with another model or instruction is refused (MISMATCH); --overwrite starts over.`,
+continues where it stopped (vectors come out as in an uninterrupted run). An existing index built
+with another model or instruction is refused (MISMATCH); --overwrite starts over. Rerunning with a
+grown corpus adds the new documents; --prune also drops those no longer in it.
+The document texts are kept in IDX (docs.json + docs-N.jsonl) for the snippets of t1 search,
+unless --no-store-text. With --backend remote, --concurrency batches are sent at once.`,
   options: {
     model: { type: "string", description: "Model directory or .gguf (native), .gguf (llamacpp), or model name (remote)", arg: "M" },
     backend: { type: "string", description: "native | llamacpp | remote", default: "native", arg: "KIND" },
@@ -26,14 +28,14 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     instruction: { type: "string", description: "Document instruction (also used for queries unless --query-instruction)", arg: "TEXT" },
     "query-instruction": { type: "string", description: "Query instruction recorded for t1 search/run", arg: "TEXT" },
     task: { type: "string", description: "Use BRIGHT's instruction for this task (e.g. biology, leetcode)", arg: "TASK" },
-    "batch-size": { type: "number", description: "Documents per prefill", default: 16, arg: "N" },
-    "max-length": { type: "number", description: "Tokens kept per document", default: 512, arg: "N" },
-    checkpoint: { type: "number", description: "Documents between checkpoints", default: 1024, arg: "N" },
-    connectivity: { type: "number", description: "HNSW graph degree", default: 16, arg: "N" },
-    "expansion-add": { type: "number", description: "HNSW build candidate list", default: 128, arg: "N" },
-    "expansion-search": { type: "number", description: "HNSW search candidate list", default: 64, arg: "N" },
-    threads: { type: "number", description: "CPU threads (default: all cores)", arg: "N" },
-    concurrency: { type: "number", description: "remote: batches (HTTP requests) in flight at once (default 4); local backends run one at a time", arg: "N" },
+    "batch-size": { type: "number", integer: true, min: 1, description: "Documents per prefill", default: 16, arg: "N" },
+    "max-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document", default: 512, arg: "N" },
+    checkpoint: { type: "number", integer: true, min: 1, description: "Documents between checkpoints", default: 1024, arg: "N" },
+    connectivity: { type: "number", integer: true, min: 2, description: "HNSW graph degree", default: 16, arg: "N" },
+    "expansion-add": { type: "number", integer: true, min: 1, description: "HNSW build candidate list", default: 128, arg: "N" },
+    "expansion-search": { type: "number", integer: true, min: 1, description: "HNSW search candidate list", default: 64, arg: "N" },
+    threads: { type: "number", integer: true, min: 1, description: "CPU threads (default: all cores)", arg: "N" },
+    concurrency: { type: "number", integer: true, min: 1, description: "remote: batches (HTTP requests) in flight at once (default 4); local backends run one at a time", arg: "N" },
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     "skip-bm25": { type: "boolean", description: "Do not build the BM25 index" },
     "no-store-text": { type: "boolean", description: "Do not keep the document texts in IDX (t1 search then shows ids without snippets)" },
@@ -41,7 +43,8 @@ with another model or instruction is refused (MISMATCH); --overwrite starts over
     prune: { type: "boolean", description: "Delete indexed documents no longer in the corpus (new ones are always added)" },
     quiet: { type: "boolean", description: "No progress output" },
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new InputError(`t1 index: unexpected argument "${positionals[0]}" (the corpus goes in --corpus, the index in --out)`);
     const kind = str(values, "kind") as IndexKind;
     if (kind !== "flat" && kind !== "hnsw") throw new InputError(`t1 index: --kind must be flat or hnsw, got "${kind}"`);
     const dtype = str(values, "dtype") as VectorDType;

@@ -18,13 +18,14 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     index: { type: "string", description: "Index directory", required: true, arg: "IDX" },
     queries: { type: "string", description: "JSONL queries {id, text}", required: true, arg: "FILE" },
     out: { type: "string", description: "TREC run file to write", required: true, arg: "FILE" },
-    k: { type: "number", description: "Documents per query", default: 1000, arg: "N" },
+    k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000, arg: "N" },
     tag: { type: "string", description: "Run tag (default t1-<mode>)", arg: "TAG" },
     reasoning: { type: "string", description: "JSONL {id, reasoning} for --mode external", arg: "FILE" },
     quiet: { type: "boolean", description: "No progress output" },
     ...QUERY_OPTIONS,
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new InputError(`t1 run: unexpected argument "${positionals[0]}" (use --index, --queries and --out)`);
     const opts = pipelineSearchOptions(values, num(values, "k"));
     const queries = readQueries(str(values, "queries")).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
     const reasoningFile = optStr(values, "reasoning");

@@ -14,11 +14,11 @@ their scores: cosine (dense), bm25, and rrf / fused with --hybrid, each with a o
 its text when the index stores texts (t1 index without --no-store-text). --json prints one JSON
 object (hits carry "snippet").`,
   options: {
-    k: { type: "number", description: "Documents to show", default: 10, arg: "N" },
+    k: { type: "number", integer: true, min: 1, description: "Documents to show", default: 10, arg: "N" },
     "show-reasoning": { type: "boolean", description: "Stream the reasoning to stderr while it is generated" },
     reasoning: { type: "string", description: "The reasoning text for --mode external", arg: "TEXT" },
     json: { type: "boolean", description: "Print JSON instead of a table" },
-    "snippet-chars": { type: "number", description: "Characters of document text shown per hit (0 = none)", default: 160, arg: "N" },
+    "snippet-chars": { type: "number", integer: true, min: 0, description: "Characters of document text shown per hit (0 = none)", default: 160, arg: "N" },
     ...QUERY_OPTIONS,
   },
   async run(values, positionals) {
@@ -28,7 +28,6 @@ object (hits carry "snippet").`,
     const show = bool(values, "show-reasoning");
     if (show) opts.onToken = (_i, piece) => void process.stderr.write(piece);
     const snippetChars = num(values, "snippet-chars");
-    if (!Number.isInteger(snippetChars) || snippetChars < 0) throw new InputError(`t1 search: --snippet-chars must be a non-negative integer, got ${snippetChars}`);
     const reasoning = optStr(values, "reasoning");
     if (opts.mode === "external" && reasoning === undefined) throw new InputError("t1 search: --mode external needs --reasoning TEXT");
     const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values));

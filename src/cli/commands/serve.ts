@@ -1,4 +1,5 @@
 import { bool, defineCommand, num, optNum, optStr, str } from "../command.js";
+import { InputError } from "../../util/errors.js";
 import { openBackend, parseBackendKind } from "../../backends/open.js";
 import { OpenAIServer } from "../../serve/openai-server.js";
 
@@ -14,15 +15,18 @@ the API has no authentication.`,
     model: { type: "string", description: "Model directory or .gguf", required: true, arg: "M" },
     backend: { type: "string", description: "native | llamacpp", default: "native", arg: "KIND" },
     host: { type: "string", description: "Interface to bind", default: "127.0.0.1", arg: "HOST" },
-    port: { type: "number", description: "Port (0 = any free port)", default: 8080, arg: "N" },
+    port: { type: "number", integer: true, min: 0, max: 65535, description: "Port (0 = any free port)", default: 8080, arg: "N" },
     "model-id": { type: "string", description: "Model name reported by /v1/models (default: the model path)", arg: "ID" },
-    threads: { type: "number", description: "CPU threads", arg: "N" },
+    threads: { type: "number", integer: true, min: 1, description: "CPU threads", arg: "N" },
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     log: { type: "boolean", description: "Log one line per request" },
   },
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new InputError(`t1 serve: unexpected argument "${positionals[0]}" (the model goes in --model)`);
+    const kind = parseBackendKind(str(values, "backend"));
+    if (kind === "remote") throw new InputError(`t1 serve: --backend must be native or llamacpp (a remote server is served already)`);
     const backend = await openBackend({
-      backend: parseBackendKind(str(values, "backend")),
+      backend: kind,
       model: str(values, "model"),
       modelId: optStr(values, "model-id"),
       threads: optNum(values, "threads"),

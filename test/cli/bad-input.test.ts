@@ -1,0 +1,57 @@
+/** Every pipeline command refuses bad input with exit code 2 and a message naming the file, line, field or option. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/util/paths.js";
+
+const root = packageRoot();
+function t1(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { cwd: root }, (err, _out, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
+test("bad input exits 2 naming where the problem is", async () => {
+  const d = mkdtempSync(join(tmpdir(), "t1-badin-"));
+  const f = (name: string, text: string) => {
+    writeFileSync(join(d, name), text);
+    return join(d, name);
+  };
+  const badJson = f("bad.jsonl", '{"id":"a","text":"x"}\n{"id":"b" "text":"y"}\n');
+  const noText = f("notext.jsonl", '{"id":"a","text":"x"}\n{"id":"b","title":"t"}\n');
+  const dupIds = f("dup.jsonl", '{"id":"a","text":"x"}\n{"id":"a","text":"y"}\n');
+  const qrels = f("bad.qrels", "q1 0 d1 1\nq1 0 d2\n");
+  const okQrels = f("ok.qrels", "q1 0 d1 1\n");
+  const run = f("ok.run", "q1 Q0 d1 1 0.5 t\n");
+  const cases: [string[], RegExp][] = [
+    [["index", "--model", "m", "--corpus", badJson, "--out", join(d, "i")], new RegExp(`${badJson}:2: expected one JSON object per line`)],
+    [["index", "--model", "m", "--corpus", noText, "--out", join(d, "i")], new RegExp(`${noText}:2: expected the document text in one of the fields "text"`)],
+    [["index", "--model", "m", "--corpus", dupIds, "--out", join(d, "i")], new RegExp(`${dupIds}:2: document id "a" appears twice`)],
+    [["index", "--model", "m", "--corpus", noText, "--out", join(d, "i"), "--kind", "ivf"], /--kind must be flat or hnsw, got "ivf"/],
+    [["index", "--model", "m", "--corpus", noText, "--out", join(d, "i"), "--batch-size", "0"], /t1 index: --batch-size must be >= 1, got 0/],
+    [["index", "--corpus", join(d, "absent.jsonl"), "--out", join(d, "i")], /corpus not found: .*absent\.jsonl/],
+    [["run", "--index", join(d, "i"), "--queries", badJson, "--out", join(d, "r")], new RegExp(`${badJson}:2: expected one JSON object per line`)],
+    [["run", "--index", join(d, "i"), "--queries", noText, "--out", join(d, "r"), "--k", "-3"], /ambiguous|--k must be >= 1/],
+    [["search", join(d, "nowhere"), "q"], /nowhere: not a t1 index \(no manifest\.json\)/],
+    [["search", join(d, "nowhere"), "q", "--alpha", "1.5"], /--alpha must be between 0 and 1, got 1\.5/],
+    [["search", join(d, "nowhere")], /expected IDX and QUERY, got 1 arguments/],
+    [["evaluate", "--qrels", qrels, "--run", run], new RegExp(`${qrels}:2: expected \`qid 0 docid rel\` \\(4 fields\\)`)],
+    [["evaluate", "--qrels", okQrels, "--run", run, "-m", "map", "-m", "ndcg@10"], /unknown measure "ndcg@10"/],
+    [["evaluate", "--qrels", okQrels, "--run", run, "--mode", "pytrec"], /--mode must be trec_eval or pytrec_eval, got "pytrec"/],
+    [["serve", "--model", "m", "--port", "70000"], /--port must be between 0 and 65535, got 70000/],
+    [["serve", "--model", "m", "--backend", "remote"], /--backend must be native or llamacpp/],
+    [["index", "--bogus"], /t1 index: Unknown option '--bogus'/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => t1(args)));
+  cases.forEach(([args, re], i) => {
+    const r = results[i]!;
+    assert.equal(r.code, 2, `t1 ${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, re, `t1 ${args.join(" ")}`);
+    assert.match(r.stderr, /^t1: error \[(BAD_INPUT|NOT_FOUND)\]/, "one clear line, no stack trace");
+  });
+});
