@@ -37,7 +37,8 @@ const RE = {
   newline: /[\u000B\u000C\u0085\u2028\u2029]/u,
   extendFormat: /[\p{Mn}\p{Me}\p{Mc}\u200C\u200D\uFF9E\uFF9F]|(?![\u200B])\p{Cf}/u,
   emojiModifier: /[\u{1F3FB}-\u{1F3FF}]/u,
-  han: /\p{Script=Han}/u,
+  // Han characters that UAX#29 calls ALetter (々 〻 〼: not Ideographic) join words; the rest are one token each.
+  han: /(?=\p{Script=Han})(?:\p{Ideographic}|\P{Alphabetic})/u,
   hiragana: /\p{Script=Hiragana}/u,
   katakana: /[\p{Script=Katakana}\u3031-\u3035\u309B\u309C\u30A0\u30FC\uFF70]/u,
   sea: /[\p{Script=Thai}\p{Script=Lao}\p{Script=Myanmar}\p{Script=Khmer}\p{Script=Tai_Le}\p{Script=New_Tai_Lue}\p{Script=Tai_Tham}\p{Script=Tai_Viet}]/u,
@@ -48,9 +49,10 @@ const RE = {
   midLetter: /[\u00B7\u0387\u05F4\u2027\uFE13\uFE55\uFF1A]/u,
   midNumLet: /[\u2018\u2019\u2024\uFE52\uFF07\uFF0E]/u,
   midNum: /[\u037E\u0589\u060C\u060D\u066C\u07F8\u2044\uFE10\uFE14\uFE50\uFE54\uFF0C\uFF1B]/u,
-  extendNumLet: /\p{Pc}/u,
+  extendNumLet: /[\p{Pc}\u202F]/u,
   regional: /[\u{1F1E6}-\u{1F1FF}]/u,
   emoji: /\p{Emoji_Presentation}|(?=\p{Extended_Pictographic})\p{Emoji}/u,
+  modifierBase: /\p{Emoji_Modifier_Base}/u,
 };
 
 function classifySlow(cp: number): WB {
@@ -122,17 +124,62 @@ class Scanner {
   uEnd = 0;
   /** The unit ends with ZWJ (joins emoji, WB3c). */
   uZwj = false;
-  /** The unit carries U+20E3, so "#⃣" and "*⃣" are keycap emoji tokens. */
-  uKeycap = false;
 
   constructor(readonly text: string) {}
+
+  /**
+   * End of one emoji element as Lucene's grammar reads it: the character, Extend/Format/ZWJ except
+   * the presentation selectors, then a skin-tone modifier (only after an Emoji_Modifier_Base) or one
+   * U+FE0F (not after a modifier). Sets uZwj when the element ends in ZWJ.
+   */
+  private emojiEnd(cp: number, end: number): number {
+    const text = this.text;
+    const isModifier = cp >= 0x1f3fb && cp <= 0x1f3ff;
+    end = this.extendsSansSelectors(end);
+    const next = text.codePointAt(end);
+    if (next !== undefined && next >= 0x1f3fb && next <= 0x1f3ff && !isModifier && RE.modifierBase.test(String.fromCodePoint(cp))) {
+      end = this.extendsSansSelectors(end + 2);
+    } else if (next === 0xfe0f && !isModifier) {
+      end++;
+      this.uZwj = false;
+    }
+    return end;
+  }
+
+  private extendsSansSelectors(pos: number): number {
+    const text = this.text;
+    while (pos < text.length) {
+      const c2 = text.codePointAt(pos)!;
+      if (c2 === 0xfe0e || c2 === 0xfe0f || classOf(c2) !== WB.ExtendFormat) break;
+      this.uZwj = c2 === 0x200d;
+      pos += c2 > 0xffff ? 2 : 1;
+    }
+    return pos;
+  }
+
+  /** End of a keycap emoji "#⃣" / "*️⃣" starting at `start` (Lucene: base, extends, FE0F?, U+20E3, extends), or 0. */
+  keycapEnd(start: number): number {
+    const text = this.text;
+    let p = start + 1;
+    let keycap = false;
+    while (p < text.length) {
+      const c = text.codePointAt(p)!;
+      if (c === 0x20e3) keycap = true;
+      else if (c === 0xfe0e || c === 0xfe0f || classOf(c) !== WB.ExtendFormat) break;
+      p += c > 0xffff ? 2 : 1;
+    }
+    if (keycap) return p;
+    if (text.charCodeAt(p) === 0xfe0f && text.charCodeAt(p + 1) === 0x20e3) return this.extendsSansSelectors(p + 2);
+    return 0;
+  }
 
   /** Whether ZWJs starting at `pos` are followed by an emoji. */
   emojiAfterZwj(pos: number): boolean {
     const text = this.text;
     while (pos < text.length && text.charCodeAt(pos) === 0x200d) pos++;
     const cp = text.codePointAt(pos);
-    return cp !== undefined && classOf(cp) === WB.Emoji;
+    // A lone skin-tone modifier takes no leading ZWJ in Lucene's grammar.
+    return cp !== undefined && classOf(cp) === WB.Emoji && !(cp >= 0x1f3fb && cp <= 0x1f3ff);
   }
 
   unitAt(pos: number): boolean {
@@ -149,8 +196,12 @@ class Scanner {
     }
     const cls = cp < 128 ? (CLASS_CACHE[cp] as WB) : classOf(cp);
     this.uZwj = false;
-    this.uKeycap = false;
-    if (cls !== WB.Newline) {
+    if (cls === WB.ExtendFormat && RE.sea.test(String.fromCodePoint(cp))) {
+      // A South-East-Asian mark with no base to extend is itself a SOUTHEAST_ASIAN token (LB=SA).
+      return this.finishUnit(WB.SouthEastAsian, end);
+    }
+    if (cls === WB.Emoji) end = this.emojiEnd(cp, end);
+    else if (cls !== WB.Newline) {
       while (end < text.length) {
         let c2 = text.charCodeAt(end);
         if (c2 < 0x300 && c2 !== 0xad) break; // below U+0300 only the soft hyphen extends
@@ -159,16 +210,22 @@ class Scanner {
           c2 = 0x10000 + ((c2 - 0xd800) << 10) + (text.charCodeAt(end + 1) - 0xdc00);
           w = 2;
         }
-        // Skin-tone modifiers join a preceding emoji (Unicode 9's E_Base × E_Modifier) and are emoji tokens elsewhere.
-        if (classOf(c2) !== WB.ExtendFormat && !(cls === WB.Emoji && c2 >= 0x1f3fb && c2 <= 0x1f3ff)) break;
-        // Lucene's emoji rule keeps the text presentation selector out of emoji tokens.
-        if (cls === WB.Emoji && c2 === 0xfe0e) break;
-        // A ZWJ directly before an emoji starts that emoji's token (Lucene: ZWJ* EmojiChar).
-        if (c2 === 0x200d && cls === WB.Other && this.emojiAfterZwj(end)) break;
+        if (classOf(c2) !== WB.ExtendFormat) break;
         this.uZwj = c2 === 0x200d;
-        if (c2 === 0x20e3) this.uKeycap = true;
         end += w;
       }
+    }
+    this.uClass = cls;
+    this.uEnd = end;
+    return true;
+  }
+
+  private finishUnit(cls: WB, end: number): boolean {
+    const text = this.text;
+    while (end < text.length) {
+      const c2 = text.codePointAt(end)!;
+      if (classOf(c2) !== WB.ExtendFormat) break;
+      end += c2 > 0xffff ? 2 : 1;
     }
     this.uClass = cls;
     this.uEnd = end;
@@ -268,6 +325,7 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
           break;
         }
         if (content) pushToken(out, text, start, pos, maxTokenLength);
+        else pos = start + codePointWidth(text, start); // lone "_": dropped alone, rescan what follows
         break;
       }
       case WB.Han:
@@ -282,27 +340,53 @@ export function scanTokens(text: string, emit: (start: number, end: number) => v
         if (s.unitAt(pos) && s.uClass === WB.Regional) {
           pos = s.uEnd;
           pushToken(out, text, start, pos, maxTokenLength);
-        }
+        } else pos = start + codePointWidth(text, start); // an unpaired indicator is dropped alone
         break;
       case WB.Emoji: {
-        // s still describes the unit at `start`; each ZWJ-terminated unit joins the next emoji.
-        while (s.uZwj && s.unitAt(pos) && s.uClass === WB.Emoji) pos = s.uEnd;
+        pos = joinEmojiSequence(s, text, pos);
         pushToken(out, text, start, pos, maxTokenLength);
         break;
       }
       default:
-        if (s.uKeycap && (text.charCodeAt(start) === 35 || text.charCodeAt(start) === 42)) {
-          pushToken(out, text, start, pos, maxTokenLength);
-        } else if (text.charCodeAt(start) === 0x200d && s.emojiAfterZwj(start)) {
+        if (text.charCodeAt(start) === 35 || text.charCodeAt(start) === 42) {
+          const keycapEnd = s.keycapEnd(start);
+          if (keycapEnd > 0) {
+            pos = keycapEnd;
+            pushToken(out, text, start, pos, maxTokenLength);
+            break;
+          }
+        }
+        // Lucene drops such a character alone ([^]): what follows it (a South-East-Asian mark, a
+        // ZWJ before an emoji) is scanned afresh rather than absorbed by WB4.
+        pos = start + codePointWidth(text, start);
+        if (text.charCodeAt(start) === 0x200d && s.emojiAfterZwj(start)) {
           // Leading ZWJs belong to the emoji token that follows them.
           while (text.charCodeAt(pos) === 0x200d) pos++;
           s.unitAt(pos);
-          pos = s.uEnd;
-          while (s.uZwj && s.unitAt(pos) && s.uClass === WB.Emoji) pos = s.uEnd;
+          pos = joinEmojiSequence(s, text, s.uEnd);
           pushToken(out, text, start, pos, maxTokenLength);
         }
         break; // spaces, punctuation, symbols: not part of any token
     }
+  }
+}
+
+function codePointWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+}
+
+/**
+ * Extends an emoji token over ZWJ sequences: the element just scanned (described by `s`, ending at
+ * `pos`) joins the next emoji when ZWJs separate them (absorbed at its end or right after it).
+ */
+function joinEmojiSequence(s: Scanner, text: string, pos: number): number {
+  for (;;) {
+    let p = pos;
+    if (!s.uZwj && text.charCodeAt(p) !== 0x200d) return pos;
+    while (text.charCodeAt(p) === 0x200d) p++;
+    if (!s.unitAt(p) || s.uClass !== WB.Emoji) return pos;
+    pos = s.uEnd;
   }
 }
 
