@@ -44,8 +44,12 @@ export class AdamW {
     }
   }
 
-  /** One update of every trainable parameter at learning rate lr. Gradients are left as they are. */
-  update(lr: number): void {
+  /**
+   * One update of every trainable parameter at learning rate lr, using gradScale · grad (pass
+   * clipCoefficient(...) to clip without a separate pass over the gradients). Gradients are left
+   * as they are.
+   */
+  update(lr: number, gradScale = 1): void {
     this.step++;
     const { beta1: b1, beta2: b2, eps } = this;
     const stepSize = lr / (1 - Math.pow(b1, this.step));
@@ -57,7 +61,7 @@ export class AdamW {
       const m = this.m.get(p.name)!, v = this.v.get(p.name)!, w = p.data;
       const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
       for (let i = 0; i < w.length; i++) {
-        const gi = g[i];
+        const gi = g[i] * gradScale;
         const mi = (m[i] = b1 * m[i] + c1 * gi);
         const vi = (v[i] = b2 * v[i] + c2 * gi * gi);
         w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
@@ -75,6 +79,11 @@ export function globalGradNorm(params: Param[]): number {
     for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
   }
   return Math.sqrt(ss);
+}
+
+/** The factor clip_grad_norm_ would scale gradients by: min(1, maxNorm / (norm + 1e-6)). */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
 }
 
 /**

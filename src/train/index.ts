@@ -10,7 +10,7 @@ export {
   lossAndBackward, objectiveLoss, sequenceLogProbs, findLastTokenPositions,
   type Objective, type LmObjective, type ContrastiveObjective, type LossResult, type SequenceLogProbs,
 } from "./objectives.js";
-export { AdamW, clipGradNorm, globalGradNorm, learningRateAt, type AdamWOptions, type LrSchedule } from "./adamw.js";
+export { AdamW, clipGradNorm, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions, type LrSchedule } from "./adamw.js";
 export { train, type TrainData, type TrainOptions, type TrainResult } from "./trainer.js";
 export { causalLmData, type CausalLmDataOptions } from "./lm-data.js";
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } from "./checkpoint.js";

@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
 import type { TrainModel, TokenBatch } from "./train-model.js";
 import { lossAndBackward, type Objective } from "./objectives.js";
-import { AdamW, clipGradNorm, globalGradNorm, learningRateAt, type AdamWOptions } from "./adamw.js";
+import { AdamW, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions } from "./adamw.js";
 import { TrainRng, epochOrder } from "./rng.js";
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { appendStepLog, readStepLog, renderCurvesHtml, truncateStepLog, type StepLog } from "./train-log.js";
@@ -132,9 +132,9 @@ export async function train(model: TrainModel, data: TrainData, o: TrainOptions)
       peak = Math.max(peak, r.activationFloats * 4);
     }
     if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate or check the data (last checkpoint: ${checkpoint || "none"})`);
-    const gradNorm = clip > 0 ? clipGradNorm(model.params, clip) : globalGradNorm(model.params);
+    const gradNorm = globalGradNorm(model.params);
     const lr = learningRateAt(state.step, schedule);
-    opt.update(lr);
+    opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1); // clipping folded into the update
     state.step++;
     const seconds = (performance.now() - t0) / 1000;
     const entry: StepLog = { step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20), ...(hasLm ? { lm } : {}), ...(hasNce ? { infoNce: nce } : {}) };
