@@ -13,6 +13,8 @@ const SMALL = [1, 2, 3, 5, 17];
 const LARGE: [number, number, number][] = [
   [64, 100, 257], [257, 64, 100], [100, 257, 64], [1, 257, 100], [4, 257, 257], [3, 100, 257],
   [257, 1, 3], [257, 3, 1], [5, 257, 17], [17, 5, 257], [100, 100, 100], [2, 64, 257], [257, 257, 2],
+  // N past the GEMM's 1024-column block, and K past two 256-deep blocks
+  [70, 9, 1100], [9, 70, 1030], [3, 9, 1100], [70, 600, 20],
 ];
 
 const backends: { label: string; make: () => Kernels }[] = [{ label: "js", make: () => new JsKernels() }];
