@@ -20,3 +20,4 @@ export {
 export { downloadBrightDataset } from "./bright-download.js";
 export { downloadHubFiles, downloadUrl, listHubFolder } from "./hub.js";
 export { downloadHubModel, defaultCacheDir, shardsOfIndex, type HubModelRequest, type HubModelResult } from "./hub-model.js";
+export { exportBrightTask, type BrightExportFiles } from "./bright-export.js";

@@ -1,4 +1,5 @@
-import { bool, defineCommand, num, optStr, str } from "../command.js";
+import { bool, defineCommand, num, optStr, str, strList } from "../command.js";
+import { applyExclusions, readExclusionsFile, type Exclusions } from "../../data/bright.js";
 import { InputError } from "../../util/errors.js";
 import { readQueries, iterateJsonl } from "../../data/jsonl.js";
 import { writeRun } from "../../eval/trec-files.js";
@@ -13,7 +14,8 @@ export default defineCommand({
   usage: "--index IDX --queries q.jsonl --out run.trec [options]",
   details: `
 Reasoning is cached in IDX/reasoning-cache.jsonl, so an interrupted or repeated run does not
-generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning for --mode external.`,
+generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning for --mode external.
+--exclusions drops each query's listed documents before the top --k cut, as BRIGHT's protocol does.`,
   options: {
     index: { type: "string", description: "Index directory", required: true, arg: "IDX" },
     queries: { type: "string", description: "JSONL queries {id, text}", required: true, arg: "FILE" },
@@ -21,12 +23,24 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000, arg: "N" },
     tag: { type: "string", description: "Run tag (default t1-<mode>)", arg: "TAG" },
     reasoning: { type: "string", description: "JSONL {id, reasoning} for --mode external", arg: "FILE" },
+    exclusions: { type: "string", description: "qid docid lines never to return (BRIGHT's excluded_ids; see t1 bright export)", arg: "FILE", multiple: true },
     quiet: { type: "boolean", description: "No progress output" },
     ...QUERY_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 run: unexpected argument "${positionals[0]}" (use --index, --queries and --out)`);
-    const opts = pipelineSearchOptions(values, num(values, "k"));
+    const k = num(values, "k");
+    const exclusions: Exclusions = new Map();
+    for (const file of strList(values, "exclusions")) {
+      for (const [qid, ids] of readExclusionsFile(file)) {
+        const s = exclusions.get(qid) ?? new Set<string>();
+        for (const d of ids) s.add(d);
+        exclusions.set(qid, s);
+      }
+    }
+    // Retrieve enough that k remain after the exclusions of the query that has the most.
+    const extra = Math.max(0, ...[...exclusions.values()].map((s) => s.size));
+    const opts = pipelineSearchOptions(values, k + extra);
     const queries = readQueries(str(values, "queries")).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
     const reasoningFile = optStr(values, "reasoning");
     if (opts.mode === "external") {
@@ -53,11 +67,13 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     try {
       const results = await p.search(queries, opts);
       progress.finish();
-      const run: Run = new Map(results.map((r) => [r.id, r.hits.map((h) => ({ docid: h.id, score: h.score }))]));
+      let run: Run = new Map(results.map((r) => [r.id, r.hits.map((h) => ({ docid: h.id, score: h.score }))]));
+      let dropped = 0;
+      if (exclusions.size > 0) ({ run, dropped } = applyExclusions(run, exclusions, k));
       writeRun(str(values, "out"), run, optStr(values, "tag") ?? `t1-${opts.mode}${opts.hybrid !== "none" ? `-${opts.hybrid}` : ""}`);
       const gen = results.reduce((a, r) => a + r.timings.generateMs, 0);
       const cached = results.filter((r) => r.cached).length;
-      console.error(`t1 run: ${results.length} queries (${cached} from the reasoning cache), reasoning ${(gen / 1000).toFixed(1)} s in all; wrote ${str(values, "out")}`);
+      console.error(`t1 run: ${results.length} queries (${cached} from the reasoning cache), reasoning ${(gen / 1000).toFixed(1)} s in all${exclusions.size ? `, ${dropped} excluded documents dropped` : ""}; wrote ${str(values, "out")}`);
     } finally {
       await p.close();
     }
