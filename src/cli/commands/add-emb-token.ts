@@ -13,7 +13,7 @@ T1 embeds a text as the last hidden state at <emb_token>. A base model (e.g. Qwe
 that token: this writes a copy in --out with the token added to tokenizer.json and
 tokenizer_config.json, its embedding row (and untied lm_head row) set to the mean of the existing
 rows, and config.json's vocab_size grown when needed. Rows of the other tokens are unchanged, so
-the copy generates exactly as the original. A model that already has the token is copied as is.
+their logits and hidden states are the original's. A model that has the token is copied as is.
 The weights are saved as one model.safetensors in the source's dtype. --out must be a new or
 empty folder.`,
   options: {

@@ -18,7 +18,8 @@ export default defineCommand({
 --model fetches config.json, tokenizer.json, tokenizer_config.json, generation_config.json and
 chat_template.jinja (when the repo has them) and the safetensors weights: the sharded index and
 every shard it names, or model.safetensors. --bright fetches BRIGHT's parquet files (the shard
-names come from the Hub's file listing) in the Hugging Face layout that t1 index/run read.
+names come from the Hub's file listing) in the Hugging Face layout; t1 bright export turns a
+domain into the corpus, queries, qrels and exclusions files that t1 index, run and evaluate read.
 Files resume after an interruption (run the same command again), are checked against the Hub's
 sha256/sha1, and files already present are skipped (--force re-downloads).
 The Hub address is --endpoint, else $HF_ENDPOINT, else https://huggingface.co (a mirror works);
