@@ -88,11 +88,20 @@ export class DocStore {
 
   /** The store of `dir`, or undefined when the index was built without texts (`--no-store-text`). */
   static open(dir: string): DocStore | undefined {
-    const p = readPointer(dir);
-    if (!p) return undefined;
-    const file = join(dir, p.file);
-    if (!existsSync(file)) throw new T1Error("NOT_FOUND", `${join(dir, DOC_STORE_POINTER)} names ${p.file}, which is missing; rerun t1 index to rebuild the store`);
-    return new DocStore(dir, file, openSync(file, "r"), entriesOf(p));
+    // A writer's compaction may replace the data file between our pointer read and our open:
+    // then the pointer names a newer generation, and we read it again.
+    for (let attempt = 0; ; attempt++) {
+      const p = readPointer(dir);
+      if (!p) return undefined;
+      const file = join(dir, p.file);
+      try {
+        return new DocStore(dir, file, openSync(file, "r"), entriesOf(p));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        if (attempt < 3 && readPointer(dir)?.generation !== p.generation) continue;
+        throw new T1Error("NOT_FOUND", `${join(dir, DOC_STORE_POINTER)} names ${p.file}, which is missing; rerun t1 index to rebuild the store`);
+      }
+    }
   }
 
   get size(): number {
