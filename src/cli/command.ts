@@ -56,9 +56,22 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
       ...(spec.multiple ? { multiple: true } : {}),
     };
   }
+  // `--k -3` would be refused by parseArgs as ambiguous; a number option takes a negative value.
+  const byFlag = new Map<string, string>();
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    if (spec.type !== "number") continue;
+    byFlag.set(`--${name}`, name);
+    if (spec.short) byFlag.set(`-${spec.short}`, name);
+  }
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = byFlag.get(argv[i]!);
+    if (name !== undefined && i + 1 < argv.length && /^-(\d|\.\d)/.test(argv[i + 1]!)) args.push(`--${name}=${argv[++i]}`);
+    else args.push(argv[i]!);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new InputError(`t1 ${cmd.name}: ${(e as Error).message} (see \`t1 ${cmd.name} --help\`)`);
   }

@@ -36,7 +36,7 @@ test("bad input exits 2 naming where the problem is", async () => {
     [["index", "--model", "m", "--corpus", noText, "--out", join(d, "i"), "--batch-size", "0"], /t1 index: --batch-size must be >= 1, got 0/],
     [["index", "--corpus", join(d, "absent.jsonl"), "--out", join(d, "i")], /corpus not found: .*absent\.jsonl/],
     [["run", "--index", join(d, "i"), "--queries", badJson, "--out", join(d, "r")], new RegExp(`${badJson}:2: expected one JSON object per line`)],
-    [["run", "--index", join(d, "i"), "--queries", noText, "--out", join(d, "r"), "--k", "-3"], /ambiguous|--k must be >= 1/],
+    [["run", "--index", join(d, "i"), "--queries", noText, "--out", join(d, "r"), "--k", "-3"], /t1 run: --k must be >= 1, got -3/],
     [["search", join(d, "nowhere"), "q"], /nowhere: not a t1 index \(no manifest\.json\)/],
     [["search", join(d, "nowhere"), "q", "--alpha", "1.5"], /--alpha must be between 0 and 1, got 1\.5/],
     [["search", join(d, "nowhere")], /expected IDX and QUERY, got 1 arguments/],

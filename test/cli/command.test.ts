@@ -59,5 +59,19 @@ test("number options with integer/min/max are checked while parsing, naming the 
   bad(["--chars=-2"], /--chars must be >= 0, got -2/);
   bad(["--alpha", "1.5"], /--alpha must be between 0 and 1, got 1.5/);
   bad(["--port", "70000"], /--port must be between 0 and 65535/);
+  bad(["--k", "-3"], /t1 nums: --k must be >= 1, got -3/);
+  bad(["--chars", "-2"], /--chars must be >= 0, got -2/);
   bad(["--port", "80.5"], /--port expects a non-negative integer, got "80.5"/);
+});
+
+test("a number option takes a negative value after a space; a negative-looking positional after a string option is unchanged", () => {
+  const c = defineCommand({
+    name: "neg",
+    summary: "neg",
+    options: { offset: { type: "number", short: "o", description: "o" }, name: { type: "string", description: "n" } },
+    async run() {},
+  });
+  assert.equal(parseCommandArgs(c, ["--offset", "-3"]).values.offset, -3);
+  assert.equal(parseCommandArgs(c, ["-o", "-.5"]).values.offset, -0.5);
+  assert.deepEqual(parseCommandArgs(c, ["--", "-3"]).positionals, ["-3"]);
 });
