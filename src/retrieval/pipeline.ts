@@ -14,6 +14,8 @@ import { encodeQueries, type QueryInput, type QueryMode } from "./encoders/query
 import { ReasoningCache } from "./encoders/reasoning-cache.js";
 import { rrf, weightedFusion, type RankedList } from "./hybrid.js";
 import { openBm25Index, type Bm25Index } from "./bm25/index.js";
+import { DocStore } from "./index/doc-store.js";
+import type { Document } from "../data/types.js";
 
 /** BM25 index file kept beside the dense index by `t1 index`. */
 export const BM25_FILE = "bm25.idx";
@@ -85,7 +87,20 @@ export class RetrievalPipeline {
     }
   }
 
+  private docs: DocStore | undefined | null = null;
+
+  /**
+   * The indexed text of a document (id, text, title?), from the index directory's document store;
+   * undefined when the id is not stored or the index was built with --no-store-text.
+   */
+  document(id: string): Document | undefined {
+    if (this.docs === null) this.docs = DocStore.open(this.index.dir);
+    return this.docs?.document(id);
+  }
+
   async close(): Promise<void> {
+    this.docs?.close();
+    this.docs = null;
     this.index.close();
     await this.backend.close();
   }

@@ -1,7 +1,7 @@
 import { bool, defineCommand, num, optStr } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
-import { openDocStore, snippet } from "../../retrieval/index/doc-store.js";
+import { snippet } from "../../retrieval/index/doc-store.js";
 import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
 
 export default defineCommand({
@@ -34,12 +34,10 @@ object (hits carry "snippet").`,
     try {
       const [r] = await p.search([{ id: "query", text, reasoning }], opts);
       if (show) process.stderr.write("\n");
-      const store = snippetChars > 0 ? openDocStore(dir) : undefined;
       const snippets = r!.hits.map((h) => {
-        const doc = store?.document(h.id);
+        const doc = snippetChars > 0 ? p.document(h.id) : undefined;
         return doc === undefined ? undefined : snippet(doc.text, snippetChars);
       });
-      store?.close();
       if (bool(values, "json")) {
         const hits = r!.hits.map((h, i) => (snippets[i] === undefined ? h : { ...h, snippet: snippets[i] }));
         console.log(JSON.stringify({ ...r, hits }, null, 1));
