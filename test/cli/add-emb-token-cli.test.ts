@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,16 @@ import { loadModel } from "../../src/engine/model.js";
 import { readSafetensors } from "../../src/engine/safetensors.js";
 import { packageRoot } from "../../src/util/paths.js";
 import { needShared } from "../helpers/shared.js";
+
+const scratchDirs: string[] = [];
+/** Temporary folders removed when the file's tests end. */
+function scratch(dir: string): string {
+  scratchDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const root = packageRoot();
 const t1 = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8" });
@@ -26,7 +37,7 @@ function tinyQwenWithoutEmbToken(dir: string): void {
 }
 
 test("t1 add-emb-token on a Qwen3 model without the token: next free id, mean row, other logits unchanged", async () => {
-  const tmp = mkdtempSync(join(tmpdir(), "t1-addemb-"));
+  const tmp = scratch(mkdtempSync(join(tmpdir(), "t1-addemb-")));
   const src = join(tmp, "src");
   tinyQwenWithoutEmbToken(src);
   const before = await loadModel(src);
@@ -64,7 +75,7 @@ test("t1 add-emb-token on a Qwen3 model without the token: next free id, mean ro
 test("t1 add-emb-token on stories260k (Llama) grows the vocabulary to 513", async (t) => {
   const p = needShared("models", "stories260k");
   if (typeof p !== "string") return t.skip(p.skip);
-  const out = join(mkdtempSync(join(tmpdir(), "t1-addemb-")), "out");
+  const out = join(scratch(mkdtempSync(join(tmpdir(), "t1-addemb-"))), "out");
   const r = t1(["add-emb-token", "--model", p, "--out", out]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /added <emb_token> as id 512 \(vocab_size 513\)/);
@@ -75,7 +86,7 @@ test("t1 add-emb-token on stories260k (Llama) grows the vocabulary to 513", asyn
 });
 
 test("t1 add-emb-token: bad input exits 2 naming the option", () => {
-  const tmp = mkdtempSync(join(tmpdir(), "t1-addemb-"));
+  const tmp = scratch(mkdtempSync(join(tmpdir(), "t1-addemb-")));
   const missing = t1(["add-emb-token", "--model", join(tmp, "nope"), "--out", join(tmp, "o")]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--model .*nope is not a directory/);

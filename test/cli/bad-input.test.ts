@@ -1,11 +1,22 @@
 /** Every pipeline command refuses bad input with exit code 2 and a message naming the file, line, field or option. */
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/util/paths.js";
+
+const scratchDirs: string[] = [];
+/** Temporary folders removed when the file's tests end. */
+function scratch(dir: string): string {
+  scratchDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const root = packageRoot();
 function t1(args: string[]): Promise<{ code: number; stderr: string }> {
@@ -17,7 +28,7 @@ function t1(args: string[]): Promise<{ code: number; stderr: string }> {
 }
 
 test("bad input exits 2 naming where the problem is", async () => {
-  const d = mkdtempSync(join(tmpdir(), "t1-badin-"));
+  const d = scratch(mkdtempSync(join(tmpdir(), "t1-badin-")));
   const f = (name: string, text: string) => {
     writeFileSync(join(d, name), text);
     return join(d, name);

@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,6 +13,16 @@ import { loadModel } from "../../src/engine/model.js";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../../src/engine/safetensors.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { packageRoot } from "../../src/util/paths.js";
+
+const scratchDirs: string[] = [];
+/** Temporary folders removed when the file's tests end. */
+function scratch(dir: string): string {
+  scratchDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
 
 /**
  * A loopback Hub: `/<repo>/resolve/main/<path>` (datasets under `/datasets/`) with the ETag the Hub
@@ -68,7 +79,7 @@ async function greedy4(dir: string): Promise<number[]> {
 }
 
 test("t1 download --model fetches a single-file and a sharded model that then load and generate like the original", async () => {
-  const tmp = mkdtempSync(join(tmpdir(), "t1-download-"));
+  const tmp = scratch(mkdtempSync(join(tmpdir(), "t1-download-")));
   const src = join(tmp, "src");
   createTinyModel(src, { arch: "qwen3", seed: 11, hiddenSize: 32, layers: 2, heads: 2, kvHeads: 1, headDim: 16, intermediateSize: 64 });
   const served = new Map<string, Buffer>();
@@ -128,7 +139,7 @@ test("t1 download --model fetches a single-file and a sharded model that then lo
 });
 
 test("t1 download --bright fetches the chosen domains and configs in the Hugging Face layout", async () => {
-  const tmp = mkdtempSync(join(tmpdir(), "t1-download-bright-"));
+  const tmp = scratch(mkdtempSync(join(tmpdir(), "t1-download-bright-")));
   const served = new Map<string, Buffer>();
   const put = (p: string) => served.set(`/datasets/xlangai/BRIGHT/resolve/main/${p}`, Buffer.from(`parquet bytes of ${p}`));
   for (const p of ["examples/biology-00000-of-00001.parquet", "examples/pony-00000-of-00001.parquet", "documents/biology-00000-of-00002.parquet", "documents/biology-00001-of-00002.parquet", "documents/pony-00000-of-00001.parquet"]) put(p);

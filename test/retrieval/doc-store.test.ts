@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,16 @@ import { DocStore, DocStoreWriter, openDocStore, removeDocStore, snippet, syncDo
 import { InputError } from "../../src/util/errors.js";
 import type { Document } from "../../src/data/types.js";
 
+const scratchDirs: string[] = [];
+/** Temporary folders removed when the file's tests end. */
+function scratch(dir: string): string {
+  scratchDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
 const docs: Document[] = [
   { id: "a", text: "plain text" },
   { id: "b/1", text: "Title\n\nline one\nline \"two\" with \\ and tab\t.", title: "Title" },
@@ -14,7 +25,7 @@ const docs: Document[] = [
 ];
 
 test("documents round-trip by id (titles, newlines, quotes, non-ASCII); absent ids are undefined", () => {
-  const dir = mkdtempSync(join(tmpdir(), "t1-docs-"));
+  const dir = scratch(mkdtempSync(join(tmpdir(), "t1-docs-")));
   assert.equal(openDocStore(dir), undefined, "no store yet");
   const w = DocStoreWriter.open(dir);
   w.put(docs);
@@ -31,7 +42,7 @@ test("documents round-trip by id (titles, newlines, quotes, non-ASCII); absent i
 });
 
 test("nothing is visible before commit; a torn append is cut off by the next writer", () => {
-  const dir = mkdtempSync(join(tmpdir(), "t1-docs-"));
+  const dir = scratch(mkdtempSync(join(tmpdir(), "t1-docs-")));
   const w = DocStoreWriter.open(dir);
   w.put(docs.slice(0, 1));
   w.commit();
@@ -56,7 +67,7 @@ test("nothing is visible before commit; a torn append is cut off by the next wri
 });
 
 test("replacing and deleting; compaction rewrites live lines into a new generation, old readers keep reading", () => {
-  const dir = mkdtempSync(join(tmpdir(), "t1-docs-"));
+  const dir = scratch(mkdtempSync(join(tmpdir(), "t1-docs-")));
   const many: Document[] = Array.from({ length: 100 }, (_, i) => ({ id: `d${i}`, text: `document number ${i} `.repeat(5) }));
   const w = DocStoreWriter.open(dir, { compactAbove: 0.5 });
   w.put(many);
@@ -86,7 +97,7 @@ test("replacing and deleting; compaction rewrites live lines into a new generati
 });
 
 test("syncDocStore adds new ids, prunes on request, resets; removeDocStore removes everything", () => {
-  const dir = mkdtempSync(join(tmpdir(), "t1-docs-"));
+  const dir = scratch(mkdtempSync(join(tmpdir(), "t1-docs-")));
   assert.deepEqual(syncDocStore(dir, docs), { added: 3, deleted: 0 });
   assert.deepEqual(syncDocStore(dir, [...docs, { id: "new", text: "n" }]), { added: 1, deleted: 0 });
   assert.deepEqual(syncDocStore(dir, [{ id: "a", text: "changed text is not re-stored" }]), { added: 0, deleted: 0 });
@@ -103,7 +114,7 @@ test("syncDocStore adds new ids, prunes on request, resets; removeDocStore remov
 });
 
 test("a damaged pointer is a clear error naming the file and field", () => {
-  const dir = mkdtempSync(join(tmpdir(), "t1-docs-"));
+  const dir = scratch(mkdtempSync(join(tmpdir(), "t1-docs-")));
   const pointer = join(dir, DOC_STORE_POINTER);
   writeFileSync(pointer, "{not json");
   assert.throws(() => openDocStore(dir), (e: unknown) => e instanceof InputError && e.message.includes(pointer) && /not valid JSON/.test(e.message));
