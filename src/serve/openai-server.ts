@@ -9,12 +9,15 @@
  *   exactly as the local backends do (instruction + text cut to max_length tokens + <emb_token>);
  * - /v1/completions `t1_embed: true`: each choice also carries the `<emb_token>` vector read from the
  *   KV cache its text was generated in;
- * - /v1/t1/token_counts `{ texts }` → `{ counts }`.
+ * - /v1/t1/token_counts `{ texts }` → `{ counts }`;
+ * - /v1/t1/search (when an index is served): T1 retrieval with snippets, see search-route.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ChatMessage, GenerationOptions, T1Backend } from "../backends/types.js";
 import { T1Error } from "../util/errors.js";
+import type { RetrievalPipeline } from "../retrieval/pipeline.js";
+import { parseSearchRequest, runSearch } from "./search-route.js";
 
 export interface OpenAIServerOptions {
   /** Interface to bind. Default "127.0.0.1" (loopback only: the API has no authentication). */
@@ -27,6 +30,8 @@ export interface OpenAIServerOptions {
   defaultMaxTokens?: number;
   /** Log one line per request to stderr. Default false. */
   log?: boolean;
+  /** An index opened over the same backend, searched at /v1/t1/search. Default none (the route answers 404). */
+  pipeline?: RetrievalPipeline;
 }
 
 class HttpError extends Error {
@@ -43,7 +48,7 @@ export class OpenAIServer {
   private server?: Server;
   /** Backends are not reentrant: requests run one at a time, in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly opts: Required<OpenAIServerOptions>;
+  private readonly opts: Required<Omit<OpenAIServerOptions, "pipeline">> & Pick<OpenAIServerOptions, "pipeline">;
 
   constructor(
     readonly backend: T1Backend,
@@ -106,6 +111,12 @@ export class OpenAIServer {
           if (!Array.isArray(texts) || texts.some((t) => typeof t !== "string")) throw new HttpError(400, `"texts" must be an array of strings`);
           return json(res, 200, { counts: await this.serial(() => this.backend.countTokens(texts as string[])) });
         }
+        case "/t1/search": {
+          const pipeline = this.opts.pipeline;
+          if (!pipeline) throw new HttpError(404, `no index is served here (start t1 serve with --index IDX)`, "not_found");
+          const request = parseSearchRequest(body);
+          return json(res, 200, await this.serial(() => runSearch(pipeline, request)));
+        }
         default:
           throw new HttpError(404, `no route POST ${path}`, "not_found");
       }
@@ -123,7 +134,15 @@ export class OpenAIServer {
     const b = this.backend;
     return {
       object: "list",
-      data: [{ id: b.modelId, object: "model", created: 0, owned_by: "t1", t1: { dims: b.dims, backend: b.kind } }],
+      data: [
+        {
+          id: b.modelId,
+          object: "model",
+          created: 0,
+          owned_by: "t1",
+          t1: { dims: b.dims, backend: b.kind, ...(this.opts.pipeline ? { index: { documents: this.opts.pipeline.index.size } } : {}) },
+        },
+      ],
     };
   }
 

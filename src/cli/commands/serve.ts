@@ -2,15 +2,18 @@ import { bool, defineCommand, num, optNum, optStr, str } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { openBackend, parseBackendKind } from "../../backends/open.js";
 import { OpenAIServer } from "../../serve/openai-server.js";
+import { RetrievalPipeline } from "../../retrieval/pipeline.js";
 
 export default defineCommand({
   name: "serve",
   summary: "Serve a T1 model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/embeddings)",
-  usage: "--model M [--backend native|llamacpp] [--port 8080]",
+  usage: "--model M [--backend native|llamacpp] [--port 8080] [--index IDX]",
   details: `
 Embedding inputs may be strings (special tokens such as <emb_token> are parsed; the vector is read
 at the last <emb_token>, appended when missing) or token id arrays. Binds to 127.0.0.1 by default:
-the API has no authentication.`,
+the API has no authentication. With --index (built by t1 index with the same model), POST
+/v1/t1/search {"query", "k"?, "mode"?, "hybrid"?, "snippet_chars"?} returns the reasoning and the
+ranked hits with their scores and text snippets.`,
   options: {
     model: { type: "string", description: "Model directory or .gguf", required: true, arg: "M" },
     backend: { type: "string", description: "native | llamacpp", default: "native", arg: "KIND" },
@@ -20,6 +23,7 @@ the API has no authentication.`,
     threads: { type: "number", integer: true, min: 1, description: "CPU threads", arg: "N" },
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     log: { type: "boolean", description: "Log one line per request" },
+    index: { type: "string", description: "Also serve T1 search over this index at /v1/t1/search", arg: "IDX" },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 serve: unexpected argument "${positionals[0]}" (the model goes in --model)`);
@@ -32,9 +36,17 @@ the API has no authentication.`,
       threads: optNum(values, "threads"),
       gpu: !bool(values, "no-gpu"),
     });
-    const server = new OpenAIServer(backend, { host: str(values, "host"), port: num(values, "port"), log: bool(values, "log") });
+    const indexDir = optStr(values, "index");
+    let pipeline: RetrievalPipeline | undefined;
+    try {
+      pipeline = indexDir ? await RetrievalPipeline.open(indexDir, { backendInstance: backend }) : undefined;
+    } catch (e) {
+      await backend.close();
+      throw e;
+    }
+    const server = new OpenAIServer(backend, { host: str(values, "host"), port: num(values, "port"), log: bool(values, "log"), pipeline });
     const url = await server.listen();
-    console.error(`t1 serve: ${backend.modelId} (${backend.kind}, ${backend.dims} dims) on ${url}/v1`);
+    console.error(`t1 serve: ${backend.modelId} (${backend.kind}, ${backend.dims} dims) on ${url}/v1${pipeline ? `; searching ${indexDir} (${pipeline.index.size} documents) at /v1/t1/search` : ""}`);
     // Print the URL on stdout too, so scripts (and tests) can read where to connect.
     console.log(url);
     await new Promise<void>((resolve) => {
@@ -43,6 +55,7 @@ the API has no authentication.`,
       process.once("SIGTERM", stop);
     });
     await server.close();
-    await backend.close();
+    await pipeline?.close(); // closes the shared backend too
+    if (!pipeline) await backend.close();
   },
 });
