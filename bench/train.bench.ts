@@ -100,6 +100,25 @@ for (const threads of [...new Set([1, defaultThreads()])]) {
   notes.push(`${threads} thread(s): kernels ${k.name}, PyTorch torch.set_num_threads(${threads})`);
   k.dispose();
 }
+// Context for the ratios: a training step is mostly matmul, so the single-thread GEMM rate of the
+// shared kernels vs PyTorch's BLAS bounds what the step can reach. Measured here, same shape.
+{
+  const k = createKernels({ threads: 1 });
+  const M = 512, K = 256, N = 1024, reps = 20;
+  const a = k.alloc(M * K).fill(0.5), b = k.alloc(N * K).fill(0.25), o = k.alloc(M * N);
+  k.matmulTransB(o, a, b, M, K, N);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) k.matmulTransB(o, a, b, M, K, N);
+  const u = process.cpuUsage(c0);
+  const ours = (2 * M * K * N * reps) / ((u.user + u.system) / 1e6) / 1e9;
+  const code = `import torch,time\ntorch.set_num_threads(1)\na=torch.randn(${M},${K});b=torch.randn(${N},${K});a@b.T\nc=time.process_time()\nfor _ in range(${reps}): a@b.T\nprint(2*${M}*${K}*${N}*${reps}/(time.process_time()-c)/1e9)`;
+  const py = spawnSync("/usr/bin/python3", ["-c", code], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" } });
+  const ref = py.status === 0 ? Number(py.stdout.trim()) : null;
+  console.log(`matmul ${M}x${K}x${N} (x·Wᵀ), 1 thread: t1 kernels ${ours.toFixed(1)} GFLOP/s, PyTorch ${ref?.toFixed(1) ?? "n/a"} GFLOP/s`);
+  results.push({ case: `matmul x·Wᵀ ${M}x${K}x${N}, 1 thread (context: most of a training step)`, metric: "GFLOP per CPU-second", unit: "GFLOP/s", ours, reference: ref, referenceName: "PyTorch 1.13 (OpenBLAS)", ratio: ref ? ours / ref : null, higherIsBetter: true });
+  k.dispose();
+}
+
 writeFileAtomic(join(root, "bench", "results", "train.json"), JSON.stringify({
   name: "train",
   command: "npx tsx bench/train.bench.ts",
