@@ -127,6 +127,7 @@ writeFileAtomic(join(root, "bench", "results", "train.json"), JSON.stringify({
   results,
   notes: [
     `best of ${ROUNDS} alternating rounds per side (the machine may be shared; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end on ${cpus().length} CPUs: with load above the CPU count, multi-threaded PyTorch (OpenMP spin-waits) degrades far more than t1, so trust the 1-thread rows most)`,
+    `peak resident memory of the t1 process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (all cases, weights + AdamW moments + activations + kernel heap)`,
     ...notes,
   ].join("; "),
 }, null, 2) + "\n");
