@@ -34,7 +34,10 @@ index was built with.`,
     if (query !== undefined) {
       const hits = index.search(query, { ...params, k: readK("bm25 search", values, 10) });
       if (values.json === true) console.log(JSON.stringify(hits.map((h) => ({ docid: h.docid, bm25: h.score }))));
-      else hits.forEach((h, i) => console.log(`${i + 1}\t${h.docid}\t${h.score.toFixed(4)}`));
+      else {
+        console.log("rank\tdocid\tbm25");
+        hits.forEach((h, i) => console.log(`${i + 1}\t${h.docid}\t${h.score.toFixed(4)}`));
+      }
       return;
     }
     const out = optStr(values, "out");
