@@ -224,7 +224,7 @@ notes.push(
 );
 writeFileAtomic(join(root, "bench", "results", "kernels.json"), JSON.stringify({
   name: "kernels",
-  command: `${CPU_CLOCK ? "T1_BENCH_CLOCK=cpu " : ""}npx tsx bench/kernels.bench.ts`,
+  command: `${CPU_CLOCK ? "T1_BENCH_CLOCK=cpu " : ""}${process.env.T1_BENCH_MS ? `T1_BENCH_MS=${BUDGET_MS} ` : ""}npx tsx bench/kernels.bench.ts`,
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version },
   results,
