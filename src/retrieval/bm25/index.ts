@@ -6,3 +6,5 @@ export { intToByte4, byte4ToInt, LENGTH_TABLE } from "./lucene-norms.js";
 export { Bm25Index, openBm25Index, type Bm25SearchOptions, type Bm25Variant } from "./inverted-index.js";
 export { buildBm25Index, buildBm25IndexSync, Bm25IndexBuilder, type Bm25BuildOptions } from "./build.js";
 export { bm25Run, type Bm25RunOptions } from "./run.js";
+export { buildBm25IndexResumable, type ResumableBuildOptions } from "./resumable-build.js";
+export { mergeBm25Indexes } from "./merge.js";
