@@ -93,3 +93,11 @@ test("ties rank the earlier document first, as Lucene's collector does", () => {
   const idx = buildBm25IndexSync([{ id: "z", text: "same words" }, { id: "a", text: "same words" }, { id: "m", text: "same words" }], { quiet: true });
   assert.deepEqual(idx.search("same", { k: 2 }).map((h) => h.docid), ["z", "a"]);
 });
+
+test("k1, b and variant given at search time override the index's defaults", () => {
+  const lucene = buildBm25IndexSync(DOCS, { quiet: true });
+  const gensim = buildBm25IndexSync(DOCS, { quiet: true, variant: "bright-gensim", k1: 1.2, b: 0.75 });
+  assert.deepEqual(lucene.search("cat fish", { variant: "bright-gensim", k1: 1.2, b: 0.75 }), gensim.search("cat fish"));
+  assert.deepEqual(gensim.search("cat fish", { variant: "lucene", k1: 0.9, b: 0.4 }), lucene.search("cat fish"));
+  assert.notDeepEqual(lucene.search("cat fish", { k1: 2, b: 1 }), lucene.search("cat fish"));
+});
