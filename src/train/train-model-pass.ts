@@ -15,7 +15,7 @@ import { swigluBackwardFromSilu } from "./ops/swiglu.js";
 interface LayerTape {
   xin: Float32Array; // (N, C) residual stream entering the layer
   rstd1: Float32Array; // (N)
-  q: Float32Array; // (N, H·D) projection output before q_norm / RoPE
+  q: Float32Array; // (N, H·D) projection output before q_norm / RoPE (the same array as qr without q/k norms)
   k: Float32Array; // (N, KV·D)
   v: Float32Array; // (N, KV·D)
   rstdq: Float32Array; // (N·H)
@@ -77,9 +77,12 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
     embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
     for (let l = 0; l < c.numLayers; l++) {
       const p = (n: string) => m.param(`model.layers.${l}.${n}`).data;
+      const q = alloc(N * H * D), kk = alloc(N * KV * D);
+      // Without q/k norms the pre-RoPE q and k are not needed in backward: RoPE runs in place.
       const t: LayerTape = {
-        xin: x, rstd1: alloc(N), q: alloc(N * H * D), k: alloc(N * KV * D), v: alloc(N * KV * D),
-        rstdq: alloc(N * H), rstdk: alloc(N * KV), qr: alloc(N * H * D), kr: alloc(N * KV * D),
+        xin: x, rstd1: alloc(N), q, k: kk, v: alloc(N * KV * D),
+        rstdq: alloc(c.qkNorm ? N * H : 0), rstdk: alloc(c.qkNorm ? N * KV : 0),
+        qr: c.qkNorm ? alloc(N * H * D) : q, kr: c.qkNorm ? alloc(N * KV * D) : kk,
         probs: alloc(B * H * T * T), att: alloc(N * H * D), x1: alloc(N * C), rstd2: alloc(N), g: alloc(N * F), u: alloc(N * F), s: m.recomputeSwiglu ? null : alloc(N * F),
       };
       const h1 = scratchH;
@@ -95,9 +98,6 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       if (c.qkNorm) {
         rmsnormForward(t.qr, t.rstdq, t.q, p("self_attn.q_norm.weight"), N * H, D, eps);
         rmsnormForward(t.kr, t.rstdk, t.k, p("self_attn.k_norm.weight"), N * KV, D, eps);
-      } else {
-        t.qr.set(t.q);
-        t.kr.set(t.k);
       }
       ropeForward(t.qr, t.qr, positions, rope, N, H);
       ropeForward(t.kr, t.kr, positions, rope, N, KV);
