@@ -76,9 +76,12 @@ export interface TrainResult {
  */
 export async function train(model: TrainModel, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   if (data.size <= 0) throw new InputError("the training set is empty");
-  if (!(o.totalSteps > 0)) throw new InputError(`totalSteps must be positive, got ${o.totalSteps}`, { field: "totalSteps" });
   const micro = o.microBatchSize ?? 8, accum = o.gradAccumSteps ?? 1, seed = o.seed ?? 0;
   const every = o.checkpointEvery ?? 100, clip = o.clipNorm ?? 1.0;
+  for (const [field, v] of [["totalSteps", o.totalSteps], ["microBatchSize", micro], ["gradAccumSteps", accum], ["checkpointEvery", every]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
+  }
+  if (!(clip >= 0)) throw new InputError(`clipNorm must be >= 0, got ${clip}`, { field: "clipNorm" });
   const schedule = { lr: o.lr ?? 1e-4, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
   mkdirSync(o.outDir, { recursive: true });
   const ckDir = join(o.outDir, "checkpoints");

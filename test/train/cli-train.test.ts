@@ -37,6 +37,9 @@ test("t1 train lm: trains, checkpoints, resumes with more steps, exit 2 on bad i
     const badNum = t1(...args, "--steps", "many");
     assert.equal(badNum.status, 2);
     assert.match(badNum.stderr, /--steps expects a number/);
+    const zero = t1(...args, "--batch-size", "0");
+    assert.equal(zero.status, 2);
+    assert.match(zero.stderr, /microBatchSize must be a positive integer/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
