@@ -10,6 +10,7 @@ import { loadModel } from "../../src/engine/model.js";
 import { readSafetensors } from "../../src/engine/safetensors.js";
 import { packageRoot } from "../../src/util/paths.js";
 import { needShared } from "../helpers/shared.js";
+import { runInProcess } from "./in-process.js";
 
 const scratchDirs: string[] = [];
 /** Temporary folders removed when the file's tests end. */
@@ -67,8 +68,8 @@ test("t1 add-emb-token on a Qwen3 model without the token: next free id, mean ro
   before.dispose();
   after.dispose();
 
-  const again = t1(["add-emb-token", "--model", out, "--out", join(tmp, "copy")]);
-  assert.equal(again.status, 0, again.stderr);
+  const again = await runInProcess(["add-emb-token", "--model", out, "--out", join(tmp, "copy")]);
+  assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /already present as id 511/);
 });
 
@@ -76,8 +77,8 @@ test("t1 add-emb-token on stories260k (Llama) grows the vocabulary to 513", asyn
   const p = needShared("models", "stories260k");
   if (typeof p !== "string") return t.skip(p.skip);
   const out = join(scratch(mkdtempSync(join(tmpdir(), "t1-addemb-"))), "out");
-  const r = t1(["add-emb-token", "--model", p, "--out", out]);
-  assert.equal(r.status, 0, r.stderr);
+  const r = await runInProcess(["add-emb-token", "--model", p, "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /added <emb_token> as id 512 \(vocab_size 513\)/);
   const m = await loadModel(out);
   assert.equal(m.vocabSize, 513);
@@ -85,23 +86,23 @@ test("t1 add-emb-token on stories260k (Llama) grows the vocabulary to 513", asyn
   m.dispose();
 });
 
-test("t1 add-emb-token: bad input exits 2 naming the option", () => {
+test("t1 add-emb-token: bad input exits 2 naming the option", async () => {
   const tmp = scratch(mkdtempSync(join(tmpdir(), "t1-addemb-")));
   const missing = t1(["add-emb-token", "--model", join(tmp, "nope"), "--out", join(tmp, "o")]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--model .*nope is not a directory/);
-  const noOut = t1(["add-emb-token", "--model", tmp]);
-  assert.equal(noOut.status, 2);
+  const noOut = await runInProcess(["add-emb-token", "--model", tmp]);
+  assert.equal(noOut.code, 2);
   assert.match(noOut.stderr, /--out is required/);
-  const same = t1(["add-emb-token", "--model", tmp, "--out", tmp + "/"]);
-  assert.equal(same.status, 2);
+  const same = await runInProcess(["add-emb-token", "--model", tmp, "--out", tmp + "/"]);
+  assert.equal(same.code, 2);
   assert.match(same.stderr, /--out must differ from --model/);
   mkdirSync(join(tmp, "full"));
   writeFileSync(join(tmp, "full", "x"), "");
-  const full = t1(["add-emb-token", "--model", tmp, "--out", join(tmp, "full")]);
-  assert.equal(full.status, 2);
+  const full = await runInProcess(["add-emb-token", "--model", tmp, "--out", join(tmp, "full")]);
+  assert.equal(full.code, 2);
   assert.match(full.stderr, /exists and is not empty/);
-  const noConfig = t1(["add-emb-token", "--model", tmp, "--out", join(tmp, "o2")]);
-  assert.equal(noConfig.status, 2);
+  const noConfig = await runInProcess(["add-emb-token", "--model", tmp, "--out", join(tmp, "o2")]);
+  assert.equal(noConfig.code, 2);
   assert.match(noConfig.stderr, /config\.json/);
 });

@@ -1,4 +1,8 @@
-/** Every pipeline command refuses bad input with exit code 2 and a message naming the file, line, field or option. */
+/**
+ * Every pipeline command refuses bad input with a T1Error the CLI maps to exit code 2, and a message
+ * naming the file, line, field or option. The cases run in process through main() (cheap); one is
+ * spawned to check the exit code and the one-line message end to end.
+ */
 import { after, test } from "node:test";
 import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
@@ -7,6 +11,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/util/paths.js";
+import { main } from "../../src/cli/main.js";
+import { T1Error } from "../../src/util/errors.js";
 
 const scratchDirs: string[] = [];
 /** Temporary folders removed when the file's tests end. */
@@ -58,11 +64,15 @@ test("bad input exits 2 naming where the problem is", async () => {
     [["serve", "--model", "m", "--backend", "remote"], /--backend must be native or llamacpp/],
     [["index", "--bogus"], /t1 index: Unknown option '--bogus'/],
   ];
-  const results = await Promise.all(cases.map(([args]) => t1(args)));
-  cases.forEach(([args, re], i) => {
-    const r = results[i]!;
-    assert.equal(r.code, 2, `t1 ${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
-    assert.match(r.stderr, re, `t1 ${args.join(" ")}`);
-    assert.match(r.stderr, /^t1: error \[(BAD_INPUT|NOT_FOUND)\]/, "one clear line, no stack trace");
-  });
+  for (const [args, re] of cases) {
+    await assert.rejects(main(args), (e: unknown) => {
+      assert.ok(e instanceof T1Error, `t1 ${args.join(" ")}: ${String(e)}`);
+      assert.ok(e.code === "BAD_INPUT" || e.code === "NOT_FOUND", `t1 ${args.join(" ")}: code ${e.code} (exit 2 needs BAD_INPUT or NOT_FOUND)`);
+      assert.match(e.message, re, `t1 ${args.join(" ")}`);
+      return true;
+    });
+  }
+  const spawned = await t1(cases[0]![0]);
+  assert.equal(spawned.code, 2, spawned.stderr);
+  assert.match(spawned.stderr, /^t1: error \[BAD_INPUT\]: .*bad\.jsonl:2: expected one JSON object per line.*\n$/, "one clear line, no stack trace");
 });

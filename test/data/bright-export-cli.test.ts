@@ -12,6 +12,7 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { readQrels, readRun } from "../../src/eval/trec-files.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
+import { runInProcess } from "../cli/in-process.js";
 
 const exec = promisify(execFile);
 const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -56,7 +57,8 @@ test("t1 bright export writes corpus/queries/qrels/exclusions that t1 index, run
   const plain = join(fx.root, "plain.trec");
   const excluded = join(fx.root, "excluded.trec");
   const common = ["--index", idx, "--queries", join(out, "queries.jsonl"), "--mode", "none", "--quiet"];
-  await t1("run", ...common, "--out", plain, "--k", "20");
+  const p = await runInProcess(["run", ...common, "--out", plain, "--k", "20"]);
+  assert.equal(p.code, 0, p.stderr);
   const r = await t1("run", ...common, "--out", excluded, "--k", "5", "--exclusions", join(out, "exclusions.txt"));
   assert.match(r.stderr, /2 excluded documents dropped/);
   const full = readRun(plain);
@@ -66,7 +68,8 @@ test("t1 bright export writes corpus/queries/qrels/exclusions that t1 index, run
     const expected = full.get(qid)!.filter((d) => !banned.has(d.docid)).slice(0, 5).map((d) => d.docid);
     assert.deepEqual(cut.get(qid)!.map((d) => d.docid), expected, `${qid}: the unexcluded ranking, excluded ids removed before the top-5 cut`);
   }
-  const ev = await t1("evaluate", "--qrels", join(out, "qrels.txt"), "--run", excluded, "--mode", "pytrec_eval", "-m", "ndcg_cut.10", "-m", "recall.100");
+  const ev = await runInProcess(["evaluate", "--qrels", join(out, "qrels.txt"), "--run", excluded, "--mode", "pytrec_eval", "-m", "ndcg_cut.10", "-m", "recall.100"]);
+  assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /^ndcg_cut_10\s+all\s+\d\.\d{4}$/m);
   assert.match(ev.stdout, /^recall_100\s+all\s+\d\.\d{4}$/m);
 

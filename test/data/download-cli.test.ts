@@ -13,6 +13,7 @@ import { loadModel } from "../../src/engine/model.js";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../../src/engine/safetensors.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { packageRoot } from "../../src/util/paths.js";
+import { runInProcess } from "../cli/in-process.js";
 
 const scratchDirs: string[] = [];
 /** Temporary folders removed when the file's tests end. */
@@ -125,12 +126,12 @@ test("t1 download --model fetches a single-file and a sharded model that then lo
     assert.deepEqual(await greedy4(sharded), reference);
 
     const before = hub.log.length;
-    const again = await t1(["download", "--model", "org/sharded", "--dir", sharded, "--endpoint", hub.endpoint, "--quiet"]);
+    const again = await runInProcess(["download", "--model", "org/sharded", "--dir", sharded, "--endpoint", hub.endpoint, "--quiet"]);
     assert.equal(again.code, 0, again.stderr);
     const refetched = hub.log.slice(before).filter((r) => !/chat_template\.jinja|model\.safetensors$/.test(r.url));
     assert.deepEqual(refetched, [], "a rerun requests only the files the repo lacks");
 
-    const missing = await t1(["download", "--model", "org/absent", "--dir", join(tmp, "absent"), "--endpoint", hub.endpoint, "--quiet"]);
+    const missing = await runInProcess(["download", "--model", "org/absent", "--dir", join(tmp, "absent"), "--endpoint", hub.endpoint, "--quiet"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /NOT_FOUND.*org\/absent\/resolve\/main\/config\.json: 404/);
   } finally {
@@ -152,7 +153,7 @@ test("t1 download --bright fetches the chosen domains and configs in the Hugging
     const got = ["examples", "documents"].flatMap((c) => readdirSync(join(dir, c)).map((f) => `${c}/${f}`)).sort();
     assert.deepEqual(got, ["documents/biology-00000-of-00002.parquet", "documents/biology-00001-of-00002.parquet", "examples/biology-00000-of-00001.parquet"]);
     assert.equal(readFileSync(join(dir, "documents/biology-00001-of-00002.parquet"), "utf8"), "parquet bytes of documents/biology-00001-of-00002.parquet");
-    const bad = await t1(["download", "--bright", "--domains", "biolgy", "--dir", dir, "--endpoint", hub.endpoint]);
+    const bad = await runInProcess(["download", "--bright", "--domains", "biolgy", "--dir", dir, "--endpoint", hub.endpoint]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown BRIGHT domain "biolgy"/);
   } finally {
@@ -161,13 +162,13 @@ test("t1 download --bright fetches the chosen domains and configs in the Hugging
 });
 
 test("t1 download: bad arguments exit 2 with the option named", async () => {
-  const neither = await t1(["download"]);
+  const neither = await runInProcess(["download"]);
   assert.equal(neither.code, 2);
   assert.match(neither.stderr, /exactly one of --model OWNER\/NAME or --bright/);
-  const badRepo = await t1(["download", "--model", "qwen3"]);
+  const badRepo = await runInProcess(["download", "--model", "qwen3"]);
   assert.equal(badRepo.code, 2);
   assert.match(badRepo.stderr, /--model must look like OWNER\/NAME/);
-  const mixed = await t1(["download", "--model", "a/b", "--domains", "biology"]);
+  const mixed = await runInProcess(["download", "--model", "a/b", "--domains", "biology"]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /--domains applies to --bright/);
 });

@@ -7,10 +7,17 @@ import { rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { openDocStore, snippet } from "../../src/retrieval/index/doc-store.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
+import { runInProcess } from "../cli/in-process.js";
 
 const run = promisify(execFile);
 const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const t1 = (...args: string[]) => run(process.execPath, ["--import", "tsx", main, ...args], { env: { ...process.env, T1_THREADS: "1" } });
+/** The later steps run in process (cheaper than a spawn each); they must succeed. */
+async function t1p(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await runInProcess(args);
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+}
 
 const fx = await makeTinyModel({ gguf: false });
 after(() => rmSync(fx.root, { recursive: true, force: true }));
@@ -36,25 +43,27 @@ test("t1 index stores texts; t1 search prints each hit's snippet (table and JSON
   assert.equal(rows.length, 5);
   for (const [, id, , text] of rows) assert.equal(text, snippet(byId.get(id!)!.text, 40), `snippet of ${id}`);
 
-  const j = JSON.parse((await t1("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none", "--json")).stdout) as { hits: { id: string; snippet: string }[] };
+  const j = JSON.parse((await t1p("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none", "--json")).stdout) as { hits: { id: string; snippet: string }[] };
   for (const h of j.hits) assert.equal(h.snippet, snippet(byId.get(h.id)!.text, 160));
-  const none = await t1("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none", "--snippet-chars", "0");
+  const none = await t1p("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none", "--snippet-chars", "0");
   assert.match(none.stdout, /^rank\tdocid\tcosine$/m);
 
   // Incremental: a smaller corpus with --prune drops the missing texts with their vectors.
   const kept = docs.slice(0, 30);
   const small = join(fx.root, "small.jsonl");
   writeFileSync(small, kept.map((d) => JSON.stringify(d)).join("\n") + "\n");
-  await t1("index", ...common, "--corpus", small, "--out", idx, "--prune");
+  await t1p("index", ...common, "--corpus", small, "--out", idx, "--prune");
   const pruned = openDocStore(idx)!;
   assert.deepEqual(pruned.ids().sort(), kept.map((d) => d.id).sort());
   pruned.close();
 
-  await t1("index", ...common, "--corpus", small, "--out", idx, "--no-store-text");
+  await t1p("index", ...common, "--corpus", small, "--out", idx, "--no-store-text");
   assert.equal(openDocStore(idx), undefined);
   assert.deepEqual(readdirSync(idx).filter((f) => f.startsWith("docs")), []);
-  const bare = await t1("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none");
+  const bare = await t1p("search", idx, "why is the sky blue?", "--k", "3", "--mode", "none");
   assert.match(bare.stdout, /^rank\tdocid\tcosine$/m, "no text column without a store");
 
-  await assert.rejects(t1("search", idx, "q", "--mode", "none", "--snippet-chars=-1"), (e: { code: number; stderr: string }) => e.code === 2 && /--snippet-chars must be >= 0, got -1/.test(e.stderr));
+  const bad = await runInProcess(["search", idx, "q", "--mode", "none", "--snippet-chars=-1"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--snippet-chars must be >= 0, got -1/);
 });

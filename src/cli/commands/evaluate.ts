@@ -77,7 +77,7 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
       if (bool(values, "query")) out.perQuery = Object.fromEntries([...result.perQuery].map(([qid, v]) => [qid, { ...v, ...result.perQueryText.get(qid) }]));
       console.log(JSON.stringify(out, null, 2));
     } else {
-      process.stdout.write(formatTrecEval(result, { perQuery: bool(values, "query"), runid: withRunid ? (tag ?? "") : undefined }));
+      console.log(formatTrecEval(result, { perQuery: bool(values, "query"), runid: withRunid ? (tag ?? "") : undefined }).replace(/\n$/, ""));
     }
   },
 });
