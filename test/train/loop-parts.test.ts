@@ -9,7 +9,7 @@ import { lossAndBackward } from "../../src/train/objectives.js";
 import { causalLmData } from "../../src/train/lm-data.js";
 import { epochOrder, TrainRng } from "../../src/train/rng.js";
 import { learningRateAt } from "../../src/train/adamw.js";
-import { parseTrainModelConfig } from "../../src/train/model-config.js";
+import { parseTrainModelConfig, toHfConfig } from "../../src/train/model-config.js";
 
 const fixture = join(import.meta.dirname, "..", "fixtures", "train", "tiny-qwen3");
 
@@ -58,4 +58,12 @@ test("bad input is named: unknown architecture, malformed JSON, short sequence, 
   const m = await TrainModel.load(getKernels(), readTrainModelConfig(join(fixture, "config.json")), fixture);
   assert.throws(() => m.forward({ B: 2, T: 3, ids: Int32Array.of(1, 2, 3) }), /B·T = 6/);
   assert.throws(() => m.forward({ B: 1, T: 2, ids: Int32Array.of(1, 99) }), /token id 99.*vocabulary/);
+});
+
+test("checkpoint config.json round-trips through the engine's parser for qwen3, qwen2, llama", () => {
+  const base = readTrainModelConfig(join(fixture, "config.json"));
+  for (const arch of ["qwen3", "qwen2", "llama"] as const) {
+    const c = { ...base, arch, qkNorm: arch === "qwen3", qkvBias: arch === "qwen2", tieWordEmbeddings: arch !== "qwen2" };
+    assert.deepEqual(parseTrainModelConfig(JSON.stringify(toHfConfig(c))), c, arch);
+  }
 });
