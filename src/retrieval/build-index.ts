@@ -63,8 +63,9 @@ export interface BuildIndexOptions {
   storeText?: boolean;
   /** Also build a BM25 index for hybrid search. Default true (seconds for most corpora). */
   bm25?: boolean;
-  /** What to record about the backend so `t1 search` can reopen it. */
-  pipeline: Omit<PipelineMeta, "queryInstruction">;
+  /** What to record about the backend so `t1 search` can reopen the index on its own. Default:
+   * the backend's kind and model id (enough for local models; the CLI also records paths/URLs). */
+  pipeline?: Omit<PipelineMeta, "queryInstruction">;
   /** Progress on stderr. Default true. */
   progress?: boolean;
   signal?: AbortSignal;
@@ -90,7 +91,8 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
       throw new T1Error("MISMATCH", `${o.out} is a ${index.manifest.kind} index; pass --overwrite to rebuild it as ${o.kind}`);
     }
   } else {
-    const pipeline: PipelineMeta = { ...o.pipeline, queryInstruction: o.queryInstruction ?? instruction };
+    const recorded = o.pipeline ?? { backend: backend.kind, modelPath: backend.modelId };
+    const pipeline: PipelineMeta = { ...recorded, queryInstruction: o.queryInstruction ?? instruction };
     index = createIndex(o.out, {
       kind: o.kind,
       dtype: o.dtype,
@@ -139,7 +141,7 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
   const wantBm25 = o.bm25 ?? true;
   // BM25 is rebuilt whenever the corpus may have changed: it is cheap next to the dense side.
   if (wantBm25 && (o.overwrite || pruned > 0 || r.encoded > 0 || !existsSync(bm25Path))) {
-    const bm = await buildBm25Index(docs, { quiet: o.progress === false, expectedDocs: docs.length, source: o.pipeline.corpus });
+    const bm = await buildBm25Index(docs, { quiet: o.progress === false, expectedDocs: docs.length, source: o.pipeline?.corpus });
     bm.save(bm25Path);
   }
   return { ...r, docs: docs.length, pruned, seconds: (performance.now() - t0) / 1000, bm25: wantBm25 };

@@ -100,7 +100,7 @@ test("several batches in flight, finishing out of order, give the sequential run
 
   // Asking for more than the backend allows is capped (native: one at a time).
   const native = await NativeBackend.open({ model: fx.modelDir, modelId: "tiny-t1" });
-  assert.equal(native.maxConcurrentRequests, undefined);
+  assert.equal((native as { maxConcurrentRequests?: number }).maxConcurrentRequests, undefined);
   await assert.rejects(encodeDocuments(remote, docs, newIndex("bad", remote.dims), { ...ENCODE_OPTS, concurrency: 0 }), /concurrency must be a positive integer/);
   await native.close();
 });

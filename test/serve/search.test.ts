@@ -58,7 +58,7 @@ test("search over HTTP equals the in-process pipeline, with snippets of the stor
     assert.deepEqual(hits.map((h) => h.score), direct!.hits.map((h) => h.score));
     assert.deepEqual(hits.map((h) => h.score_name), direct!.hits.map((h) => h.scoreName));
     assert.equal(r.json.reasoning, direct!.reasoning);
-    const chars = "snippet_chars" in request ? request.snippet_chars : 160;
+    const chars = ("snippet_chars" in request ? request.snippet_chars : undefined) ?? 160;
     for (const h of hits) assert.equal(h.snippet, snippet(byId.get(h.id)!.text, chars));
   }
   const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { t1: { index?: { documents: number } } }[] };
