@@ -10,7 +10,9 @@
  * - /v1/completions `t1_embed: true`: each choice also carries the `<emb_token>` vector read from the
  *   KV cache its text was generated in;
  * - /v1/t1/token_counts `{ texts }` → `{ counts }`;
- * - /v1/t1/search (when an index is served): T1 retrieval with snippets, see search-route.ts.
+ * - /v1/t1/search (when an index is served): T1 retrieval with snippets, see search-route.ts;
+ *   `"stream": true` answers as Server-Sent Events (search-stream.ts);
+ * - GET / (when an index is served): the search page (web/index.html).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +20,8 @@ import type { ChatMessage, GenerationOptions, T1Backend } from "../backends/type
 import { T1Error } from "../util/errors.js";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { parseSearchRequest, runSearch } from "./search-route.js";
+import { streamSearch } from "./search-stream.js";
+import { sendSearchPage } from "./web/page.js";
 
 export interface OpenAIServerOptions {
   /** Interface to bind. Default "127.0.0.1" (loopback only: the API has no authentication). */
@@ -95,6 +99,7 @@ export class OpenAIServer {
     try {
       if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return json(res, 200, this.models());
       if (req.method === "GET" && path === "/health") return json(res, 200, { status: "ok" });
+      if (req.method === "GET" && (path === "/" || path === "/index.html") && this.opts.pipeline) return sendSearchPage(res);
       if (req.method !== "POST") throw new HttpError(404, `no route ${req.method} ${path}`, "not_found");
       const body = await readJson(req, this.opts.maxBodyBytes);
       const abort = new AbortController();
@@ -115,6 +120,7 @@ export class OpenAIServer {
           const pipeline = this.opts.pipeline;
           if (!pipeline) throw new HttpError(404, `no index is served here (start t1 serve with --index IDX)`, "not_found");
           const request = parseSearchRequest(body);
+          if (body.stream === true) return await streamSearch(pipeline, request, res, abort.signal, (fn) => this.serial(fn));
           return json(res, 200, await this.serial(() => runSearch(pipeline, request)));
         }
         default:

@@ -13,7 +13,8 @@ Embedding inputs may be strings (special tokens such as <emb_token> are parsed; 
 at the last <emb_token>, appended when missing) or token id arrays. Binds to 127.0.0.1 by default:
 the API has no authentication. With --index (built by t1 index with the same model), POST
 /v1/t1/search {"query", "k"?, "mode"?, "hybrid"?, "snippet_chars"?} returns the reasoning and the
-ranked hits with their scores and text snippets.`,
+ranked hits with their scores and text snippets ("stream": true answers as Server-Sent Events:
+reasoning deltas, then the results); GET / is a search page for a browser.`,
   options: {
     model: { type: "string", description: "Model directory or .gguf", required: true, arg: "M" },
     backend: { type: "string", description: "native | llamacpp", default: "native", arg: "KIND" },
@@ -46,7 +47,7 @@ ranked hits with their scores and text snippets.`,
     }
     const server = new OpenAIServer(backend, { host: str(values, "host"), port: num(values, "port"), log: bool(values, "log"), pipeline });
     const url = await server.listen();
-    console.error(`t1 serve: ${backend.modelId} (${backend.kind}, ${backend.dims} dims) on ${url}/v1${pipeline ? `; searching ${indexDir} (${pipeline.index.size} documents) at /v1/t1/search` : ""}`);
+    console.error(`t1 serve: ${backend.modelId} (${backend.kind}, ${backend.dims} dims) on ${url}/v1${pipeline ? `; searching ${indexDir} (${pipeline.index.size} documents) at /v1/t1/search; search page at ${url}/` : ""}`);
     // Print the URL on stdout too, so scripts (and tests) can read where to connect.
     console.log(url);
     await new Promise<void>((resolve) => {
