@@ -18,4 +18,10 @@ createTinyModel(join(root, "tiny-llama"), {
   arch: "llama", seed: 13, hiddenSize: 64, layers: 2, heads: 4, kvHeads: 1, headDim: 16, intermediateSize: 96, vocab: 512,
   tieEmbeddings: false, withTokenizer: false,
 });
+// A Llama with head_dim != hidden / heads (20 vs 12), as real Qwen3 has: the golden test must not
+// only see models where the two agree.
+createTinyModel(join(root, "tiny-llama-hd"), {
+  arch: "llama", seed: 14, hiddenSize: 48, layers: 2, heads: 4, kvHeads: 2, headDim: 20, intermediateSize: 64, vocab: 256,
+  tieEmbeddings: false, withTokenizer: false,
+});
 console.log("wrote fixtures under", root);

@@ -27,7 +27,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: number[][], width: number): number 
   return m;
 }
 
-for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "tiny-llama-rope-llama3", "tiny-llama-rope-linear", "stories260k"]) {
+/** Fixtures whose head_dim differs from hidden_size / heads, as in real Qwen3 (checked below). */
+const WIDE_HEADS = new Set(["tiny-qwen3", "tiny-llama-hd"]);
+
+for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "tiny-llama-hd", "tiny-llama-rope-llama3", "tiny-llama-rope-linear", "stories260k"]) {
   test(`golden parity: ${name}`, async (t) => {
     const gpath = join(FIX, `golden-${name}.json`);
     const g = JSON.parse(readFileSync(gpath, "utf8")) as Golden;
@@ -44,6 +47,10 @@ for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "tiny-llama-rope-l
     const ck = await loadCheckpoint(dir, (n) => kernels.alloc(n));
     const model = new Transformer(ck.config, ck.tensors, kernels);
     const V = ck.config.vocabSize, C = ck.config.hiddenSize;
+    if (WIDE_HEADS.has(name)) {
+      const raw = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { hidden_size: number; num_attention_heads: number; head_dim: number };
+      assert.notEqual(raw.head_dim, raw.hidden_size / raw.num_attention_heads, `${name}: head_dim should differ from hidden/heads`);
+    }
     // One sequence at a time.
     for (const row of g.rows) {
       const cache = model.createCache(1, row.ids.length);
