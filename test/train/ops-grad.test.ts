@@ -131,7 +131,11 @@ test("linear: both operands", () => {
   ok("linear 7x16->9", linear(7, 16, 9), [randn(7 * 16), randn(9 * 16)]);
   ok("linear 1x1->1", linear(1, 1, 1), [randn(1), randn(1)]);
 });
-test("embedding gather with repeated ids", () => ok("embedding", embedding(Int32Array.of(3, 1, 3, 0, 7), 8, 6), [randn(48)]));
+test("embedding gather with repeated ids", () => {
+  ok("embedding", embedding(Int32Array.of(3, 1, 3, 0, 7), 8, 6), [randn(48)]);
+  ok("embedding one id", embedding(Int32Array.of(0), 1, 3), [randn(3)]);
+  ok("embedding 12 ids V33 C17", embedding(ints(12, 33), 33, 17), [randn(33 * 17)]);
+});
 test("rmsnorm (layer norm and per-head q/k norm shapes)", () => {
   ok("rmsnorm 4x16", rmsnorm(4, 16), [randn(64), randn(16)]);
   ok("rmsnorm per-head 3*4x8", rmsnorm(12, 8), [randn(96), randn(8)]);
@@ -159,6 +163,10 @@ test("swiglu (with and without the saved sigmoid)", () => {
 test("softmax and log-softmax", () => {
   ok("softmax", softmax(3, 7, false), [randn(21, 2)]);
   ok("log-softmax", softmax(4, 5, true), [randn(20, 2)]);
+  ok("softmax 1x2", softmax(1, 2, false), [randn(2, 2)]);
+  ok("softmax 6x67", softmax(6, 67, false), [randn(6 * 67, 3)]);
+  ok("log-softmax 1x2", softmax(1, 2, true), [randn(2, 2)]);
+  ok("log-softmax 5x67", softmax(5, 67, true), [randn(5 * 67, 3)]);
 });
 test("cross-entropy over masked positions", () => {
   ok("ce all rows", crossEntropy(4, 11, ints(4, 11), Float32Array.of(1, 1, 1, 1)), [randn(44, 2)]);
@@ -174,13 +182,31 @@ test("cross-entropy over masked positions", () => {
   assert.ok(Math.abs(la - lb) < 1e-5 * Math.abs(la), `${la} vs ${lb}`);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-7, `dlogits[${i}]`);
 });
-test("token log-probabilities of a sampled sequence", () => ok("token logp", tokenLogProbs(5, 13, ints(5, 13)), [randn(65, 2)]));
-test("hidden-state gather at <emb_token> (per-row position)", () => ok("gather", gather(3, 5, 4, Int32Array.of(4, 2, 0)), [randn(60)]));
-test("l2 normalisation", () => ok("l2", l2(3, 6), [randn(18)]));
-test("cosine-similarity matrix", () => ok("cosine", cosine(3, 5, 4), [randn(12), randn(20)]));
+test("token log-probabilities of a sampled sequence", () => {
+  ok("token logp", tokenLogProbs(5, 13, ints(5, 13)), [randn(65, 2)]);
+  ok("token logp 1x3", tokenLogProbs(1, 3, ints(1, 3)), [randn(3, 2)]);
+  ok("token logp 9x70", tokenLogProbs(9, 70, ints(9, 70)), [randn(9 * 70, 3)]);
+});
+test("hidden-state gather at <emb_token> (per-row position)", () => {
+  ok("gather", gather(3, 5, 4, Int32Array.of(4, 2, 0)), [randn(60)]);
+  ok("gather 1x1", gather(1, 1, 3, Int32Array.of(0)), [randn(3)]);
+  ok("gather padded 4x7x9", gather(4, 7, 9, Int32Array.of(6, 3, 0, 5)), [randn(4 * 7 * 9)]);
+});
+test("l2 normalisation", () => {
+  ok("l2", l2(3, 6), [randn(18)]);
+  ok("l2 1x2", l2(1, 2), [randn(2)]);
+  ok("l2 5x33", l2(5, 33), [randn(5 * 33)]);
+});
+test("cosine-similarity matrix", () => {
+  ok("cosine", cosine(3, 5, 4), [randn(12), randn(20)]);
+  ok("cosine 1x1 C3", cosine(1, 1, 3), [randn(3), randn(3)]);
+  ok("cosine 4x9 C16", cosine(4, 9, 16), [randn(64), randn(144)]);
+});
 test("InfoNCE with in-batch and hard negatives", () => {
   ok("infonce tau=0.05", infoNce(3, 7, Int32Array.of(0, 1, 2), 0.05), [randn(21, 0.05)], { eps: 1e-3 });
   ok("infonce tau=1", infoNce(4, 4, Int32Array.of(1, 0, 3, 2), 1), [randn(16)]);
+  ok("infonce 1 query, 1 doc (degenerate: loss and gradient 0, no NaN)", infoNce(1, 1, Int32Array.of(0), 0.1), [randn(1, 0.5)]);
+  ok("infonce 2 queries, 10 docs (hard negatives), tau=0.1", infoNce(2, 10, Int32Array.of(3, 7), 0.1), [randn(20, 0.3)], { eps: 1e-3 });
 });
 test("grad check catches a wrong gradient", () => {
   const wrong: GradOp = { forward: ([x]) => x.map((v) => v * v), backward: ([x], dy) => [x.map((v, i) => v * dy[i])] };
