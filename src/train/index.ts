@@ -18,3 +18,5 @@ export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";
 export { TrainRng, epochOrder } from "./rng.js";
 export { checkGrad, type GradOp, type GradCheckOptions, type GradCheckResult } from "./grad-check.js";
 export { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings, type InfoNceResult } from "./contrastive-loss.js";
+export * as stages from "./stages/index.js";
+export { contrastiveData, trainGrpo, t1Formats, type GrpoOptions, type GrpoStepLog } from "./stages/index.js";

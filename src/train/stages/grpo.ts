@@ -1,0 +1,304 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { T1Error, InputError } from "../../util/errors.js";
+import { writeFileAtomic } from "../../util/atomic.js";
+import { Progress } from "../../util/progress.js";
+import { modelFromCheckpoint, type Model } from "../../engine/model.js";
+import { parseHfConfig } from "../../engine/config.js";
+import { toHfConfig } from "../model-config.js";
+import type { TrainModel } from "../train-model.js";
+import { AdamW, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions } from "../adamw.js";
+import { TrainRng, epochOrder } from "../rng.js";
+import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
+import { appendStepLog, readStepLog, renderCurvesHtml, truncateStepLog, type StepLog } from "../train-log.js";
+import { infoNceOnEmbeddings } from "../contrastive-loss.js";
+import type { CandidatePool, GrpoRow } from "./data.js";
+import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
+import { embedPass, policyPass } from "./policy-pass.js";
+import { groupAdvantages, grpoSurrogate, ndcgAt10 } from "./grpo-math.js";
+import { rolloutBatch, type Rollout } from "./rollout.js";
+
+export interface GrpoData {
+  rows: readonly GrpoRow[];
+  formats: T1Formats;
+  /** A fixed candidate pool for the nDCG reward (then positiveIds index into it). Default: the
+   * step's in-batch documents (positives + drawn hard negatives). */
+  pool?: CandidatePool;
+  positiveIds?: readonly (readonly number[])[];
+}
+
+export interface GrpoOptions {
+  outDir: string;
+  totalSteps: number;
+  /** Queries per step. Default 4 (× groupSize trajectories in one batch). */
+  queriesPerStep?: number;
+  /** Trajectories sampled per query, G. Default 8: a larger group gives a less noisy baseline. */
+  groupSize?: number;
+  /** Sampling temperature of the trajectories. Default 1.0: the policy's own distribution (the
+   * ratio and KL assume it). */
+  samplingTemperature?: number;
+  /** Reasoning tokens per trajectory at most. Default 128. */
+  maxReasoningTokens?: number;
+  /** Clip range ε of the surrogate. Default 0.2. */
+  clipEps?: number;
+  /** KL coefficient β to the reference policy (k3 estimator). Default 0.04; 0 or no reference = off. */
+  klBeta?: number;
+  /** Weight α of the cosine-to-positive shaping reward. Default 0.1. */
+  alpha?: number;
+  /** Length penalty: reward −= lengthPenalty · tokens / maxReasoningTokens. Default 0.05. */
+  lengthPenalty?: number;
+  /** Weight of the InfoNCE term on the sampled embeddings. Default 0.1 (0 = off). */
+  infoNceWeight?: number;
+  /** InfoNCE temperature τ. Default 0.05. */
+  temperature?: number;
+  /** Hard negatives drawn per query into the step's documents. Default 3. */
+  negativesPerQuery?: number;
+  /** Optimiser updates on each batch of rollouts (μ). Default 1: then ρ = 1 at the update and
+   * clipping only matters for μ > 1. */
+  updatesPerBatch?: number;
+  /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
+  lr?: number;
+  warmupSteps?: number;
+  minLrRatio?: number;
+  adamw?: AdamWOptions;
+  /** Global gradient-norm clip. Default 1.0. */
+  clipNorm?: number;
+  seed?: number;
+  checkpointEvery?: number;
+  keepCheckpoints?: number;
+  tokenizerDir?: string;
+  resume?: boolean;
+  quiet?: boolean;
+  onStep?: (log: GrpoStepLog) => void;
+}
+
+/** log.jsonl line of a GRPO step (loss = surrogate + β·KL + weight·InfoNCE). */
+export interface GrpoStepLog extends StepLog {
+  rewardMean: number;
+  rewardStd: number;
+  ndcg10: number;
+  cosinePositive: number;
+  kl: number;
+  clipFraction: number;
+  lengthMean: number;
+  lengthMax: number;
+  surrogate: number;
+}
+
+export interface GrpoResult {
+  logs: GrpoStepLog[];
+  checkpoint: string;
+  resumedFrom: number;
+}
+
+/**
+ * Stage 3: GRPO over reasoning trajectories, with the resume guarantees of the core loop
+ * (atomic HF-layout checkpoints with optimiser and RNG state, log truncation on resume, the same
+ * seeded data order). Sampling uses the engine over the SAME arrays the policy updates.
+ */
+export async function trainGrpo(policy: TrainModel, reference: TrainModel | null, data: GrpoData, o: GrpoOptions): Promise<GrpoResult> {
+  const n = data.rows.length;
+  if (!n) throw new InputError("the training set is empty");
+  const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8, seed = o.seed ?? 0, every = o.checkpointEvery ?? 100;
+  const clip = o.clipNorm ?? 1, mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
+  for (const [field, v] of [["totalSteps", o.totalSteps], ["queriesPerStep", Q], ["groupSize", G], ["checkpointEvery", every], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
+  }
+  const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
+  const nceW = o.infoNceWeight ?? 0.1, tau = o.temperature ?? 0.05, negs = o.negativesPerQuery ?? 3;
+  const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
+  mkdirSync(o.outDir, { recursive: true });
+  const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
+  const opt = new AdamW(policy.params, o.adamw);
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: o.samplingTemperature ?? 1, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, temperature: tau, negativesPerQuery: negs, updatesPerBatch: mu, ...schedule, clipNorm: clip, seed };
+  let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
+  const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
+  if (latest) {
+    state = await loadCheckpoint(latest, policy, opt);
+    if (state.seed !== seed) throw new T1Error("MISMATCH", `${latest} was trained with seed ${state.seed}, this run asks for ${seed}`);
+  }
+  const resumedFrom = state.step;
+  truncateStepLog(logPath, state.step);
+  const rng = new TrainRng(state.rngState);
+  const engine: Model = modelFromCheckpoint(
+    { config: parseHfConfig(toHfConfig(policy.config)), tensors: policy.tensors(), source: "policy" },
+    { kernels: policy.k, ownsWeights: false },
+  );
+  const f = data.formats;
+  const prompts = new Map<number, number[]>();
+  const promptOf = (i: number) => {
+    let p = prompts.get(i);
+    if (!p) prompts.set(i, (p = queryPromptIds(f, data.rows[i].query, data.rows[i].instruction)));
+    return p;
+  };
+  const stopId = f.tokenizer.tokenId("<|im_end|>") ?? engine.stopTokenIds[0];
+  if (stopId === undefined) throw new T1Error("BAD_INPUT", "the model has no stop token (<|im_end|> or an eos id)");
+  const poolDocs = data.pool ? data.pool.texts.map((t) => documentIds(f, t)) : undefined;
+  const progress = new Progress("grpo", o.totalSteps, { unit: "steps", quiet: o.quiet });
+  progress.tick(state.step);
+  let checkpoint = latest ?? "";
+  const C = policy.config.hiddenSize;
+  let orderEpoch = -1;
+  let order: Int32Array = new Int32Array(0);
+  while (state.step < o.totalSteps) {
+    const t0 = performance.now();
+    const indices: number[] = [];
+    for (let i = 0; i < Q; i++, state.cursor++) {
+      const epoch = Math.floor(state.cursor / n);
+      if (epoch !== orderEpoch) order = epochOrder(n, seed, (orderEpoch = epoch));
+      indices.push(order[state.cursor % n]);
+    }
+    const sampleSeed = rng.int(2 ** 30);
+    // The step's documents: every positive, then drawn hard negatives; shared texts share a column.
+    const docs: number[][] = [], column = new Map<string, number>(), positives: number[][] = [];
+    const addDoc = (text: string, instruction?: string) => {
+      const key = (instruction ?? "") + "\u0001" + text;
+      let c = column.get(key);
+      if (c === undefined) {
+        column.set(key, (c = docs.length));
+        docs.push(documentIds(f, text, instruction));
+      }
+      return c;
+    };
+    for (const i of indices) positives.push(data.rows[i].positives.map((t) => addDoc(t, data.rows[i].instruction)));
+    for (const i of indices) {
+      const pool = data.rows[i].negatives.slice();
+      for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
+    }
+    const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: o.samplingTemperature ?? 1, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
+    const BG = Q * G;
+    let refLogp: Float32Array | undefined;
+    if (reference && beta > 0) {
+      const r = policyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions);
+      refLogp = r.logp;
+      r.free();
+    }
+    const docBatch = padBatch(docs, f.padId);
+    let oldLogp: Float32Array | undefined, adv: Float64Array | undefined;
+    let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [];
+    let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
+    for (let u = 0; u < mu; u++) {
+      policy.zeroGrads();
+      const d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+      const p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+      if (u === 0) {
+        oldLogp = p.logp.slice();
+        const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
+        const r = trajectoryRewards(p.emb, cand, positives, data.positiveIds ? indices.map((i) => data.positiveIds![i]) : undefined, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
+        rewards = r.rewards;
+        ndcgs = r.ndcg;
+        coss = r.cosine;
+        adv = groupAdvantages(rewards, G);
+      }
+      const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
+      for (let b = 0; b < BG; b++) {
+        for (let t = 0; t < roll.batch.T; t++) {
+          const i = b * roll.batch.T + t;
+          if (!roll.active[i]) continue;
+          tokAdv[i] = adv![b];
+          weight[i] = 1 / (roll.lengths[b] * BG);
+        }
+      }
+      const s = grpoSurrogate({ logp: p.logp, oldLogp: oldLogp!, refLogp, advantage: tokAdv, weight, eps, beta });
+      let dEmb: Float32Array | null = null;
+      let nce = 0;
+      if (nceW > 0) {
+        const posCol = Int32Array.from({ length: BG }, (_, b) => positives[Math.floor(b / G)][0]);
+        const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, posCol, tau, C, nceW);
+        nce = r.loss;
+        dEmb = r.dQuery;
+        d.backward(r.dDoc);
+      } else d.free();
+      p.backward(s.dlogp, dEmb);
+      gradNorm = globalGradNorm(policy.params);
+      lr = learningRateAt(state.step, schedule);
+      opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1);
+      loss += (s.loss + nceW * nce) / mu;
+      surrogateSum += s.loss / mu;
+      klSum += s.kl / mu;
+      clipSum += s.clipFraction / mu;
+      nceSum += nce / mu;
+    }
+    if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate (last checkpoint: ${checkpoint || "none"})`);
+    state.step++;
+    const seconds = (performance.now() - t0) / 1000;
+    const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+    const rm = mean(rewards);
+    const tokens = roll.lengths.reduce((a, b) => a + b, 0);
+    const entry: GrpoStepLog = {
+      step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+      ...(nceW > 0 ? { infoNce: nceSum } : {}),
+      rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
+      kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
+    };
+    appendStepLog(logPath, entry);
+    progress.tick();
+    if (state.step % every === 0 || state.step === o.totalSteps) {
+      state.rngState = rng.state;
+      checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
+      pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
+      writeFileAtomic(join(o.outDir, "curves.html"), renderCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
+    }
+    o.onStep?.(entry);
+  }
+  progress.finish();
+  return { logs: readStepLog(logPath) as GrpoStepLog[], checkpoint, resumedFrom };
+}
+
+/** Forward-only embeddings of many documents, 16 per batch. */
+function embedAll(m: TrainModel, docs: readonly number[][], padId: number): Float32Array {
+  const C = m.config.hiddenSize, out = new Float32Array(docs.length * C);
+  for (let s = 0; s < docs.length; s += 16) {
+    const b = padBatch(docs.slice(s, s + 16), padId);
+    const p = embedPass(m, { B: b.B, T: b.T, ids: b.ids, mask: b.mask }, b.embPositions);
+    out.set(p.emb, s * C);
+    p.free();
+  }
+  return out;
+}
+
+function normalize(x: Float32Array, C: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let r = 0; r < x.length / C; r++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += x[r * C + c] ** 2;
+    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
+    for (let c = 0; c < C; c++) y[r * C + c] = x[r * C + c] * inv;
+  }
+  return y;
+}
+
+/**
+ * reward = nDCG@10 of the query's gold documents among the candidates + α · max cosine to its
+ * positives − lengthPenalty · tokens / maxReasoningTokens. Without a pool the candidates are the
+ * step's documents and gold = the query's positive columns; with one, gold = its pool ids.
+ */
+export function trajectoryRewards(
+  traj: Float32Array, candidates: Float32Array, positiveCols: readonly number[][], poolGold: readonly (readonly number[])[] | undefined,
+  docs: Float32Array, G: number, C: number, lengths: readonly number[], o: { alpha: number; lenPen: number; maxTok: number },
+): { rewards: number[]; ndcg: number[]; cosine: number[] } {
+  const q = normalize(traj, C), cand = normalize(candidates, C), d = normalize(docs, C);
+  const nCand = cand.length / C, BG = q.length / C;
+  const rewards: number[] = [], ndcg: number[] = [], cosine: number[] = [];
+  for (let b = 0; b < BG; b++) {
+    const qi = Math.floor(b / G);
+    const scores = new Float64Array(nCand);
+    for (let j = 0; j < nCand; j++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += q[b * C + c] * cand[j * C + c];
+      scores[j] = s;
+    }
+    const gold = new Set(poolGold ? poolGold[qi] : positiveCols[qi]);
+    const nd = ndcgAt10(scores, gold);
+    let best = -1;
+    for (const col of positiveCols[qi]) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += q[b * C + c] * d[col * C + c];
+      best = Math.max(best, s);
+    }
+    ndcg.push(nd);
+    cosine.push(best);
+    rewards.push(nd + o.alpha * best - o.lenPen * (lengths[b] / o.maxTok));
+  }
+  return { rewards, ndcg, cosine };
+}
