@@ -1,0 +1,14 @@
+// Child process of load-memory.test.ts: loads a checkpoint in a fresh process and prints the growth
+// of its peak resident memory during the load. Usage: node --import tsx load-memory-child.ts DIR WEIGHTS
+import { loadModel } from "../../src/engine/model.js";
+import { createKernels } from "../../src/engine/kernels/index.js";
+
+const [dir, weights] = process.argv.slice(2);
+const kernels = createKernels({ threads: 1 });
+const before = process.resourceUsage().maxRSS * 1024;
+const m = await loadModel(dir!, { kernels, weights: weights as "f32" | "f16" });
+const after = process.resourceUsage().maxRSS * 1024;
+// Use the model so nothing is optimised away, then report.
+const logits = m.logits([[1, 2, 3]])[0]!;
+process.stdout.write(JSON.stringify({ peakGrowthBytes: after - before, finite: logits.every(Number.isFinite) }));
+kernels.dispose();
