@@ -1,7 +1,7 @@
 /**
  * Engine speed vs llama.cpp on the same weights: single-thread prefill (128-token prompt) and
  * decode (64 greedy tokens) for a tiny Qwen3, a ~100M-parameter Qwen3-shaped random model and,
- * with --slow / T1_BENCH_SLOW=1, a Qwen3-0.6B-shaped one (real vocabulary size). llama.cpp runs
+ * with --slow / T1_BENCH_SLOW=1 (set by `npm run bench`), a Qwen3-0.6B-shaped one (real vocabulary size). llama.cpp runs
  * through node-llama-cpp (CPU, 1 thread) on our f32 GGUF export of the same weights.
  *
  *   npx tsx bench/engine.bench.ts [--slow] [--case NAME]
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   kernels.dispose();
   notes.push(`kernels: ${kernels.name}; prompt ${PROMPT} random ids, decode ${DECODE} greedy tokens; ours and llama.cpp alternate rep by rep (medians after one warm-up each); load average at the end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`);
   notes.push("llama.cpp keeps its KV cache in f16 (its default). Two references per case: llama.cpp's own compute timings, and the same run timed end to end from JS through node-llama-cpp (which adds per-call overhead that dominates tiny models).");
-  if (!slow) notes.push("The Qwen3-0.6B-shaped case runs only with --slow / T1_BENCH_SLOW=1.");
+  if (!slow) notes.push("The Qwen3-0.6B-shaped case runs with --slow / T1_BENCH_SLOW=1 (what `npm run bench` sets unless T1_BENCH_SLOW=0).");
   const report = {
     name: "engine: prefill and decode vs llama.cpp",
     command: `npx tsx bench/engine.bench.ts${slow ? " --slow" : ""}`,
