@@ -70,6 +70,8 @@ export interface GrpoOptions {
   resume?: boolean;
   quiet?: boolean;
   onStep?: (log: GrpoStepLog) => void;
+  /** Called once per step after the rewards, before the first update (inspection, tests). */
+  onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array }) => void;
 }
 
 /** log.jsonl line of a GRPO step (loss = surrogate + β·KL + weight·InfoNCE). */
@@ -179,8 +181,8 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
     let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
     for (let u = 0; u < mu; u++) {
       policy.zeroGrads();
-      const d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-      const p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+      let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+      let p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
       if (u === 0) {
         oldLogp = p.logp.slice();
         const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
@@ -189,6 +191,14 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         ndcgs = r.ndcg;
         coss = r.cosine;
         adv = groupAdvantages(rewards, G);
+        if (o.onRollout) {
+          // The hook may run the model: release these tapes and redo the (deterministic) forwards.
+          p.free();
+          d.free();
+          o.onRollout({ rollout: roll, rewards, advantages: adv });
+          d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+          p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+        }
       }
       const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
       for (let b = 0; b < BG; b++) {
