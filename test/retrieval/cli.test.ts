@@ -47,11 +47,19 @@ for (const [name, args] of Object.entries(setups)) {
     if (name === "native") {
       const again = await t1("index", ...args, "--corpus", corpus, "--out", idx, "--instruction", "Given a fact, retrieve passages", "--batch-size", "8", "--max-length", "64");
       assert.match(again.stderr, /0 embedded, 40 already done/, "a rerun resumes and finds everything done");
+      // --show-reasoning streams the reasoning to stderr as it is written (same text as the cached one printed below).
+      const shown = await t1("search", idx, "why is the sky blue?", "--k", "3", "--max-reasoning-tokens", "6", "--show-reasoning", "--no-cache");
+      assert.doesNotMatch(shown.stdout, /^reasoning \(/m);
+      const plain = await t1("search", idx, "why is the sky blue?", "--k", "3", "--max-reasoning-tokens", "6", "--no-cache", "--json");
+      const reasoning = (JSON.parse(plain.stdout) as { reasoning: string }).reasoning;
+      assert.ok(reasoning.length > 0 && shown.stderr.startsWith(reasoning), "the streamed text is the reasoning");
     }
     const s = await t1("search", idx, "why is the sky blue?", "--k", "5", "--max-reasoning-tokens", "6", ...queryArgs[name]);
     const rows = s.stdout.trim().split("\n").filter((l) => /^\d+\t/.test(l));
     assert.equal(rows.length, 5);
     assert.match(s.stdout, /rank\tdocid\tcosine/);
+    assert.match(s.stdout, /^reasoning \(\d+ tokens\):\n/m, "the model's reasoning is printed before the hits");
+    assert.ok(s.stdout.indexOf("reasoning (") < s.stdout.indexOf("rank\tdocid"));
     const h = await t1("search", idx, "why is the sky blue?", "--k", "5", "--hybrid", "--mode", "none", ...queryArgs[name]);
     assert.match(h.stdout, /rank\tdocid\trrf\tcosine\tbm25/);
     const out = join(fx.root, `${name}.trec`);

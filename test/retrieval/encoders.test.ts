@@ -111,3 +111,29 @@ test("buildT1Index syncs a changed corpus: new documents are added, removed ones
   const hits = bm.search(docs[20].text, { k: 24 }).map((h) => h.docid);
   assert.ok(hits.includes(docs[20].id) && !hits.includes(docs[0].id));
 });
+
+test("reason mode: reasoning stays within maxReasoningTokens; sampling is reproducible by seed, a cache key of its own, and differs from greedy", async () => {
+  const opts = { mode: "reason" as const, instruction: "Q", maxReasoningTokens: 8 };
+  const greedy = await encodeQueries(backend, FIXTURE_QUERIES, opts);
+  const sampled = { ...opts, temperature: 1.5, seed: 7 };
+  const a = await encodeQueries(backend, FIXTURE_QUERIES, sampled);
+  const b = await encodeQueries(backend, FIXTURE_QUERIES, sampled);
+  const otherSeed = await encodeQueries(backend, FIXTURE_QUERIES, { ...sampled, seed: 8 });
+  for (const q of [...greedy, ...a, ...otherSeed]) assert.ok(q.reasoningTokens >= 0 && q.reasoningTokens <= 8, `${q.id}: ${q.reasoningTokens} tokens`);
+  assert.ok(greedy.some((q) => q.reasoningTokens === 8), "the bound is what stops the tiny model's reasoning");
+  a.forEach((q, i) => {
+    assert.equal(q.reasoning, b[i].reasoning, `${q.id}: same seed, same reasoning`);
+    assert.deepEqual(Array.from(q.vector), Array.from(b[i].vector));
+  });
+  const texts = (r: { reasoning: string }[]) => r.map((q) => q.reasoning).join("\u0000");
+  assert.notEqual(texts(a), texts(greedy), "temperature 1.5 samples something other than the greedy path");
+  assert.notEqual(texts(a), texts(otherSeed), "another seed samples other reasoning");
+
+  const path = join(mkdtempSync(join(fx.root, "cache-")), "reasoning.jsonl");
+  const cache = new ReasoningCache(path);
+  await encodeQueries(backend, FIXTURE_QUERIES, { ...opts, cache });
+  const fromCache = await encodeQueries(backend, FIXTURE_QUERIES, { ...sampled, cache });
+  assert.ok(fromCache.every((q) => !q.cached), "sampled reasoning is not served from the greedy entries");
+  assert.equal(texts(fromCache), texts(a));
+  assert.ok((await encodeQueries(backend, FIXTURE_QUERIES, { ...sampled, cache })).every((q) => q.cached));
+});
