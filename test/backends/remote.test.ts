@@ -177,3 +177,29 @@ test("t1 serve: the CLI starts a server that answers /v1/models and /v1/embeddin
     child.kill("SIGTERM");
   }
 });
+
+test("the HTTP client keeps at most `concurrency` requests in flight and serves the waiting ones in turn", async () => {
+  let active = 0;
+  let peak = 0;
+  const { server: s, url: u } = await listen((req, res) => {
+    active++;
+    peak = Math.max(peak, active);
+    setTimeout(() => {
+      active--;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url }));
+    }, 20);
+  });
+  try {
+    const { HttpClient } = await import("../../src/backends/http-client.js");
+    const client = new HttpClient(u + "/v1", { concurrency: 2, retries: 0 });
+    const replies = await Promise.all(Array.from({ length: 7 }, (_, i) => client.getJson<{ path: string }>(`/r${i}`)));
+    assert.deepEqual(replies.map((r) => r.path), Array.from({ length: 7 }, (_, i) => `/v1/r${i}`));
+    assert.equal(peak, 2, "never more than 2 requests at the server at once, and the limit is used");
+    const one = new HttpClient(u + "/v1", { concurrency: 1, retries: 0 });
+    peak = 0;
+    await Promise.all([one.getJson("/a"), one.getJson("/b"), one.getJson("/c")]);
+    assert.equal(peak, 1);
+  } finally {
+    s.close();
+  }
+});
