@@ -84,7 +84,8 @@ export async function fixtureDomain(domain: "biology" | "leetcode", n: number, f
     rows = syntheticRows(domain, n, domain === "leetcode");
   }
   const docs = new Map<string, string>();
-  const add = (id: string, text: string) => docs.set(id, docs.has(id) ? `${docs.get(id)} ${text}` : text);
+  // Every text starts with its id: no two documents are identical, so no exact score ties.
+  const add = (id: string, text: string) => docs.set(id, docs.has(id) ? `${docs.get(id)} ${text}` : `${id} ${text}`);
   const rand = rng(domain.length * 7919 + n);
   const vocab: string[] = [];
   for (const r of rows) {

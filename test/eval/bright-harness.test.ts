@@ -41,7 +41,7 @@ before(async () => {
 });
 
 const qrelsOf = (fx: FixtureDomain): Qrels => new Map(fx.rows.map((r) => [r.id, new Map(r.gold_ids.map((g) => [g, 1]))]));
-const exclusionsOf = (fx: FixtureDomain, extra: [string, string][] = []): Map<string, Set<string>> => {
+const exclusionsOf = (fx: FixtureDomain, extra: ReadonlyArray<readonly [string, string]> = []): Map<string, Set<string>> => {
   const m = new Map<string, Set<string>>();
   for (const r of fx.rows) for (const x of r.excluded_ids) if (x !== "N/A") (m.get(r.id) ?? m.set(r.id, new Set()).get(r.id)!).add(x);
   for (const [q, d] of extra) (m.get(q) ?? m.set(q, new Set()).get(q)!).add(d);
@@ -69,7 +69,7 @@ test("exclusions are dropped before the top-k cut; counts logged; nDCG@10 equals
   for (const [fx, domain, extra] of [[bio, "biology", []], [leet, "leetcode", [extraBanned]]] as const) {
     const rec = r.domains.find((d) => d.domain === domain)!;
     const run = readRun(join(out, `${domain}.trec`));
-    const ex = exclusionsOf(fx, extra as [string, string][]);
+    const ex = exclusionsOf(fx, extra);
     // Reference: rank every document with BM25 (no exclusion, no cut), drop the excluded ids, keep K.
     const index = await buildBm25Index(fx.docs.map((d) => ({ id: d.id, text: d.content })), { quiet: true });
     let dropped = 0;
