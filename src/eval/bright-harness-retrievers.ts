@@ -179,6 +179,9 @@ export class T1BrightRetriever implements BrightRetriever {
       temperature: o.temperature ?? 0,
       seed: o.seed ?? 0,
       maxDocumentTokens: o.maxLength ?? 512,
+      queryFormat: "model chat template; user turn = instruction + \"\\n\" + query; " +
+        ((o.mode ?? "reason") === "none" ? "no reasoning: <emb_token> right after the prompt" : "the model writes its reasoning, then <emb_token> is read from the same KV cache"),
+      documentFormat: "instruction + \"\\n\" + text, cut to maxDocumentTokens, + <emb_token> (one prefill)",
       score: "cosine (L2-normalised <emb_token> states, flat exact index)",
     };
   }

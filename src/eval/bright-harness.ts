@@ -65,10 +65,10 @@ export interface BrightDomainResult {
   exclusions: {
     /** excluded_ids listed in the query rows ("N/A" skipped). */
     listedInExamples: number;
-    /** Ids listed by the extra files (before merging duplicates). */
+    /** Ids listed by the extra files for any query (before merging duplicates and keeping the evaluated queries). */
     listedInFiles: number;
     files: string[];
-    /** Distinct (query, doc) exclusions applied. */
+    /** Distinct (query, doc) exclusions applied to the evaluated queries. */
     applied: number;
     queriesWithExclusions: number;
     /** Excluded documents that ranked inside the top k before exclusion: removed, so lower-ranked documents moved up. */
@@ -176,7 +176,9 @@ async function evalDomain(o: BrightEvalOptions, domain: BrightDomain, key: strin
   const qrels = brightQrels(rows, { longDocuments: long });
   const files = o.exclusionFiles?.[domain] ?? [];
   const extra = files.map(readExclusionsFile);
-  const exclusions = brightExclusions(rows, ...extra);
+  // Only the evaluated queries' exclusions (an extra file may list every query of the domain).
+  const queryIds = new Set(rows.map((r) => r.id));
+  const exclusions: Exclusions = new Map([...brightExclusions(rows, ...extra)].filter(([qid]) => queryIds.has(qid)));
   const instruction = brightInstruction(domain, { longDocuments: long });
   const got = await o.retriever.retrieve({ dir: o.dir, domain, longDocuments: long, queries, exclusions, instruction, k, indexDir: join(o.out, "index"), quiet: o.quiet ?? false, log });
   const { run, dropped: removed } = applyExclusions(got.run, exclusions, k);

@@ -57,7 +57,7 @@ function barChart(r: BrightEvalResults): string {
 function table(r: BrightEvalResults): string {
   const anchors = BRIGHT_ANCHORS;
   const head =
-    `<tr><th>domain</th><th>queries</th><th>documents</th><th>excluded (applied / dropped)</th><th>nDCG@10 ×100</th><th>R@100</th><th>R@1000</th>` +
+    `<tr><th>domain</th><th>queries</th><th>documents</th><th>excluded (applied / dropped)</th><th>nDCG@10 ×100</th><th>R@100 ×100</th><th>R@1000 ×100</th>` +
     anchors.map((a) => `<th class="anchor" title="${escapeHtml(a.source)}">${escapeHtml(a.system)}<br><small>${escapeHtml(a.query)}</small></th>`).join("") +
     `</tr>`;
   const rows = r.domains.map(
@@ -82,7 +82,7 @@ function table(r: BrightEvalResults): string {
 /** The whole page. */
 export function renderBrightReport(r: BrightEvalResults): string {
   const instructions = r.domains
-    .map((d) => `<tr><td>${escapeHtml(d.domain)}</td><td>${escapeHtml(d.instruction.query ?? "(none)")}</td><td>${escapeHtml(d.instruction.document ?? "(none)")}</td></tr>`)
+    .map((d) => `<tr><td>${escapeHtml(d.domain)}</td><td class="text">${escapeHtml(d.instruction.query ?? "(none)")}</td><td class="text">${escapeHtml(d.instruction.document ?? "(none)")}</td></tr>`)
     .join("");
   const sources = BRIGHT_ANCHORS.map((a) => `<li>${escapeHtml(a.system)} (${escapeHtml(a.query)}): ${escapeHtml(a.source)}</li>`).join("");
   return `<!doctype html>
@@ -93,7 +93,7 @@ table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ddd;padding
 th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-align:left}
 td.ours{font-weight:bold;background:#eef5fc}td.anchor,th.anchor{color:#555}tr.avg td{border-top:2px solid #888;font-weight:bold}
 pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:480px}.legend{margin:4px 0 12px}.key{margin-right:14px}
-.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}.note{color:#666}
+.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}.note{color:#666}td.text{text-align:left}
 </style></head><body>
 <h1>BRIGHT evaluation: t1 ${escapeHtml(String(r.protocol.retriever))}</h1>
 <p>nDCG@10 ×100 per domain, average <b>${pct(r.average.ndcg_cut_10)}</b> over ${r.averageOver} domain(s). t1 ${escapeHtml(r.t1Version)}, ${escapeHtml(r.timestamp)}.</p>
