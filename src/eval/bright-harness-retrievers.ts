@@ -5,6 +5,7 @@
  * candidate list deep enough that k documents remain after that query's exclusions: the harness then
  * drops the excluded ids and cuts at k, which equals the official "score all, drop, keep top k".
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Query } from "../data/types.js";
@@ -199,7 +200,9 @@ export class T1BrightRetriever implements BrightRetriever {
   async retrieve(input: DomainRetrievalInput): Promise<DomainRetrievalOutput> {
     const backend = await this.open();
     const t0 = performance.now();
-    const path = join(input.indexDir, `${input.domain}${input.longDocuments ? "-long" : ""}.t1`);
+    // One cached index per model and document length: vectors built otherwise must not be reused.
+    const tag = createHash("sha256").update(JSON.stringify([backend.modelId, this.o.maxLength ?? 512])).digest("hex").slice(0, 10);
+    const path = join(input.indexDir, `${input.domain}${input.longDocuments ? "-long" : ""}.t1-${tag}`);
     const existed = hasManifest(path);
     const docs = await loadBrightDocuments(input.dir, input.domain, { longDocuments: input.longDocuments, progress: !input.quiet });
     const built = await buildT1Index(backend, docs, {
