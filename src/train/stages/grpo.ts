@@ -10,7 +10,8 @@ import type { TrainModel } from "../train-model.js";
 import { AdamW, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions } from "../adamw.js";
 import { TrainRng, epochOrder } from "../rng.js";
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
-import { appendStepLog, readStepLog, renderCurvesHtml, truncateStepLog, type StepLog } from "../train-log.js";
+import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "../train-log.js";
+import { renderGrpoCurvesHtml } from "./grpo-curves.js";
 import { infoNceOnEmbeddings } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
 import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
@@ -140,119 +141,126 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   progress.tick(state.step);
   let checkpoint = latest ?? "";
   const C = policy.config.hiddenSize;
-  let orderEpoch = -1;
-  let order: Int32Array = new Int32Array(0);
-  while (state.step < o.totalSteps) {
-    const t0 = performance.now();
-    const indices: number[] = [];
-    for (let i = 0; i < Q; i++, state.cursor++) {
-      const epoch = Math.floor(state.cursor / n);
-      if (epoch !== orderEpoch) order = epochOrder(n, seed, (orderEpoch = epoch));
-      indices.push(order[state.cursor % n]);
-    }
-    const sampleSeed = rng.int(2 ** 30);
-    // The step's documents: every positive, then drawn hard negatives; shared texts share a column.
-    const docs: number[][] = [], column = new Map<string, number>(), positives: number[][] = [];
-    const addDoc = (text: string, instruction?: string) => {
-      const key = (instruction ?? "") + "\u0001" + text;
-      let c = column.get(key);
-      if (c === undefined) {
-        column.set(key, (c = docs.length));
-        docs.push(documentIds(f, text, instruction));
-      }
-      return c;
-    };
-    for (const i of indices) positives.push(data.rows[i].positives.map((t) => addDoc(t, data.rows[i].instruction)));
-    for (const i of indices) {
-      const pool = data.rows[i].negatives.slice();
-      for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
-    }
-    const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: o.samplingTemperature ?? 1, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
-    const BG = Q * G;
-    let refLogp: Float32Array | undefined;
-    if (reference && beta > 0) {
-      const r = policyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions);
-      refLogp = r.logp;
-      r.free();
-    }
-    const docBatch = padBatch(docs, f.padId);
-    let oldLogp: Float32Array | undefined, adv: Float64Array | undefined;
-    let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [];
-    let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
-    for (let u = 0; u < mu; u++) {
-      policy.zeroGrads();
-      let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-      let p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
-      if (u === 0) {
-        oldLogp = p.logp.slice();
-        const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
-        const r = trajectoryRewards(p.emb, cand, positives, data.positiveIds ? indices.map((i) => data.positiveIds![i]) : undefined, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
-        rewards = r.rewards;
-        ndcgs = r.ndcg;
-        coss = r.cosine;
-        adv = groupAdvantages(rewards, G);
-        if (o.onRollout) {
-          // The hook may run the model: release these tapes and redo the (deterministic) forwards.
-          p.free();
-          d.free();
-          o.onRollout({ rollout: roll, rewards, advantages: adv });
-          d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-          p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
-        }
-      }
-      const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
-      for (let b = 0; b < BG; b++) {
-        for (let t = 0; t < roll.batch.T; t++) {
-          const i = b * roll.batch.T + t;
-          if (!roll.active[i]) continue;
-          tokAdv[i] = adv![b];
-          weight[i] = 1 / (roll.lengths[b] * BG);
-        }
-      }
-      const s = grpoSurrogate({ logp: p.logp, oldLogp: oldLogp!, refLogp, advantage: tokAdv, weight, eps, beta });
-      let dEmb: Float32Array | null = null;
-      let nce = 0;
-      if (nceW > 0) {
-        const posCol = Int32Array.from({ length: BG }, (_, b) => positives[Math.floor(b / G)][0]);
-        const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, posCol, tau, C, nceW);
-        nce = r.loss;
-        dEmb = r.dQuery;
-        d.backward(r.dDoc);
-      } else d.free();
-      p.backward(s.dlogp, dEmb);
-      gradNorm = globalGradNorm(policy.params);
-      lr = learningRateAt(state.step, schedule);
-      opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1);
-      loss += (s.loss + nceW * nce) / mu;
-      surrogateSum += s.loss / mu;
-      klSum += s.kl / mu;
-      clipSum += s.clipFraction / mu;
-      nceSum += nce / mu;
-    }
-    if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate (last checkpoint: ${checkpoint || "none"})`);
-    state.step++;
-    const seconds = (performance.now() - t0) / 1000;
-    const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
-    const rm = mean(rewards);
-    const tokens = roll.lengths.reduce((a, b) => a + b, 0);
-    const entry: GrpoStepLog = {
-      step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
-      ...(nceW > 0 ? { infoNce: nceSum } : {}),
-      rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
-      kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
-    };
-    appendStepLog(logPath, entry);
-    progress.tick();
-    if (state.step % every === 0 || state.step === o.totalSteps) {
-      state.rngState = rng.state;
-      checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
-      pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
-      writeFileAtomic(join(o.outDir, "curves.html"), renderCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
-    }
-    o.onStep?.(entry);
+  try {
+    return await grpoLoop();
+  } finally {
+    engine.dispose();
   }
-  progress.finish();
-  return { logs: readStepLog(logPath) as GrpoStepLog[], checkpoint, resumedFrom };
+  async function grpoLoop(): Promise<GrpoResult> {
+    let orderEpoch = -1;
+    let order: Int32Array = new Int32Array(0);
+    while (state.step < o.totalSteps) {
+      const t0 = performance.now();
+      const indices: number[] = [];
+      for (let i = 0; i < Q; i++, state.cursor++) {
+        const epoch = Math.floor(state.cursor / n);
+        if (epoch !== orderEpoch) order = epochOrder(n, seed, (orderEpoch = epoch));
+        indices.push(order[state.cursor % n]);
+      }
+      const sampleSeed = rng.int(2 ** 30);
+      // The step's documents: every positive, then drawn hard negatives; shared texts share a column.
+      const docs: number[][] = [], column = new Map<string, number>(), positives: number[][] = [];
+      const addDoc = (text: string, instruction?: string) => {
+        const key = (instruction ?? "") + "\u0001" + text;
+        let c = column.get(key);
+        if (c === undefined) {
+          column.set(key, (c = docs.length));
+          docs.push(documentIds(f, text, instruction));
+        }
+        return c;
+      };
+      for (const i of indices) positives.push(data.rows[i].positives.map((t) => addDoc(t, data.rows[i].instruction)));
+      for (const i of indices) {
+        const pool = data.rows[i].negatives.slice();
+        for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
+      }
+      const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: o.samplingTemperature ?? 1, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
+      const BG = Q * G;
+      let refLogp: Float32Array | undefined;
+      if (reference && beta > 0) {
+        const r = policyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions);
+        refLogp = r.logp;
+        r.free();
+      }
+      const docBatch = padBatch(docs, f.padId);
+      let oldLogp: Float32Array | undefined, adv: Float64Array | undefined;
+      let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [];
+      let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
+      for (let u = 0; u < mu; u++) {
+        policy.zeroGrads();
+        let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+        let p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+        if (u === 0) {
+          oldLogp = p.logp.slice();
+          const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
+          const r = trajectoryRewards(p.emb, cand, positives, data.positiveIds ? indices.map((i) => data.positiveIds![i]) : undefined, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
+          rewards = r.rewards;
+          ndcgs = r.ndcg;
+          coss = r.cosine;
+          adv = groupAdvantages(rewards, G);
+          if (o.onRollout) {
+            // The hook may run the model: release these tapes and redo the (deterministic) forwards.
+            p.free();
+            d.free();
+            o.onRollout({ rollout: roll, rewards, advantages: adv });
+            d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+            p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+          }
+        }
+        const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
+        for (let b = 0; b < BG; b++) {
+          for (let t = 0; t < roll.batch.T; t++) {
+            const i = b * roll.batch.T + t;
+            if (!roll.active[i]) continue;
+            tokAdv[i] = adv![b];
+            weight[i] = 1 / (roll.lengths[b] * BG);
+          }
+        }
+        const s = grpoSurrogate({ logp: p.logp, oldLogp: oldLogp!, refLogp, advantage: tokAdv, weight, eps, beta });
+        let dEmb: Float32Array | null = null;
+        let nce = 0;
+        if (nceW > 0) {
+          const posCol = Int32Array.from({ length: BG }, (_, b) => positives[Math.floor(b / G)][0]);
+          const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, posCol, tau, C, nceW);
+          nce = r.loss;
+          dEmb = r.dQuery;
+          d.backward(r.dDoc);
+        } else d.free();
+        p.backward(s.dlogp, dEmb);
+        gradNorm = globalGradNorm(policy.params);
+        lr = learningRateAt(state.step, schedule);
+        opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1);
+        loss += (s.loss + nceW * nce) / mu;
+        surrogateSum += s.loss / mu;
+        klSum += s.kl / mu;
+        clipSum += s.clipFraction / mu;
+        nceSum += nce / mu;
+      }
+      if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate (last checkpoint: ${checkpoint || "none"})`);
+      state.step++;
+      const seconds = (performance.now() - t0) / 1000;
+      const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+      const rm = mean(rewards);
+      const tokens = roll.lengths.reduce((a, b) => a + b, 0);
+      const entry: GrpoStepLog = {
+        step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        ...(nceW > 0 ? { infoNce: nceSum } : {}),
+        rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
+        kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
+      };
+      appendStepLog(logPath, entry);
+      progress.tick();
+      if (state.step % every === 0 || state.step === o.totalSteps) {
+        state.rngState = rng.state;
+        checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
+        pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
+        writeFileAtomic(join(o.outDir, "curves.html"), renderGrpoCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
+      }
+      o.onStep?.(entry);
+    }
+    progress.finish();
+    return { logs: readStepLog(logPath) as GrpoStepLog[], checkpoint, resumedFrom };
+  }
 }
 
 /** Forward-only embeddings of many documents, 16 per batch. */

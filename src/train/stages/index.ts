@@ -12,3 +12,4 @@ export { groupAdvantages, grpoSurrogate, ndcgAt10, type SurrogateInput, type Sur
 export { policyPass, embedPass, type PolicyPass } from "./policy-pass.js";
 export { rolloutBatch, layoutRollout, type Rollout, type RolloutOptions } from "./rollout.js";
 export { trainGrpo, trajectoryRewards, type GrpoData, type GrpoOptions, type GrpoStepLog, type GrpoResult } from "./grpo.js";
+export { renderGrpoCurvesHtml } from "./grpo-curves.js";

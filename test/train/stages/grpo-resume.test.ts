@@ -50,7 +50,7 @@ test("a GRPO run killed with SIGKILL after a checkpoint resumes with the same re
       assert.ok(readFileSync(join(ca, f)).equals(readFileSync(join(cb, f))), `${f} differs`);
     }
     assert.ok(readdirSync(join(b, "checkpoints")).every((n) => /^step-\d+$/.test(n)), "temp dirs or extra checkpoints left behind");
-    assert.match(readFileSync(join(b, "curves.html"), "utf8"), /<svg[\s\S]*<path d="M/);
+    assert.match(readFileSync(join(b, "curves.html"), "utf8"), /<svg[\s\S]*<path d="M[\s\S]*aria-label="reward \(mean\)"/);
     assert.ok(ref.some((l) => l.kl > 0) && ref.some((l) => l.clipFraction > 0), "with μ = 2 the second update sees ratios ≠ 1 and a KL > 0");
   } finally {
     rmSync(root, { recursive: true, force: true });
