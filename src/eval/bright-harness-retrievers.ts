@@ -6,7 +6,7 @@
  * drops the excluded ids and cuts at k, which equals the official "score all, drop, keep top k".
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Query } from "../data/types.js";
 import type { Exclusions } from "../data/bright.js";
@@ -200,11 +200,22 @@ export class T1BrightRetriever implements BrightRetriever {
   async retrieve(input: DomainRetrievalInput): Promise<DomainRetrievalOutput> {
     const backend = await this.open();
     const t0 = performance.now();
-    // One cached index per model and document length: vectors built otherwise must not be reused.
-    const tag = createHash("sha256").update(JSON.stringify([backend.modelId, this.o.maxLength ?? 512])).digest("hex").slice(0, 10);
-    const path = join(input.indexDir, `${input.domain}${input.longDocuments ? "-long" : ""}.t1-${tag}`);
-    const existed = hasManifest(path);
     const docs = await loadBrightDocuments(input.dir, input.domain, { longDocuments: input.longDocuments, progress: !input.quiet });
+    // One cached index per model, document length, instruction and document set: vectors built
+    // otherwise are never reused, and domains with the same documents (aops and theoremqa_questions
+    // share theirs, and their instruction) encode them once.
+    const digest = createHash("sha256");
+    for (const d of docs) digest.update(d.id).update("\0").update(d.text).update("\0");
+    const tag = createHash("sha256")
+      .update(JSON.stringify([backend.modelId, this.o.maxLength ?? 512, input.instruction, digest.digest("hex")]))
+      .digest("hex")
+      .slice(0, 12);
+    const shared = existsSync(input.indexDir) ? readdirSync(input.indexDir).find((f) => f.endsWith(`.t1-${tag}`)) : undefined;
+    const path = join(input.indexDir, shared ?? `${input.domain}${input.longDocuments ? "-long" : ""}.t1-${tag}`);
+    if (shared && !shared.startsWith(`${input.domain}.`) && !shared.startsWith(`${input.domain}-long.`)) {
+      input.log(`bright eval: ${input.domain}: same documents and instruction as ${path}; reusing that index`);
+    }
+    const existed = hasManifest(path);
     const built = await buildT1Index(backend, docs, {
       out: path,
       instruction: input.instruction,

@@ -79,3 +79,22 @@ test("t1 bright eval --retriever t1 on a tiny model: one domain, exclusions befo
   assert.equal(d2.metrics.ndcg_cut_10, d.metrics.ndcg_cut_10);
   assert.match(readFileSync(join(out, "report.html"), "utf8"), /<tr class="domain"><td>leetcode<\/td>/);
 });
+
+test("t1 bright eval --retriever t1: domains with the same documents and instruction (aops, theoremqa_questions) encode them once", async () => {
+  const model = join(root, "model-shared");
+  createTinyModel(model, { arch: "qwen3", seed: 7, hiddenSize: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediateSize: 128 });
+  const dir = join(root, "BRIGHT-math");
+  const fx = await fixtureDomain("leetcode", 2, 6);
+  for (const r of fx.rows) r.query = r.query.slice(0, 200);
+  writeFixtureDomain(dir, "aops", fx);
+  writeFixtureDomain(dir, "theoremqa_questions", fx);
+  const out = join(root, "res-math");
+  const r = await runInProcess(["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "aops,theoremqa_questions", "--out", out, "--k", "5", "--max-reasoning-tokens", "2", "--max-length", "96", "--threads", "1", "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  const [a, t] = (JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { domains: any[] }).domains;
+  assert.equal(a.details.documentsEncoded, fx.docs.length);
+  assert.equal(t.index.path, a.index.path, "one index for both");
+  assert.equal(t.details.documentsEncoded, 0);
+  assert.equal(t.index.reused, true);
+  assert.equal(t.metrics.ndcg_cut_10, a.metrics.ndcg_cut_10, "same documents, queries and instruction: same numbers");
+});
