@@ -41,6 +41,11 @@ test("t1 train t1: help, stage 1 → 2 → 3 chain, bad input exit 2", { timeout
       for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]) assert.ok(existsSync(join(from, f)), `${from}/${f}`);
     }
 
+    // Re-running a stage with more steps continues from its newest checkpoint.
+    const more = await runInProcess(["train", "t1", "--stage", "1", "--model", model, "--out", join(root, "stage1"), "--data", data, ...common, "--steps", "3"]);
+    assert.equal(more.code, 0, more.stderr);
+    assert.deepEqual(readStepLog(join(root, "stage1", "log.jsonl")).map((l) => l.step), [1, 2, 3]);
+
     const bad = join(root, "bad.jsonl");
     writeFileSync(bad, JSON.stringify({ query: "q", positive: "p" }) + "\n" + JSON.stringify({ query: "q", positive: "p", reasoning: 3 }) + "\n");
     const r = await runInProcess(["train", "t1", "--stage", "2", "--model", model, "--data", bad, "--out", join(root, "bad"), "--quiet"]);
