@@ -130,14 +130,19 @@ export class LlamaCppBackend implements T1Backend {
   }
 
   async countTokens(texts: readonly string[]): Promise<number[]> {
-    return texts.map((t) => this.model.tokenize(t, true).length);
+    return texts.map((t) => this.promptTokens(t).length);
   }
 
-  /** Tokens of a prompt of ours: special tokens parsed, BOS when the GGUF asks for it. */
+  /**
+   * Tokens of a prompt of ours: special tokens parsed, BOS when the GGUF's add_bos_token asks for it
+   * and EOS when its add_eos_token does, as the native engine's tokenizer (built from the same GGUF
+   * flags) does, so both backends feed the same ids.
+   */
   private promptTokens(text: string): Token[] {
     const t = this.model.tokenize(text, true);
-    const bos = this.model.tokens.bos;
+    const { bos, eos } = this.model.tokens;
     if (this.model.tokens.shouldPrependBosToken && bos !== null && t[0] !== bos) t.unshift(bos);
+    if (this.model.tokens.shouldAppendEosToken && eos !== null) t.push(eos);
     return t;
   }
 

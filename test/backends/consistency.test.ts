@@ -85,3 +85,45 @@ test("same top-10 (>= 9/10 overlap per query) from indexes built by each backend
     assert.ok(overlap >= 9, `query ${q}: overlap ${overlap}`);
   });
 });
+
+test("a GGUF with add_bos_token / add_eos_token: native (reading that GGUF) and llama.cpp feed the same ids and agree", async () => {
+  const { readFileSync, writeFileSync, mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { createTinyModel } = await import("../../src/engine/tiny-model.js");
+  const { convertHfToGguf } = await import("../../src/engine/gguf/convert-hf.js");
+  const { GgmlType } = await import("../../src/engine/gguf/constants.js");
+  const root = mkdtempSync(join(tmpdir(), "t1-bos-eos-"));
+  try {
+    const dir = join(root, "model");
+    createTinyModel(dir, { arch: "qwen3", seed: 7, hiddenSize: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediateSize: 128 });
+    const cfgPath = join(dir, "tokenizer_config.json");
+    const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as Record<string, unknown>;
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, add_eos_token: true, add_bos_token: true, bos_token: "<|endoftext|>" }));
+    const gguf = join(root, "model.gguf");
+    await convertHfToGguf(dir, gguf, { type: GgmlType.F32 });
+    const a = await NativeBackend.open({ model: gguf });
+    const b = await LlamaCppBackend.open({ model: gguf, gpu: false, threads: 1 });
+    try {
+      const texts = fixtureCorpus().slice(0, 6).map((d) => d.text);
+      const plain = await native.countTokens(texts);
+      const counted = await a.countTokens(texts);
+      assert.deepEqual(counted, plain.map((n) => n + 2), "the GGUF's flags add BOS and EOS in the native engine");
+      assert.deepEqual(await b.countTokens(texts), counted, "llama.cpp sees the same number of ids");
+      const opts = { instruction: "Given a fact, retrieve passages\n", maxLength: 64 };
+      const va = await a.embedDocuments(texts, opts);
+      const vb = await b.embedDocuments(texts, opts);
+      va.forEach((v, i) => assert.ok(cosine(v, vb[i]) >= 0.9999, `doc ${i}: ${cosine(v, vb[i])}`));
+      const qa = await encodeQueries(a, FIXTURE_QUERIES, { mode: "reason", maxReasoningTokens: 6 });
+      const qb = await encodeQueries(b, FIXTURE_QUERIES, { mode: "reason", maxReasoningTokens: 6 });
+      qa.forEach((q, i) => {
+        assert.equal(q.reasoning, qb[i].reasoning, q.id);
+        assert.ok(cosine(q.vector, qb[i].vector) >= 0.9999, `${q.id}: ${cosine(q.vector, qb[i].vector)}`);
+      });
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
