@@ -97,6 +97,34 @@ static void pack_a(float* dst, const float* A, int sai, int sap, int i0, int mc,
   for (int r = 0; r < mc; r += MR) {
     int h = mc - r < MR ? mc - r : MR;
     float* d = dst + (r / MR) * kc * MR;
+#if MR == 4
+    if (h == MR && sai == 1) {
+      /* A column-major in this block (dyᵀ of dW = dyᵀ·x): each p is one contiguous vector. */
+      const float* s = A + (i0 + r) + (long)p0 * sap;
+      for (int p = 0; p < kc; p++) wasm_v128_store(d + p * MR, wasm_v128_load(s + (long)p * sap));
+      continue;
+    }
+    if (h == MR && sap == 1) {
+      /* Row-major A: 4 rows x 4 values through a register transpose, full-vector loads/stores. */
+      const float* s = A + (long)(i0 + r) * sai + p0;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        v4 r0 = wasm_v128_load(s + p), r1 = wasm_v128_load(s + sai + p);
+        v4 r2 = wasm_v128_load(s + 2L * sai + p), r3 = wasm_v128_load(s + 3L * sai + p);
+        v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+        v4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        v4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        v4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        wasm_v128_store(d + p * MR, wasm_i64x2_shuffle(t0, t1, 0, 2));
+        wasm_v128_store(d + p * MR + 4, wasm_i64x2_shuffle(t0, t1, 1, 3));
+        wasm_v128_store(d + p * MR + 8, wasm_i64x2_shuffle(t2, t3, 0, 2));
+        wasm_v128_store(d + p * MR + 12, wasm_i64x2_shuffle(t2, t3, 1, 3));
+      }
+      for (; p < kc; p++)
+        for (int ii = 0; ii < MR; ii++) d[p * MR + ii] = s[(long)ii * sai + p];
+      continue;
+    }
+#endif
     for (int ii = 0; ii < MR; ii++) {
       if (ii >= h) {
         for (int p = 0; p < kc; p++) d[p * MR + ii] = 0.0f;
