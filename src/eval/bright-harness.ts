@@ -79,6 +79,8 @@ export interface BrightDomainResult {
     removedFromCandidates: number;
   };
   metrics: BrightMetrics;
+  /** nDCG@10 of each evaluated query (qid order as trec_eval), for per-query comparisons. */
+  perQueryNdcg10: Record<string, number>;
   /** Run file, relative to RESULTS_DIR. */
   run: string;
   /** Lines in the run file. */
@@ -215,6 +217,7 @@ async function evalDomain(o: BrightEvalOptions, domain: BrightDomain, key: strin
       removedFromCandidates: removed,
     },
     metrics,
+    perQueryNdcg10: Object.fromEntries([...ev.perQuery].map(([qid, v]) => [qid, v.ndcg_cut_10 ?? 0])),
     run: runFile,
     runDocuments: [...written.values()].reduce((a, d) => a + d.length, 0),
     index: got.index,

@@ -100,6 +100,7 @@ test("exclusions are dropped before the top-k cut; counts logged; nDCG@10 equals
     assert.equal(rec.metrics.ndcg_cut_10, ev.mean.ndcg_cut_10);
     assert.equal(rec.metrics.recall_100, ev.mean.recall_100);
     assert.equal(rec.metrics.recall_1000, ev.mean.recall_1000);
+    assert.deepEqual(rec.perQueryNdcg10, Object.fromEntries([...ev.perQuery].map(([q, v]) => [q, v.ndcg_cut_10])));
     assert.ok(rec.metrics.ndcg_cut_10 > 0, `${domain}: gold documents share query words, BM25 finds some`);
     assert.equal(rec.documents, fx.docs.length);
     assert.equal(rec.queries, fx.rows.length);
@@ -154,6 +155,7 @@ test("report.html escapes every text it shows", () => {
         instruction: { query: "Given a <b>biology</b> post & more", document: "doc \"side\"" },
         exclusions: { listedInExamples: 0, listedInFiles: 0, files: [], applied: 0, queriesWithExclusions: 0, dropped: 0, queriesAffected: 0, removedFromCandidates: 0 },
         metrics: { ndcg_cut_10: 0.5, recall_100: 1, recall_1000: 1 },
+        perQueryNdcg10: { "0": 0.5 },
         run: "biology.trec",
         runDocuments: 2,
         index: { path: "x", reused: false, seconds: 0 },
