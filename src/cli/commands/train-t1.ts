@@ -54,6 +54,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     "length-penalty": { type: "number", description: "Stage 3: reward -= this * tokens / max-reasoning-tokens", default: 0.05 },
     "nce-weight": { type: "number", description: "Stage 3: weight of InfoNCE on the sampled embeddings", default: 0.1, min: 0 },
     "updates-per-batch": { type: "number", description: "Stage 3: optimiser updates per rollout batch (mu)", default: 1, integer: true, min: 1 },
+    "rows-per-pass": { type: "number", description: "Stage 3: trajectories per forward/backward pass (0 = all; real vocabularies need a few)", default: 0, integer: true, min: 0 },
     reference: { type: "string", description: "Stage 3: frozen reference policy for the KL (default: --model)", arg: "DIR" },
     pool: { type: "string", description: "Stage 3: candidate pool JSONL {id,text}; positives/negatives are then its ids", arg: "FILE" },
     "checkpoint-every": { type: "number", description: "Steps between checkpoints", default: 100, integer: true, min: 1 },
@@ -102,7 +103,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
         ...common, lr: optNum(values, "lr") ?? 1e-6, queriesPerStep: num(values, "batch-size"), groupSize: num(values, "group-size"),
         samplingTemperature: num(values, "sampling-temperature"), maxReasoningTokens: num(values, "max-reasoning-tokens"), clipEps: num(values, "clip-eps"),
         klBeta: beta, alpha: num(values, "alpha"), lengthPenalty: num(values, "length-penalty"), infoNceWeight: num(values, "nce-weight"),
-        temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"),
+        temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
       });
       const last = r.logs[r.logs.length - 1];
       if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);

@@ -15,7 +15,7 @@ import { renderGrpoCurvesHtml } from "./grpo-curves.js";
 import { infoNceOnEmbeddings } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
 import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
-import { embedPass, policyPass } from "./policy-pass.js";
+import { chunkedPolicyPass, embedPass } from "./policy-pass.js";
 import { groupAdvantages, grpoSurrogate, ndcgAt10 } from "./grpo-math.js";
 import { rolloutBatch, type Rollout } from "./rollout.js";
 
@@ -57,6 +57,10 @@ export interface GrpoOptions {
   /** Optimiser updates on each batch of rollouts (μ). Default 1: then ρ = 1 at the update and
    * clipping only matters for μ > 1. */
   updatesPerBatch?: number;
+  /** Trajectories per forward/backward pass. Default 0 = all queriesPerStep × groupSize in one pass.
+   * A pass holds rows × T × vocab logits (a 151k vocabulary: 0.6 MB per token), so real models want
+   * a few rows per pass; chunking costs one extra forward per update. */
+  rowsPerPass?: number;
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
   lr?: number;
   warmupSteps?: number;
@@ -108,12 +112,14 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
   }
   const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
+  const rowsPerPass = o.rowsPerPass ?? 0;
+  if (!Number.isInteger(rowsPerPass) || rowsPerPass < 0) throw new InputError(`rowsPerPass must be a non-negative integer, got ${rowsPerPass}`, { field: "rowsPerPass" });
   const nceW = o.infoNceWeight ?? 0.1, tau = o.temperature ?? 0.05, negs = o.negativesPerQuery ?? 3;
   const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
   mkdirSync(o.outDir, { recursive: true });
   const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
   const opt = new AdamW(policy.params, o.adamw);
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: o.samplingTemperature ?? 1, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, temperature: tau, negativesPerQuery: negs, updatesPerBatch: mu, ...schedule, clipNorm: clip, seed };
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: o.samplingTemperature ?? 1, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, temperature: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, ...schedule, clipNorm: clip, seed };
   let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
   const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
   if (latest) {
@@ -178,7 +184,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
       const BG = Q * G;
       let refLogp: Float32Array | undefined;
       if (reference && beta > 0) {
-        const r = policyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions);
+        const r = chunkedPolicyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
         refLogp = r.logp;
         r.free();
       }
@@ -189,7 +195,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
       for (let u = 0; u < mu; u++) {
         policy.zeroGrads();
         let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-        let p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+        let p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
         if (u === 0) {
           oldLogp = p.logp.slice();
           const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
@@ -204,7 +210,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
             d.free();
             o.onRollout({ rollout: roll, rewards, advantages: adv });
             d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-            p = policyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions);
+            p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
           }
         }
         const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);

@@ -73,3 +73,48 @@ export function embedPass(m: TrainModel, batch: TokenBatch, embPositions: Int32A
     },
   };
 }
+
+/** Rows [r0, r1) of a padded batch and its per-position arrays (views, no copy). */
+function sliceRows(batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array, r0: number, r1: number) {
+  const T = batch.T;
+  return {
+    batch: { B: r1 - r0, T, ids: batch.ids.subarray(r0 * T, r1 * T), mask: batch.mask?.subarray(r0 * T, r1 * T) },
+    targets: targets.subarray(r0 * T, r1 * T),
+    active: active.subarray(r0 * T, r1 * T),
+    embPositions: embPositions.subarray(r0, r1),
+  };
+}
+
+/**
+ * policyPass over at most `rowsPerPass` rows at a time (0 = all rows in one pass), for batches whose
+ * B·T·vocab logits do not fit in memory. The chunked forward keeps no tapes; backward() re-runs
+ * each chunk's forward (the same weights give the same values) and accumulates its gradients —
+ * one extra forward in exchange for memory bounded by one chunk.
+ */
+export function chunkedPolicyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array, rowsPerPass = 0): PolicyPass {
+  const B = batch.B, T = batch.T, C = m.config.hiddenSize;
+  if (rowsPerPass <= 0 || rowsPerPass >= B) return policyPass(m, batch, targets, active, embPositions);
+  const logp = new Float32Array(B * T), emb = new Float32Array(B * C);
+  for (let r0 = 0; r0 < B; r0 += rowsPerPass) {
+    const r1 = Math.min(B, r0 + rowsPerPass);
+    const s = sliceRows(batch, targets, active, embPositions, r0, r1);
+    const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions);
+    logp.set(p.logp, r0 * T);
+    emb.set(p.emb, r0 * C);
+    p.free();
+  }
+  return {
+    logp,
+    emb,
+    free() {},
+    backward(dlogp, dEmb) {
+      for (let r0 = 0; r0 < B; r0 += rowsPerPass) {
+        const r1 = Math.min(B, r0 + rowsPerPass);
+        const s = sliceRows(batch, targets, active, embPositions, r0, r1);
+        const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions);
+        const dl = dlogp ? Float64Array.from({ length: (r1 - r0) * T }, (_, i) => dlogp[r0 * T + i]) : null;
+        p.backward(dl, dEmb ? dEmb.subarray(r0 * C, r1 * C) : null);
+      }
+    },
+  };
+}
