@@ -46,6 +46,18 @@ export async function main(argv: string[]): Promise<number> {
   const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : "";
   const cmd = cmds.find((c) => c.name === two) ?? cmds.find((c) => c.name === argv[0]);
   if (!cmd) {
+    // A group with subcommands only ("t1 bright"): list them; --help asks for exactly that.
+    const group = cmds.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (group.length > 0) {
+      const wantsHelp = argv[1] === undefined || argv[1] === "--help" || argv[1] === "-h";
+      const text = `Usage: t1 ${argv[0]} <subcommand> [options]\n\nSubcommands:\n${group.map((c) => `  t1 ${c.name}  ${c.summary}`).join("\n")}`;
+      if (wantsHelp && argv[1] !== undefined) {
+        console.log(text);
+        return 0;
+      }
+      console.error(`${argv[1] === undefined ? "" : `t1: unknown subcommand "${argv[0]} ${argv[1]}"\n\n`}${text}`);
+      return 2;
+    }
     console.error(`t1: unknown command "${argv[0]}"\n\n${globalHelp(cmds)}`);
     return 2;
   }
