@@ -1,4 +1,10 @@
 import type { Param } from "./train-model.js";
+import { WasmKernels } from "../engine/kernels/wasm-kernels.js";
+
+/** Frees the kernel-memory moments of an optimizer that has been garbage-collected. */
+const momentsFreed = new FinalizationRegistry<{ k: WasmKernels; arrays: Float32Array[] }>(({ k, arrays }) => {
+  for (const a of arrays) k.free(a);
+});
 
 export interface AdamWOptions {
   /** β1, the first-moment decay. Default 0.9. */
@@ -19,6 +25,9 @@ export interface AdamWOptions {
  *   w ← w·(1 − lr·wd);  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
  *   w ← w − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + eps)
  * Moments are float32 arrays keyed by parameter name so checkpoints can store them by name.
+ * When a parameter and its gradient live in WebAssembly kernel memory, its moments are allocated
+ * there too and the update runs as one f32 SIMD pass (torch's precision; the sqrt and divide
+ * dominate the scalar loop); otherwise the update runs in JS.
  */
 export class AdamW {
   readonly beta1: number;
@@ -30,6 +39,8 @@ export class AdamW {
   step = 0;
   readonly m = new Map<string, Float32Array>();
   readonly v = new Map<string, Float32Array>();
+  /** The kernels that own each parameter's w, g, m and v, when the SIMD update applies. */
+  private readonly simd = new Map<string, WasmKernels>();
 
   constructor(readonly params: Param[], opts: AdamWOptions = {}) {
     this.beta1 = opts.beta1 ?? 0.9;
@@ -37,11 +48,24 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.1;
     this.decays = opts.decays ?? ((p) => p.shape.length >= 2);
+    const owned = new Map<WasmKernels, Float32Array[]>();
     for (const p of params) {
       if (!p.grad) continue;
-      this.m.set(p.name, new Float32Array(p.data.length));
-      this.v.set(p.name, new Float32Array(p.data.length));
+      const k = WasmKernels.owning(p.data, p.grad);
+      const n = p.data.length;
+      if (k) {
+        const m = k.alloc(n), v = k.alloc(n); // zeroed
+        this.m.set(p.name, m);
+        this.v.set(p.name, v);
+        this.simd.set(p.name, k);
+        if (!owned.has(k)) owned.set(k, []);
+        owned.get(k)!.push(m, v);
+      } else {
+        this.m.set(p.name, new Float32Array(n));
+        this.v.set(p.name, new Float32Array(n));
+      }
     }
+    for (const [k, arrays] of owned) momentsFreed.register(this, { k, arrays });
   }
 
   /**
@@ -60,6 +84,11 @@ export class AdamW {
       if (!g) continue;
       const m = this.m.get(p.name)!, v = this.v.get(p.name)!, w = p.data;
       const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
+      const k = this.simd.get(p.name);
+      if (k && k.owns(m, v, g, w)) {
+        k.adamw(w, g, m, v, w.length, { gradScale, beta1: b1, beta2: b2, stepSize, invBc2, eps, decay });
+        continue;
+      }
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] * gradScale;
         const mi = (m[i] = b1 * m[i] + c1 * gi);
@@ -73,10 +102,22 @@ export class AdamW {
 /** L2 norm of all gradients together, accumulated in float64. */
 export function globalGradNorm(params: Param[]): number {
   let ss = 0;
+  let k: WasmKernels | undefined;
   for (const p of params) {
     const g = p.grad;
     if (!g) continue;
-    for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
+    if (!k?.owns(g)) k = WasmKernels.owning(g);
+    if (k) {
+      ss += k.sumSquares(g);
+      continue;
+    }
+    let s0 = 0, s1 = 0, i = 0;
+    for (; i + 2 <= g.length; i += 2) {
+      s0 += g[i] * g[i];
+      s1 += g[i + 1] * g[i + 1];
+    }
+    for (; i < g.length; i++) s0 += g[i] * g[i];
+    ss += s0 + s1;
   }
   return Math.sqrt(ss);
 }

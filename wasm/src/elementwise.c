@@ -110,3 +110,51 @@ EXPORT(add_in_place) void add_in_place(float* x, const float* y, int n) {
   for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_add(wasm_v128_load(x + i), wasm_v128_load(y + i)));
   for (; i < n; i++) x[i] += y[i];
 }
+
+/* One AdamW step over n elements in f32, as torch.optim.AdamW computes it:
+ *   g' = g·gscale;  m = b1·m + (1−b1)·g';  v = b2·v + (1−b2)·g'²
+ *   w = w·decay − step·m / (sqrt(v·inv_bc2) + eps)
+ * Memory-bound (7 streams); SIMD mainly replaces the scalar sqrt and divide. */
+EXPORT(adamw) void adamw(float* w, const float* g, float* m, float* v, int n, float gscale, float b1, float b2,
+                         float step, float inv_bc2, float eps, float decay) {
+  float c1 = 1.0f - b1, c2 = 1.0f - b2;
+  v4 vgs = wasm_f32x4_splat(gscale), vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2);
+  v4 vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2), vstep = wasm_f32x4_splat(step);
+  v4 vbc = wasm_f32x4_splat(inv_bc2), veps = wasm_f32x4_splat(eps), vdec = wasm_f32x4_splat(decay);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4 gi = wasm_f32x4_mul(wasm_v128_load(g + i), vgs);
+    v4 mi = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(vc1, gi));
+    v4 vi = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(vc2, gi), gi));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    v4 den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vi, vbc)), veps);
+    v4 wi = wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(w + i), vdec), wasm_f32x4_div(wasm_f32x4_mul(vstep, mi), den));
+    wasm_v128_store(w + i, wi);
+  }
+  for (; i < n; i++) {
+    float gi = g[i] * gscale;
+    float mi = m[i] = b1 * m[i] + c1 * gi;
+    float vi = v[i] = b2 * v[i] + c2 * gi * gi;
+    w[i] = w[i] * decay - step * mi / (__builtin_sqrtf(vi * inv_bc2) + eps);
+  }
+}
+
+/* Σ x² over n floats, accumulated in f64 (the global gradient norm of clipping). */
+EXPORT(sum_squares) double sum_squares(const float* x, int n) {
+  v128_t s0 = wasm_f64x2_splat(0.0), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v4 a = wasm_v128_load(x + i), b = wasm_v128_load(x + i + 4);
+    v128_t a0 = wasm_f64x2_promote_low_f32x4(a), a1 = wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(a, a, 1, 0));
+    v128_t b0 = wasm_f64x2_promote_low_f32x4(b), b1 = wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(b, b, 1, 0));
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(a0, a0));
+    s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(a1, a1));
+    s2 = wasm_f64x2_add(s2, wasm_f64x2_mul(b0, b0));
+    s3 = wasm_f64x2_add(s3, wasm_f64x2_mul(b1, b1));
+  }
+  v128_t s = wasm_f64x2_add(wasm_f64x2_add(s0, s1), wasm_f64x2_add(s2, s3));
+  double ss = wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
+  for (; i < n; i++) ss += (double)x[i] * (double)x[i];
+  return ss;
+}

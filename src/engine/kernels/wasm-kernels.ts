@@ -32,6 +32,8 @@ interface KernelExports {
   softmax_rows(x: number, rows: number, cols: number): void;
   swiglu(out: number, gate: number, up: number, n: number): void;
   add_in_place(x: number, y: number, n: number): void;
+  adamw(w: number, g: number, m: number, v: number, n: number, gscale: number, b1: number, b2: number, step: number, invBc2: number, eps: number, decay: number): void;
+  sum_squares(x: number, n: number): number;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -56,6 +58,23 @@ export function loadKernelModule(flavour: Flavour): WasmModule {
     compiled.set(flavour, m);
   }
   return m;
+}
+
+/** Live instances, so code holding only arrays (the optimizer) can find the kernels that own them. */
+let instances: WeakRef<WasmKernels>[] = [];
+
+/** AdamW hyper-parameters of one step (see `WasmKernels.adamw`). */
+export interface AdamWStep {
+  gradScale: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** 1 / (1 − β2ᵗ) */
+  invBc2: number;
+  eps: number;
+  /** 1 − lr·wd, or 1 for parameters without decay */
+  decay: number;
 }
 
 interface Operand {
@@ -100,6 +119,8 @@ export class WasmKernels implements Kernels {
     const heapBase = this.ex.__heap_base.value as number;
     if (heapBase > MODULE_MEMORY_BYTES) throw new T1Error("INTERNAL", `kernel module data ends at ${heapBase}, above ${MODULE_MEMORY_BYTES}`);
     this.mr = this.ex.micro_rows();
+    instances = instances.filter((r) => r.deref() !== undefined);
+    instances.push(new WeakRef(this));
     const scratchBytes = 4 * this.ex.scratch_floats();
     this.scratch = this.heap.allocBytes(scratchBytes);
     if (threads > 1) {
@@ -201,6 +222,38 @@ export class WasmKernels implements Kernels {
   addInPlace(x: Float32Array, y: Float32Array, n: number): void {
     checkLengths("addInPlace", { n }, { x: [x, n], y: [y, n] });
     this.elementwise([y], [n], x, n, (p, o) => this.ex.add_in_place(o, p[0], n));
+  }
+
+  /** True when every one of `arrays` lives in this instance's kernel memory. */
+  owns(...arrays: ArrayBufferView[]): boolean {
+    return arrays.every((a) => this.heap.owns(a));
+  }
+
+  /** The live instance whose kernel memory holds every one of `arrays`, if any. */
+  static owning(...arrays: ArrayBufferView[]): WasmKernels | undefined {
+    for (const r of instances) {
+      const k = r.deref();
+      if (k?.owns(...arrays)) return k;
+    }
+    return undefined;
+  }
+
+  /**
+   * One AdamW step in f32 SIMD, in place on w, m and v (n elements each; all four arrays from
+   * this instance's `alloc`): the update torch.optim.AdamW makes, in the same precision.
+   */
+  adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: AdamWStep): void {
+    checkLengths("adamw", { n }, { w: [w, n], g: [g, n], m: [m, n], v: [v, n] });
+    if (!this.owns(w, g, m, v)) throw new T1Error("BAD_INPUT", "adamw: every array must come from this kernels' alloc");
+    if (n === 0) return;
+    this.ex.adamw(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, s.gradScale, s.beta1, s.beta2, s.stepSize, s.invBc2, s.eps, s.decay);
+  }
+
+  /** Σ x² over the first n elements, accumulated in float64 (x from this instance's `alloc`). */
+  sumSquares(x: Float32Array, n = x.length): number {
+    checkLengths("sumSquares", { n }, { x: [x, n] });
+    if (!this.owns(x)) throw new T1Error("BAD_INPUT", "sumSquares: x must come from this kernels' alloc");
+    return n === 0 ? 0 : this.ex.sum_squares(x.byteOffset, n);
   }
 
   /** Terminates the workers. The instance stays usable, on the calling thread only, so a
