@@ -9,6 +9,14 @@ import { loadTokenizer, t1Formats } from "../../train/stages/formats.js";
 import { contrastiveData } from "../../train/stages/contrastive-data.js";
 import { trainGrpo } from "../../train/stages/grpo.js";
 import { InputError } from "../../util/errors.js";
+import type { TextTokenizer } from "../../engine/tokenizer/tokenizer.js";
+
+/** `<|im_end|>` (chat models), else the eos token of tokenizer_config.json. */
+function stopTokenId(tok: TextTokenizer, modelDir: string): number {
+  const id = tok.tokenId("<|im_end|>") ?? (tok.eosToken !== undefined ? tok.tokenId(tok.eosToken) : undefined);
+  if (id === undefined) throw new InputError(`${modelDir}: --learn-stop needs <|im_end|> or an eos token in the tokenizer`);
+  return id;
+}
 
 export default defineCommand({
   name: "train t1",
@@ -43,6 +51,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     tau: { type: "number", description: "InfoNCE temperature", default: 0.05, min: 1e-6 },
     negatives: { type: "number", description: "Hard negatives drawn per query per step", default: 3, integer: true, min: 0 },
     lambda: { type: "number", description: "Stage 2: weight of InfoNCE next to the reasoning cross-entropy", default: 1, min: 0 },
+    "learn-stop": { type: "boolean", description: "Stage 2: also train <|im_end|> (else the eos) after the reasoning, so generation learns to stop" },
     "max-doc-length": { type: "number", description: "Document tokens before <emb_token>", default: 256, integer: true, min: 1 },
     "max-reasoning-length": { type: "number", description: "Stage 2: teacher reasoning tokens kept", default: 256, integer: true, min: 1 },
     "group-size": { type: "number", description: "Stage 3: trajectories per query (G)", default: 8, integer: true, min: 2 },
@@ -86,7 +95,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
       if (stage === 1 || stage === 2) {
         const rows = readContrastiveRows(dataFile, stage === 2);
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} rows, kernels ${k.name} × ${k.threads}`);
-        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda") });
+        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), stopId: bool(values, "learn-stop") ? stopTokenId(formats.tokenizer, modelDir) : undefined });
         const r = await train(model, data, { ...common, microBatchSize: num(values, "batch-size"), gradAccumSteps: num(values, "grad-accum"), lr: optNum(values, "lr") ?? 1e-5 });
         const last = r.logs[r.logs.length - 1];
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: step ${last?.step} loss ${last?.loss.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);

@@ -12,6 +12,13 @@ export interface ContrastiveDataOptions {
   negativesPerQuery?: number;
   /** Stage 2: multiplier λ of the InfoNCE term next to the reasoning cross-entropy. Default 1. */
   lambda?: number;
+  /**
+   * Stage 2: also train the end of the assistant turn — the position of the last reasoning token
+   * predicts this stop id (e.g. `<|im_end|>`), although the sequence continues with `<emb_token>`.
+   * Default undefined = off (CE on the reasoning tokens only); on, generation at retrieval time
+   * learns to stop where the teacher did instead of running to maxReasoningTokens.
+   */
+  stopId?: number;
 }
 
 /**
@@ -79,20 +86,27 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
           scale: withReasoning ? lambda : 1,
         },
       };
-      if (withReasoning) objective.lm = reasoningTargets(qs, b.B, b.T);
+      if (withReasoning) objective.lm = reasoningTargets(qs, b.B, b.T, o.stopId);
       return { batch: { B: b.B, T: b.T, ids: b.ids, mask: b.mask }, objective };
     },
   };
 }
 
-/** CE targets of the reasoning tokens: position t predicts ids[t+1] for t+1 in [start, end). */
-export function reasoningTargets(qs: readonly { ids: readonly number[]; start: number; end: number }[], B: number, T: number): { targets: Int32Array; weight: Float32Array } {
+/**
+ * CE targets of the reasoning tokens: position t predicts ids[t+1] for t+1 in [start, end); with
+ * stopId, position end−1 (the last reasoning token) predicts stopId as well.
+ */
+export function reasoningTargets(qs: readonly { ids: readonly number[]; start: number; end: number }[], B: number, T: number, stopId?: number): { targets: Int32Array; weight: Float32Array } {
   const targets = new Int32Array(B * T), weight = new Float32Array(B * T);
   qs.forEach((q, b) => {
     for (let t = q.start - 1; t + 1 < q.end; t++) {
       if (t < 0) continue;
       targets[b * T + t] = q.ids[t + 1];
       weight[b * T + t] = 1;
+    }
+    if (stopId !== undefined && q.end >= 1) {
+      targets[b * T + q.end - 1] = stopId;
+      weight[b * T + q.end - 1] = 1;
     }
   });
   return { targets, weight };

@@ -90,6 +90,19 @@ test("stage 2: cross-entropy weights exactly the teacher reasoning tokens after 
       assert.deepEqual(weighted.map((t) => lm.targets[b * T + t]), reasoning);
     });
     for (let b = idx.length; b < batch.B; b++) for (let t = 0; t < T; t++) assert.equal(lm.weight[b * T + t], 0, "documents carry no CE");
+
+    // learnStop: the last reasoning position also predicts <|im_end|> (the sequence goes on with <emb_token>).
+    const stop = tok.tokenId("<|im_end|>")!;
+    const withStop = contrastiveData(rows, f, true, { negativesPerQuery: 1, stopId: stop }).batch(idx, new TrainRng(9));
+    const lm2 = withStop.objective.lm!;
+    idx.forEach((_, b) => {
+      const end = withStop.objective.contrastive!.embPositions[b]; // = prompt + reasoning length
+      const w1 = [...Array(T).keys()].filter((t) => lm.weight[b * T + t] === 1);
+      const w2 = [...Array(T).keys()].filter((t) => lm2.weight[b * T + t] === 1);
+      assert.deepEqual(w2, [...w1, end - 1]);
+      assert.equal(lm2.targets[b * T + end - 1], stop);
+      assert.equal(withStop.batch.ids[b * T + end], f.embId);
+    });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
