@@ -26,6 +26,8 @@ export interface T1Formats {
   maxDocLength: number;
   /** Teacher reasoning tokens kept (stage 2). */
   maxReasoningLength: number;
+  /** The tokenizer's BOS id, when it has one (a template that writes BOS plus the tokenizer's own gives two). */
+  bosId?: number;
 }
 
 export interface FormatOptions {
@@ -52,6 +54,7 @@ export function t1Formats(tokenizer: TextTokenizer, o: FormatOptions = {}): T1Fo
   return {
     tokenizer, embId, padId: pad, instruction: o.instruction ?? "", enableThinking: o.enableThinking,
     maxDocLength: o.maxDocLength ?? 256, maxReasoningLength: o.maxReasoningLength ?? 256,
+    bosId: tokenizer.bosToken !== undefined ? tokenizer.tokenId(tokenizer.bosToken) : undefined,
   };
 }
 
@@ -61,13 +64,20 @@ export function queryPromptText(f: T1Formats, query: string, instruction?: strin
   return f.tokenizer.applyChatTemplate([{ role: "user", content: queryUserMessage(instruction ?? f.instruction, query) }], { extra });
 }
 
+/** Ids of a text with special tokens parsed and the tokenizer's BOS once, as the native backend encodes. */
+export function textIds(f: T1Formats, text: string): number[] {
+  const ids = f.tokenizer.encode(text);
+  if (f.bosId !== undefined && ids.length > 1 && ids[0] === f.bosId && ids[1] === f.bosId) ids.shift();
+  return ids;
+}
+
 export function queryPromptIds(f: T1Formats, query: string, instruction?: string): number[] {
-  return f.tokenizer.encode(queryPromptText(f, query, instruction));
+  return textIds(f, queryPromptText(f, query, instruction));
 }
 
 /** Stage 1 query: prompt + `<emb_token>`, no reasoning. */
 export function plainQueryIds(f: T1Formats, query: string, instruction?: string): number[] {
-  const ids = f.tokenizer.encode(queryPromptText(f, query, instruction) + EMB_TOKEN);
+  const ids = textIds(f, queryPromptText(f, query, instruction) + EMB_TOKEN);
   if (ids[ids.length - 1] !== f.embId) ids.push(f.embId);
   return ids;
 }
@@ -81,7 +91,7 @@ export function reasoningQueryIds(f: T1Formats, query: string, reasoning: string
 
 /** Document: instruction + text, cut to maxDocLength tokens, + `<emb_token>`. */
 export function documentIds(f: T1Formats, text: string, instruction?: string): number[] {
-  const ids = f.tokenizer.encode(documentPrefix(instruction ?? f.instruction) + text);
+  const ids = textIds(f, documentPrefix(instruction ?? f.instruction) + text);
   return [...ids.slice(0, f.maxDocLength), f.embId];
 }
 

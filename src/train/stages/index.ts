@@ -4,7 +4,7 @@
  */
 export { readContrastiveRows, readGrpoRows, readCandidatePool, type ContrastiveRow, type GrpoRow, type CandidatePool } from "./data.js";
 export {
-  loadTokenizer, t1Formats, queryPromptText, queryPromptIds, plainQueryIds, reasoningQueryIds, documentIds, padBatch,
+  loadTokenizer, t1Formats, textIds, queryPromptText, queryPromptIds, plainQueryIds, reasoningQueryIds, documentIds, padBatch,
   type T1Formats, type FormatOptions,
 } from "./formats.js";
 export { contrastiveData, reasoningTargets, type ContrastiveDataOptions } from "./contrastive-data.js";
