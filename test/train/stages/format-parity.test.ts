@@ -14,7 +14,9 @@ import { documentPrefix } from "../../../src/retrieval/encoders/instructions.js"
 import { readTrainModelConfig } from "../../../src/train/model-config.js";
 import { TrainModel } from "../../../src/train/train-model.js";
 import { embedPass } from "../../../src/train/stages/policy-pass.js";
-import { documentIds, loadTokenizer, padBatch, plainQueryIds, reasoningQueryIds, t1Formats } from "../../../src/train/stages/formats.js";
+import { documentIds, loadTokenizer, padBatch, plainQueryIds, queryPromptIds, reasoningQueryIds, t1Formats } from "../../../src/train/stages/formats.js";
+import { layoutRollout } from "../../../src/train/stages/rollout.js";
+import { loadModel } from "../../../src/engine/model.js";
 
 const cos = (a: Float32Array, b: Float32Array) => {
   let d = 0, x = 0, y = 0;
@@ -54,6 +56,36 @@ test("stage formats embed exactly as the retrieval encoders (none / external que
       }
     } finally {
       await backend.close();
+    }
+  } finally {
+    k.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a GRPO trajectory is embedded as the reason-mode encoder embeds it (generate, then <emb_token> on the same cache)", { timeout: 60_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), "t1-stage-parity3-"));
+  const k = getKernels();
+  try {
+    const dir = join(root, "model");
+    createTinyModel(dir, { arch: "qwen3", seed: 4, hiddenSize: 32, layers: 2, heads: 4, kvHeads: 2, headDim: 8, intermediateSize: 64, initScale: 0.3, tieEmbeddings: false });
+    const f = t1Formats(loadTokenizer(dir), { instruction: "Find it" });
+    const model = await TrainModel.load(k, readTrainModelConfig(join(dir, "config.json")), dir);
+    const engine = await loadModel(dir, { kernels: k, weights: "f32" });
+    try {
+      const prompt = queryPromptIds(f, "Why is the sky blue?");
+      const stop = f.tokenizer.tokenId("<|im_end|>")!;
+      const gen = await engine.generateThenEmbed([prompt, prompt], { temperature: 1, maxTokens: 7, seed: 5, stopTokens: [stop] });
+      const roll = layoutRollout([prompt, prompt], gen.map((g) => g.ids), gen.map((g) => g.finishReason === "stop"), { stopId: stop, embId: f.embId, padId: f.padId });
+      const e = embedPass(model, roll.batch, roll.embPositions);
+      e.free();
+      const C = model.config.hiddenSize;
+      gen.forEach((g, i) => {
+        const c = cos(e.emb.slice(i * C, i * C + C), g.embedding);
+        assert.ok(c > 0.9999, `trajectory ${i}: cosine ${c}`);
+      });
+    } finally {
+      engine.dispose();
     }
   } finally {
     k.dispose();
