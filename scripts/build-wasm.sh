@@ -13,7 +13,7 @@ if ! command -v wasm-ld >/dev/null; then
 fi
 OBJDUMP="${OBJDUMP:-llvm-objdump-16}"
 command -v "$OBJDUMP" >/dev/null || { echo "build-wasm: $OBJDUMP not found (it ships with llvm-16)" >&2; exit 1; }
-SOURCES="wasm/src/kernels.c wasm/src/skinny.c wasm/src/elementwise.c"
+SOURCES="wasm/src/kernels.c wasm/src/skinny.c wasm/src/elementwise.c wasm/src/train.c"
 COMMON="--target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -nostdlib -ffreestanding -Wall -Wextra -Werror"
 LINK="-Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--initial-memory=131072 -Wl,--max-memory=4294967296 -Wl,--export=__heap_base"
 for flavour in simd relaxed; do

@@ -6,6 +6,7 @@ import { rmsnormForward, rmsnormBackward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeBackward } from "./ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "./ops/attention.js";
 import { swigluBackwardFromSilu } from "./ops/swiglu.js";
+import { WasmKernels } from "../engine/kernels/wasm-kernels.js";
 
 /**
  * What one layer saves for backward. The RMSNorm outputs (h1, h2) are recomputed in backward
@@ -161,7 +162,8 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
     const normF = m.param("model.norm.weight");
     rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
     const h = a(N * C), dh = a(N * C), ds = a(N * F), dg = a(N * F), du = a(N * F);
-    const silu = a(N * F), ones = a(N * F).fill(1);
+    const simd = WasmKernels.owning(dx, tape.layers[0]?.g ?? dx); // fused SwiGLU backward
+    const silu = simd ? null : a(N * F), ones = simd ? null : a(N * F).fill(1);
     const sRe = m.recomputeSwiglu ? a(N * F) : null;
     const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
     for (let l = c.numLayers - 1; l >= 0; l--) {
@@ -174,8 +176,12 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       const down = P("mlp.down_proj.weight");
       if (sRe) k.swiglu(sRe, t.g, t.u, N * F);
       linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C);
-      k.swiglu(silu, t.g, ones, N * F); // silu(g) by SIMD; σ is recovered from it without an exp
-      swigluBackwardFromSilu(dg, du, ds, t.g, t.u, silu, N * F);
+      if (simd?.owns(dg, du, ds, t.g, t.u)) simd.swigluBackward(dg, du, ds, t.g, t.u, N * F);
+      else {
+        const sl = silu ?? a(N * F), one = ones ?? a(N * F).fill(1);
+        k.swiglu(sl, t.g, one, N * F); // silu(g) by SIMD; σ is recovered from it without an exp
+        swigluBackwardFromSilu(dg, du, ds, t.g, t.u, sl, N * F);
+      }
       dh.fill(0);
       const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");
       linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F);

@@ -34,6 +34,9 @@ interface KernelExports {
   add_in_place(x: number, y: number, n: number): void;
   adamw(w: number, g: number, m: number, v: number, n: number, gscale: number, b1: number, b2: number, step: number, invBc2: number, eps: number, decay: number): void;
   sum_squares(x: number, n: number): number;
+  rmsnorm_fwd(y: number, rstd: number, x: number, w: number, R: number, C: number, eps: number): void;
+  rmsnorm_bwd(dx: number, dw: number, dy: number, x: number, w: number, rstd: number, R: number, C: number): void;
+  swiglu_bwd(dg: number, du: number, ds: number, g: number, u: number, n: number): void;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -244,7 +247,7 @@ export class WasmKernels implements Kernels {
    */
   adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: AdamWStep): void {
     checkLengths("adamw", { n }, { w: [w, n], g: [g, n], m: [m, n], v: [v, n] });
-    if (!this.owns(w, g, m, v)) throw new T1Error("BAD_INPUT", "adamw: every array must come from this kernels' alloc");
+    this.mustOwn("adamw", w, g, m, v);
     if (n === 0) return;
     this.ex.adamw(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, s.gradScale, s.beta1, s.beta2, s.stepSize, s.invBc2, s.eps, s.decay);
   }
@@ -252,8 +255,33 @@ export class WasmKernels implements Kernels {
   /** Σ x² over the first n elements, accumulated in float64 (x from this instance's `alloc`). */
   sumSquares(x: Float32Array, n = x.length): number {
     checkLengths("sumSquares", { n }, { x: [x, n] });
-    if (!this.owns(x)) throw new T1Error("BAD_INPUT", "sumSquares: x must come from this kernels' alloc");
+    this.mustOwn("sumSquares", x);
     return n === 0 ? 0 : this.ex.sum_squares(x.byteOffset, n);
+  }
+
+  /** Training RMSNorm: y = x·rstd·w per row of x(R,C), saving rstd(R) = 1/sqrt(mean(x²)+eps). */
+  rmsnormTrain(y: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, R: number, C: number, eps: number): void {
+    checkLengths("rmsnormTrain", { R, C }, { y: [y, R * C], rstd: [rstd, R], x: [x, R * C], w: [w, C] });
+    this.mustOwn("rmsnormTrain", y, rstd, x, w);
+    if (R * C > 0) this.ex.rmsnorm_fwd(y.byteOffset, rstd.byteOffset, x.byteOffset, w.byteOffset, R, C, eps);
+  }
+
+  /** RMSNorm backward: dw += Σ_r dy ⊙ x̂ (dw null: skipped), dx += rstd·(dy⊙w − x̂·mean(dy⊙w⊙x̂)). */
+  rmsnormBackward(dx: Float32Array, dw: Float32Array | null, dy: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array, R: number, C: number): void {
+    checkLengths("rmsnormBackward", { R, C }, { dx: [dx, R * C], dy: [dy, R * C], x: [x, R * C], w: [w, C], rstd: [rstd, R], ...(dw ? { dw: [dw, C] } : {}) });
+    this.mustOwn("rmsnormBackward", dx, dy, x, w, rstd, ...(dw ? [dw] : []));
+    if (R * C > 0) this.ex.rmsnorm_bwd(dx.byteOffset, dw ? dw.byteOffset : 0, dy.byteOffset, x.byteOffset, w.byteOffset, rstd.byteOffset, R, C);
+  }
+
+  /** SwiGLU backward of s = silu(g) ⊙ u: writes dg = ds·∂s/∂g and du = ds·silu(g); dg may be ds. */
+  swigluBackward(dg: Float32Array, du: Float32Array, ds: Float32Array, g: Float32Array, u: Float32Array, n: number): void {
+    checkLengths("swigluBackward", { n }, { dg: [dg, n], du: [du, n], ds: [ds, n], g: [g, n], u: [u, n] });
+    this.mustOwn("swigluBackward", dg, du, ds, g, u);
+    if (n > 0) this.ex.swiglu_bwd(dg.byteOffset, du.byteOffset, ds.byteOffset, g.byteOffset, u.byteOffset, n);
+  }
+
+  private mustOwn(op: string, ...arrays: ArrayBufferView[]): void {
+    if (!this.owns(...arrays)) throw new T1Error("BAD_INPUT", `${op}: every array must come from this kernels' alloc`);
   }
 
   /** Terminates the workers. The instance stays usable, on the calling thread only, so a

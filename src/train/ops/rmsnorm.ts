@@ -1,10 +1,15 @@
+import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
+
 /**
  * RMSNorm as Llama/Qwen define it: y = x / sqrt(mean(x²) + eps) * w (the weight multiplies
  * directly, no 1 + w). Rows are independent, so the same op serves the per-layer norms (rows = tokens,
  * C = hidden) and Qwen3's per-head q_norm / k_norm (rows = tokens × heads, C = head_dim).
  *   x (R, C), w (C) -> y (R, C), rstd (R) saved for backward
+ * Arrays that all live in WebAssembly kernel memory take the f32 SIMD kernels; others this loop.
  */
 export function rmsnormForward(y: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, R: number, C: number, eps: number): void {
+  const wk = WasmKernels.owning(y, rstd, x, w);
+  if (wk) return wk.rmsnormTrain(y, rstd, x, w, R, C, eps);
   for (let r = 0; r < R; r++) {
     const o = r * C;
     let ss = 0;
@@ -29,6 +34,8 @@ export function rmsnormBackward(
   R: number,
   C: number,
 ): void {
+  const wk = dw ? WasmKernels.owning(dx, dw, dy, x, w, rstd) : WasmKernels.owning(dx, dy, x, w, rstd);
+  if (wk) return wk.rmsnormBackward(dx, dw, dy, x, w, rstd, R, C);
   for (let r = 0; r < R; r++) {
     const o = r * C;
     const s = rstd[r];

@@ -1,0 +1,106 @@
+/*
+ * Training-only row and elementwise ops in wasm SIMD: RMSNorm forward that saves 1/rms, its
+ * backward, and the SwiGLU backward. Same rules as kernels.c (byte-offset pointers, no C stack).
+ * f32 throughout, as PyTorch computes these ops on CPU.
+ */
+#include "simd.h"
+
+/* e^x, as in elementwise.c (clamped to [-87.3, 88.7], degree-7 polynomial on the reduced argument). */
+static inline v4 exp4t(v4 x) {
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.7f));
+  v4 n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v4 r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145751953125f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(1.4286068203094172e-06f)));
+  v4 p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  v4 scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+static inline float sum_sq_row(const float* x, int C) {
+  v4 s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+  int c = 0;
+  for (; c + 8 <= C; c += 8) {
+    v4 a = wasm_v128_load(x + c), b = wasm_v128_load(x + c + 4);
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(a, a));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(b, b));
+  }
+  float ss = hsum(wasm_f32x4_add(s0, s1));
+  for (; c < C; c++) ss += x[c] * x[c];
+  return ss;
+}
+
+/* y = x·rstd·w per row of x(R, C), rstd[r] = 1/sqrt(mean(x[r]²) + eps) saved for backward. */
+EXPORT(rmsnorm_fwd) void rmsnorm_fwd(float* y, float* rstd, const float* x, const float* w, int R, int C, float eps) {
+  for (int r = 0; r < R; r++) {
+    const float* xr = x + (long)r * C;
+    float* yr = y + (long)r * C;
+    float s = 1.0f / __builtin_sqrtf(sum_sq_row(xr, C) / (float)C + eps);
+    rstd[r] = s;
+    v4 vs = wasm_f32x4_splat(s);
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(yr + c, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(xr + c), vs), wasm_v128_load(w + c)));
+    for (; c < C; c++) yr[c] = xr[c] * s * w[c];
+  }
+}
+
+/* With x̂ = x·rstd and g = dy ⊙ w: dw += Σ_r dy ⊙ x̂ (skipped when dw is 0) and
+ * dx += rstd · (g − x̂ · mean(g ⊙ x̂)). */
+EXPORT(rmsnorm_bwd) void rmsnorm_bwd(float* dx, float* dw, const float* dy, const float* x, const float* w, const float* rstd, int R, int C) {
+  for (int r = 0; r < R; r++) {
+    const float* xr = x + (long)r * C;
+    const float* dyr = dy + (long)r * C;
+    float* dxr = dx + (long)r * C;
+    float s = rstd[r];
+    v4 vs = wasm_f32x4_splat(s), acc = wasm_f32x4_splat(0.0f);
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v4 xh = wasm_f32x4_mul(wasm_v128_load(xr + c), vs), d = wasm_v128_load(dyr + c);
+      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(d, wasm_v128_load(w + c)), xh));
+      if (dw) wasm_v128_store(dw + c, wasm_f32x4_add(wasm_v128_load(dw + c), wasm_f32x4_mul(d, xh)));
+    }
+    float dot = hsum(acc);
+    for (; c < C; c++) {
+      float xh = xr[c] * s;
+      dot += dyr[c] * w[c] * xh;
+      if (dw) dw[c] += dyr[c] * xh;
+    }
+    dot /= (float)C;
+    v4 vd = wasm_f32x4_splat(dot);
+    c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v4 xh = wasm_f32x4_mul(wasm_v128_load(xr + c), vs);
+      v4 g = wasm_f32x4_mul(wasm_v128_load(dyr + c), wasm_v128_load(w + c));
+      wasm_v128_store(dxr + c, wasm_f32x4_add(wasm_v128_load(dxr + c), wasm_f32x4_mul(vs, wasm_f32x4_sub(g, wasm_f32x4_mul(xh, vd)))));
+    }
+    for (; c < C; c++) dxr[c] += s * (dyr[c] * w[c] - xr[c] * s * dot);
+  }
+}
+
+/* SwiGLU backward for s = silu(g) ⊙ u: dg = ds·u·σ(g)(1 + g(1 − σ(g))), du = ds·silu(g).
+ * Writes (=) dg and du; dg may alias ds. */
+EXPORT(swiglu_bwd) void swiglu_bwd(float* dg, float* du, const float* ds, const float* g, const float* u, int n) {
+  v4 one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4 x = wasm_v128_load(g + i), d = wasm_v128_load(ds + i), uu = wasm_v128_load(u + i);
+    v4 sg = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4t(wasm_f32x4_neg(x))));
+    v4 sl = wasm_f32x4_mul(x, sg);
+    wasm_v128_store(dg + i, wasm_f32x4_mul(wasm_f32x4_mul(d, uu), wasm_f32x4_add(sg, wasm_f32x4_mul(sl, wasm_f32x4_sub(one, sg)))));
+    wasm_v128_store(du + i, wasm_f32x4_mul(d, sl));
+  }
+  for (; i < n; i++) {
+    v4 x = wasm_f32x4_splat(g[i]), d = wasm_f32x4_splat(ds[i]), uu = wasm_f32x4_splat(u[i]);
+    v4 sg = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4t(wasm_f32x4_neg(x))));
+    v4 sl = wasm_f32x4_mul(x, sg);
+    dg[i] = wasm_f32x4_extract_lane(wasm_f32x4_mul(wasm_f32x4_mul(d, uu), wasm_f32x4_add(sg, wasm_f32x4_mul(sl, wasm_f32x4_sub(one, sg)))), 0);
+    du[i] = wasm_f32x4_extract_lane(wasm_f32x4_mul(d, sl), 0);
+  }
+}
