@@ -1,3 +1,4 @@
+import { T1Error } from "../../util/errors.js";
 import type { TrainModel, TokenBatch } from "../train-model.js";
 import { tokenLogProbsForward, tokenLogProbsBackward } from "../ops/cross-entropy.js";
 import { embeddingsAt, hiddenGradFromEmbeddings } from "../contrastive-loss.js";
@@ -35,7 +36,7 @@ export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array
     emb,
     free,
     backward(dlogp, dEmb) {
-      if (!open) throw new Error("policyPass: backward after free");
+      if (!open) throw new T1Error("INTERNAL", "policyPass: backward after free");
       const d = new Float32Array(N);
       if (dlogp) for (let i = 0; i < N; i++) d[i] = active[i] ? dlogp[i] : 0;
       const dLogits = m.pool.take(N * V);
