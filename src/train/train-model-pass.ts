@@ -151,11 +151,11 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
   try {
     const dHidden = a(N * C);
     if (grads.dHidden) dHidden.set(grads.dHidden);
-    else dHidden.fill(0);
+    else if (!grads.dLogits) dHidden.fill(0);
     if (grads.dLogits) {
       if (!tape.logits) throw new InputError("dLogits given but the forward pass ran without logits", { field: "dLogits" });
       const lm = m.lmHead();
-      linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V);
+      linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V, !grads.dHidden);
     }
     const dx = a(N * C); // gradient of the residual stream, carried down through the layers
     dx.fill(0);
@@ -172,25 +172,22 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       // MLP: x2 = x1 + down(silu(gate(h2)) ⊙ up(h2)), h2 = rmsnorm(x1)
       const w2 = P("post_attention_layernorm.weight");
       rmsnormForward(h, t.rstd2, t.x1, w2.data, N, C, eps);
-      ds.fill(0);
       const down = P("mlp.down_proj.weight");
       if (sRe) k.swiglu(sRe, t.g, t.u, N * F);
-      linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C);
+      linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C, true);
       if (simd?.owns(dg, du, ds, t.g, t.u)) simd.swigluBackward(dg, du, ds, t.g, t.u, N * F);
       else {
         const sl = silu ?? a(N * F), one = ones ?? a(N * F).fill(1);
         k.swiglu(sl, t.g, one, N * F); // silu(g) by SIMD; σ is recovered from it without an exp
         swigluBackwardFromSilu(dg, du, ds, t.g, t.u, sl, N * F);
       }
-      dh.fill(0);
       const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");
-      linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F);
+      linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F, true);
       linearBackward(k, dh, up.grad, du, h, up.data, N, C, F);
       rmsnormBackward(dx, w2.grad, dh, t.x1, w2.data, t.rstd2, N, C); // dx is now d(x1)
       // attention: x1 = xin + o_proj(attn(rope(norm(q)), rope(norm(k)), v)), q/k/v from h1 = rmsnorm(xin)
-      datt.fill(0);
       const o = P("self_attn.o_proj.weight");
-      linearBackward(k, datt, o.grad, dx, t.att, o.data, N, H * D, C);
+      linearBackward(k, datt, o.grad, dx, t.att, o.data, N, H * D, C, true);
       attentionBackward(k, dqr, dkr, dv, datt, t.probs, t.qr, t.kr, t.v, shape);
       ropeBackward(dqr, dqr, positions, rope, N, H);
       ropeBackward(dkr, dkr, positions, rope, N, KV);
@@ -211,9 +208,8 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       }
       const w1 = P("input_layernorm.weight");
       rmsnormForward(h, t.rstd1, t.xin, w1.data, N, C, eps);
-      dh.fill(0);
       const qp = P("self_attn.q_proj.weight"), kp = P("self_attn.k_proj.weight"), vp = P("self_attn.v_proj.weight");
-      linearBackward(k, dh, qp.grad, dq, h, qp.data, N, C, H * D);
+      linearBackward(k, dh, qp.grad, dq, h, qp.data, N, C, H * D, true);
       linearBackward(k, dh, kp.grad, dk, h, kp.data, N, C, KV * D);
       linearBackward(k, dh, vp.grad, dv, h, vp.data, N, C, KV * D);
       rmsnormBackward(dx, w1.grad, dh, t.xin, w1.data, t.rstd1, N, C); // dx is now d(xin)

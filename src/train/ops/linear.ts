@@ -14,6 +14,7 @@ export function linearForward(k: Kernels, y: Float32Array, x: Float32Array, W: F
  *   dx (N, IN) += dy (N, OUT) · W (OUT, IN)
  *   dW (OUT, IN) += dyᵀ · x
  * Pass null for a gradient that is not needed (frozen weight, or an input that is data).
+ * With overwriteDx (default false) dx is written (=) instead: the caller skips zeroing it.
  */
 export function linearBackward(
   k: Kernels,
@@ -25,7 +26,8 @@ export function linearBackward(
   N: number,
   IN: number,
   OUT: number,
+  overwriteDx = false,
 ): void {
-  if (dx) k.matmul(dx, dy, W, N, OUT, IN, true);
+  if (dx) k.matmul(dx, dy, W, N, OUT, IN, !overwriteDx);
   if (dW) k.matmulTransA(dW, dy, x, N, OUT, IN, true);
 }
