@@ -17,6 +17,7 @@ import { packageRoot } from "../src/util/paths.js";
 import { loadClassicCollection } from "../src/data/classic.js";
 import { buildBm25IndexSync, openBm25Index } from "../src/retrieval/bm25/index.js";
 import { luceneReference, writeTsv } from "../test/retrieval/bm25/lucene-reference.js";
+import { uniformStream } from "../src/util/mulberry32.js";
 
 const root = packageRoot();
 const argv = process.argv.slice(2);
@@ -98,16 +99,7 @@ function timed(cmd: string, args: string[]): SideResult {
 }
 
 /** Deterministic PRNG (mulberry32), so the synthetic corpus is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniformStream;
 
 const CONS = "bcdfghjklmnprstvz", VOWELS = "aeiou";
 function wordFor(rank: number): string {

@@ -1,3 +1,4 @@
+import { uniformStream } from "../util/mulberry32.js";
 /**
  * Finite-difference gradient checking in the spirit of tinygrad's helper_test_op: one line per op.
  *
@@ -86,16 +87,9 @@ export function checkGrad(op: GradOp, inputs: Float32Array[], opts: GradCheckOpt
   return { maxAbsError, probes, failures };
 }
 
-/** mulberry32: a tiny seeded PRNG, deterministic across platforms. Returns floats in [0, 1). */
+/** A seeded uniform [0, 1) stream (mulberry32), deterministic across platforms. */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return uniformStream(seed);
 }
 
 /** Standard normal samples (Box–Muller) from a seeded uniform source. */

@@ -1,24 +1,13 @@
+import { Mulberry32 } from "../util/mulberry32.js";
+
 /**
  * The training loop's random source: mulberry32 with its whole state in one uint32, so a
  * checkpoint stores it as a number and a resumed run draws the same values.
  */
-export class TrainRng {
-  constructor(public state: number) {
-    this.state = state >>> 0;
-  }
-
+export class TrainRng extends Mulberry32 {
   /** A generator whose stream is a function of (seed, stream) only, e.g. one per epoch. */
   static derive(seed: number, stream: number): TrainRng {
     return new TrainRng((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b)) >>> 0);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Standard normal (Box–Muller; one uniform pair per sample keeps the state story simple). */

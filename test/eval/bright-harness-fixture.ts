@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBrightTopics, type BrightExample } from "../../src/data/bright.js";
 import { sharedPath } from "../../src/util/paths.js";
+import { uniformStream } from "../../src/util/mulberry32.js";
 
 export interface RawRow {
   id: string;
@@ -61,16 +62,7 @@ function syntheticRows(domain: string, n: number, withExclusions: boolean): RawR
 }
 
 /** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniformStream;
 
 const words = (s: string) => s.toLowerCase().split(/[^a-z]+/).filter((w) => w.length > 3);
 

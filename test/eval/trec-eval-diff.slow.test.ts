@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseQrels, parseRunWithTag } from "../../src/eval/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../src/eval/evaluate.js";
+import { uniformStream } from "../../src/util/mulberry32.js";
 
 // Differential test against a real trec_eval binary (set T1_TREC_EVAL=/path/to/trec_eval, e.g.
 // one built from usnistgov/trec_eval): random graded qrels and runs with score ties, every
@@ -19,16 +20,7 @@ const MEASURES = [
   "relative_P", "success", "set_P", "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret", "rbp_resid", "unj",
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniformStream;
 
 function randomCase(seed: number, allQueriesInRun: boolean): { qrels: string; run: string } {
   const r = rng(seed);

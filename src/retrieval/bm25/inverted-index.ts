@@ -9,7 +9,7 @@ import { analyzeEnglish, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
 import { intToByte4 } from "./lucene-norms.js";
 import { readBm25File, writeBm25File, type Bm25Arrays, type Bm25Header, type Bm25Variant, type DecodeOptions } from "./index-format.js";
 import { gensimIdf, gensimTermWeight, luceneAvgdl, luceneIdf, luceneNormCache } from "./similarity.js";
-import { TopK } from "./top-k.js";
+import { TopK } from "../top-k.js";
 
 export type { Bm25Variant } from "./index-format.js";
 
@@ -166,7 +166,7 @@ export class Bm25Index {
       if (excluded.size > 0 && excluded.has(doc)) continue;
       top.push(s, doc);
     }
-    const hits = top.sorted().map(({ doc, score }) => ({ docid: this.docId(doc), score }));
+    const hits = top.sorted().map(({ row, score }) => ({ docid: this.docId(row), score }));
     if (variant === "bright-gensim" && opts.padWithZeros && hits.length < k) {
       const seen = new Set(hits.map((h) => h.docid));
       for (let d = 0; d < this.numDocs && hits.length < k; d++) {

@@ -4,7 +4,7 @@
  */
 import type { Kernels } from "../../engine/kernels/types.js";
 import type { Segment } from "./segment.js";
-import { TopK } from "./topk.js";
+import { TopK } from "../top-k.js";
 
 /** Rows per matmul block: big enough to amortise the call, small enough for the scores to stay in cache. */
 const SCAN_BLOCK = 4096;

@@ -5,18 +5,13 @@
 import assert from "node:assert/strict";
 import type { Kernels } from "../../../src/engine/kernels/types.js";
 import { bf16BitsToF32, f16BitsToF32, f32ArrayToBf16, f32ArrayToF16 } from "../../../src/engine/kernels/shapes.js";
+import { uniformStream } from "../../../src/util/mulberry32.js";
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32) so failures reproduce. */
 export function randomArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  const next = uniformStream(seed);
+  for (let i = 0; i < n; i++) out[i] = next() * 2 - 1;
   return out;
 }
 

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeEnglish, ENGLISH_STOP_WORDS, javaLowerCase, porterStem, standardTokenize } from "../../../src/retrieval/bm25/index.js";
 import { luceneAnalyze, luceneReference } from "./lucene-reference.js";
+import { uniformStream } from "../../../src/util/mulberry32.js";
 
 test("Porter stemmer: the examples of Porter (1980) and Lucene's step rules", () => {
   const cases: Record<string, string> = {
@@ -70,13 +71,7 @@ const FUZZ_ALPHABET = [
 test("analyzer equals Lucene 8 EnglishAnalyzer on 3,000 random strings of tricky characters", (t) => {
   const ref = luceneReference();
   if ("skip" in ref) return t.skip(ref.skip);
-  let a = 20261122; // fixed seed: the same strings every run
-  const rand = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = uniformStream(20261122); // fixed seed: the same strings every run
   const texts = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => FUZZ_ALPHABET[Math.floor(rand() * FUZZ_ALPHABET.length)]).join(""));
   const lucene = luceneAnalyze(ref.classpath, texts.map((text, i) => ({ id: String(i), text })));
   const differing = texts.filter((text, i) => analyzeEnglish(text).join(" ") !== lucene[i]!.join(" "));
