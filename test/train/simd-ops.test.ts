@@ -53,3 +53,19 @@ test("SIMD SwiGLU backward matches the JS loop (dg may alias ds)", () => {
     close(`du ${n}`, kdu, du, 1e-5);
   }
 });
+
+test("SIMD causal softmax backward matches the formula (row r sees keys 0..r mod T)", () => {
+  for (const [R, T] of [[8, 8], [14, 7]]) {
+    const P = Float32Array.from({ length: R * T }, (_, i) => ((i % T) <= (Math.floor(i / T) % T) ? Math.abs(rng.normal()) : 0));
+    const dp = rand(R * T), kdp = inKernel(dp);
+    k.softmaxBackwardCausal(kdp, inKernel(P), R, T, 0.5);
+    const want = new Float32Array(R * T);
+    for (let r = 0; r < R; r++) {
+      const i = r % T;
+      let dot = 0;
+      for (let j = 0; j <= i; j++) dot += dp[r * T + j] * P[r * T + j];
+      for (let j = 0; j <= i; j++) want[r * T + j] = P[r * T + j] * (dp[r * T + j] - dot) * 0.5;
+    }
+    close(`dS ${R}x${T}`, kdp, want, 1e-5);
+  }
+});

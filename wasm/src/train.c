@@ -104,3 +104,24 @@ EXPORT(swiglu_bwd) void swiglu_bwd(float* dg, float* du, const float* ds, const 
     du[i] = wasm_f32x4_extract_lane(wasm_f32x4_mul(d, sl), 0);
   }
 }
+
+/* Causal softmax backward in place over R rows of dp(R, T) with probabilities P(R, T), row r being
+ * query position i = r mod T: dp[j] = P[j]·(dp[j] − Σ_{j'≤i} dp[j']·P[j'])·scale for j ≤ i, and 0 after. */
+EXPORT(softmax_bwd_causal) void softmax_bwd_causal(float* dp, const float* P, int R, int T, float scale) {
+  for (int r = 0; r < R; r++) {
+    int n = r % T + 1;
+    float* d = dp + (long)r * T;
+    const float* p = P + (long)r * T;
+    v4 acc = wasm_f32x4_splat(0.0f);
+    int j = 0;
+    for (; j + 4 <= n; j += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(d + j), wasm_v128_load(p + j)));
+    float dot = hsum(acc);
+    for (; j < n; j++) dot += d[j] * p[j];
+    v4 vdot = wasm_f32x4_splat(dot), vs = wasm_f32x4_splat(scale);
+    j = 0;
+    for (; j + 4 <= n; j += 4)
+      wasm_v128_store(d + j, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(d + j), vdot)), vs));
+    for (; j < n; j++) d[j] = p[j] * (d[j] - dot) * scale;
+    for (; j < T; j++) d[j] = 0.0f;
+  }
+}

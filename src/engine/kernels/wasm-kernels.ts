@@ -37,6 +37,7 @@ interface KernelExports {
   rmsnorm_fwd(y: number, rstd: number, x: number, w: number, R: number, C: number, eps: number): void;
   rmsnorm_bwd(dx: number, dw: number, dy: number, x: number, w: number, rstd: number, R: number, C: number): void;
   swiglu_bwd(dg: number, du: number, ds: number, g: number, u: number, n: number): void;
+  softmax_bwd_causal(dp: number, P: number, R: number, T: number, scale: number): void;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -278,6 +279,16 @@ export class WasmKernels implements Kernels {
     checkLengths("swigluBackward", { n }, { dg: [dg, n], du: [du, n], ds: [ds, n], g: [g, n], u: [u, n] });
     this.mustOwn("swigluBackward", dg, du, ds, g, u);
     if (n > 0) this.ex.swiglu_bwd(dg.byteOffset, du.byteOffset, ds.byteOffset, g.byteOffset, u.byteOffset, n);
+  }
+
+  /**
+   * Causal softmax backward in place: row r of dp(R,T) (query position r mod T, probabilities P)
+   * becomes P ⊙ (dp − rowsum(dp ⊙ P))·scale over the keys it sees, and 0 past them.
+   */
+  softmaxBackwardCausal(dp: Float32Array, P: Float32Array, R: number, T: number, scale: number): void {
+    checkLengths("softmaxBackwardCausal", { R, T }, { dp: [dp, R * T], P: [P, R * T] });
+    this.mustOwn("softmaxBackwardCausal", dp, P);
+    if (R * T > 0) this.ex.softmax_bwd_causal(dp.byteOffset, P.byteOffset, R, T, scale);
   }
 
   private mustOwn(op: string, ...arrays: ArrayBufferView[]): void {

@@ -1,4 +1,5 @@
 import type { Kernels } from "../../engine/kernels/types.js";
+import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
 
 /** Shapes of one causal grouped-query attention call. */
 export interface AttentionShape {
@@ -78,6 +79,7 @@ export function attentionBackward(
   const scale = 1 / Math.sqrt(D);
   const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), dog = k.alloc(G * T * D);
   const dqg = k.alloc(G * T * D), dkh = k.alloc(T * D), dvh = k.alloc(T * D), dp = k.alloc(G * T * T);
+  const simd = WasmKernels.owning(dp); // the SIMD softmax backward when probs live in kernel memory too
   try {
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < KV; g++) {
@@ -90,13 +92,15 @@ export function attentionBackward(
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T);
         k.matmulTransB(dp, dog, vh, G * T, D, T); // (G·T, T) = dOg · Vhᵀ
         k.matmulTransA(dvh, P, dog, G * T, T, D); // (T, D) = Pᵀ · dOg, summed over the group
-        for (let r = 0; r < G * T; r++) {
-          const i = r % T, o = r * T;
-          let dot = 0;
-          for (let j = 0; j <= i; j++) dot += dp[o + j] * P[o + j];
-          for (let j = 0; j <= i; j++) dp[o + j] = P[o + j] * (dp[o + j] - dot) * scale;
-          dp.fill(0, o + i + 1, o + T);
-        }
+        if (simd?.owns(P)) simd.softmaxBackwardCausal(dp, P, G * T, T, scale);
+        else
+          for (let r = 0; r < G * T; r++) {
+            const i = r % T, o = r * T;
+            let dot = 0;
+            for (let j = 0; j <= i; j++) dot += dp[o + j] * P[o + j];
+            for (let j = 0; j <= i; j++) dp[o + j] = P[o + j] * (dp[o + j] - dot) * scale;
+            dp.fill(0, o + i + 1, o + T);
+          }
         k.matmul(dqg, dp, kh, G * T, T, D); // (G·T, D) = dS · Kh
         k.matmulTransA(dkh, dp, qg, G * T, T, D); // (T, D) = dSᵀ · Qg
         for (let j = 0; j < G; j++) scatterHead(dq, dqg.subarray(j * T * D), b, g * G + j, T, H, D);
