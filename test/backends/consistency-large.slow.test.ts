@@ -15,21 +15,11 @@ import { NativeBackend } from "../../src/backends/native.js";
 import { LlamaCppBackend } from "../../src/backends/llamacpp.js";
 import { encodeQueries } from "../../src/retrieval/encoders/query-encoder.js";
 import { fixtureCorpus, FIXTURE_QUERIES } from "./fixtures/tiny.js";
+import { cosine } from "../helpers/vectors.js";
 
 const root = mkdtempSync(join(tmpdir(), "t1-large-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 test("~90M model: native and llama.cpp agree on document and query vectors and greedy reasoning", async () => {
   const dir = join(root, "m");

@@ -13,6 +13,7 @@ import { encodeDocuments } from "../../src/retrieval/encoders/document-encoder.j
 import { createIndex } from "../../src/retrieval/index/dense-index.js";
 import { EMB_TOKEN } from "../../src/backends/types.js";
 import { fixtureCorpus, FIXTURE_QUERIES, makeTinyModel } from "./fixtures/tiny.js";
+import { cosine } from "../helpers/vectors.js";
 
 const fx = await makeTinyModel();
 const native = await NativeBackend.open({ model: fx.modelDir });
@@ -22,17 +23,6 @@ after(async () => {
   rmSync(fx.root, { recursive: true, force: true });
 });
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 test("document vectors agree (cosine >= 0.9999), truncation included", async () => {
   const texts = fixtureCorpus().map((d) => d.text);

@@ -15,6 +15,7 @@ import { encodeQueries } from "../../src/retrieval/encoders/query-encoder.js";
 import { EMB_TOKEN } from "../../src/backends/types.js";
 import { T1Error } from "../../src/util/errors.js";
 import { fixtureCorpus, FIXTURE_QUERIES, makeTinyModel } from "./fixtures/tiny.js";
+import { cosine } from "../helpers/vectors.js";
 
 const fx = await makeTinyModel({ gguf: false });
 const native = await NativeBackend.open({ model: fx.modelDir, modelId: "tiny-t1" });
@@ -30,17 +31,6 @@ const same = (a: Float32Array[], b: Float32Array[]): void => {
   assert.equal(a.length, b.length);
   a.forEach((v, i) => assert.ok(cosine(v, b[i]) >= 0.99999, `item ${i}: ${cosine(v, b[i])}`));
 };
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 test("t1 server: remote vectors and reasoning match the native backend", async () => {
   const remote = await RemoteBackend.open({ url, embedBatch: 64 });

@@ -1,5 +1,4 @@
-import { after, test } from "node:test";
-import { rmSync } from "node:fs";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,16 +10,8 @@ import { readSafetensors } from "../../src/engine/safetensors.js";
 import { packageRoot } from "../../src/util/paths.js";
 import { needShared } from "../helpers/shared.js";
 import { runInProcess } from "./in-process.js";
+import { scratch } from "../helpers/scratch.js";
 
-const scratchDirs: string[] = [];
-/** Temporary folders removed when the file's tests end. */
-function scratch(dir: string): string {
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
 
 const root = packageRoot();
 const t1 = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8" });

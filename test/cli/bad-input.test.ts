@@ -3,8 +3,7 @@
  * naming the file, line, field or option. The cases run in process through main() (cheap); one is
  * spawned to check the exit code and the one-line message end to end.
  */
-import { after, test } from "node:test";
-import { rmSync } from "node:fs";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,16 +12,8 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/util/paths.js";
 import { main } from "../../src/cli/main.js";
 import { T1Error } from "../../src/util/errors.js";
+import { scratch } from "../helpers/scratch.js";
 
-const scratchDirs: string[] = [];
-/** Temporary folders removed when the file's tests end. */
-function scratch(dir: string): string {
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
 
 const root = packageRoot();
 function t1(args: string[]): Promise<{ code: number; stderr: string }> {

@@ -1,5 +1,4 @@
-import { after, test } from "node:test";
-import { rmSync } from "node:fs";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,16 +13,8 @@ import { readSafetensors, writeSafetensors, type TensorMap } from "../../src/eng
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { packageRoot } from "../../src/util/paths.js";
 import { runInProcess } from "../cli/in-process.js";
+import { scratch } from "../helpers/scratch.js";
 
-const scratchDirs: string[] = [];
-/** Temporary folders removed when the file's tests end. */
-function scratch(dir: string): string {
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
 
 /**
  * A loopback Hub: `/<repo>/resolve/main/<path>` (datasets under `/datasets/`) with the ETag the Hub

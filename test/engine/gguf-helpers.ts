@@ -53,17 +53,7 @@ export function argmaxWithGap(logits: ArrayLike<number>): { id: number; gap: num
   return { id: best, gap: logits[best]! - second };
 }
 
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
+export { cosine } from "../helpers/vectors.js";
 
 const CODE = `export function fib(n: number): number {
 \tif (n < 2) return n;  // base case

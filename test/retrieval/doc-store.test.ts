@@ -1,5 +1,4 @@
-import { after, test } from "node:test";
-import { rmSync } from "node:fs";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,16 +6,8 @@ import { join } from "node:path";
 import { DocStore, DocStoreWriter, openDocStore, removeDocStore, snippet, syncDocStore, DOC_STORE_POINTER } from "../../src/retrieval/index/doc-store.js";
 import { InputError } from "../../src/util/errors.js";
 import type { Document } from "../../src/data/types.js";
+import { scratch } from "../helpers/scratch.js";
 
-const scratchDirs: string[] = [];
-/** Temporary folders removed when the file's tests end. */
-function scratch(dir: string): string {
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
 
 const docs: Document[] = [
   { id: "a", text: "plain text" },
