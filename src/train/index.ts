@@ -11,7 +11,7 @@ export {
   type Objective, type LmObjective, type ContrastiveObjective, type LossResult, type SequenceLogProbs,
 } from "./objectives.js";
 export { AdamW, clipGradNorm, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions, type LrSchedule } from "./adamw.js";
-export { train, type TrainData, type TrainOptions, type TrainResult } from "./trainer.js";
+export { train, type TrainData, type TrainOptions, type RunOptions, type TrainResult } from "./trainer.js";
 export { causalLmData, type CausalLmDataOptions } from "./lm-data.js";
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } from "./checkpoint.js";
 export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";

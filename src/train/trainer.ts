@@ -21,19 +21,12 @@ export interface TrainData {
   batch(indices: Int32Array, rng: TrainRng): { batch: TokenBatch; objective: Objective };
 }
 
-export interface TrainOptions {
+/** Run, schedule and optimiser options shared by every training loop (the core's and GRPO's). */
+export interface RunOptions {
   /** Run directory: checkpoints/, log.jsonl, curves.html. */
   outDir: string;
   /** Optimiser steps of the whole run (also the end of the cosine schedule). */
   totalSteps: number;
-  /** Examples per micro-batch. Default 8: bigger batches use the matmul kernels better but hold
-   * B·T activations per layer (see LossResult.activationFloats). */
-  microBatchSize?: number;
-  /** Micro-batches per optimiser step (gradient accumulation). Default 1. Effective batch =
-   * microBatchSize × gradAccumSteps, at constant activation memory. */
-  gradAccumSteps?: number;
-  /** Peak learning rate. Default 1e-4: safe for fine-tuning a pretrained model; tiny random models want ~1e-3. */
-  lr?: number;
   /** Linear warm-up steps. Default 0. */
   warmupSteps?: number;
   /** Cosine floor as a fraction of lr. Default 0.1. */
@@ -52,10 +45,21 @@ export interface TrainOptions {
   tokenizerDir?: string;
   /** Continue from the newest checkpoint in outDir when there is one. Default true. */
   resume?: boolean;
-  /** Called after each step (after logging). */
-  onStep?: (log: StepLog) => void;
   /** Silence the progress line. Default false. */
   quiet?: boolean;
+}
+
+export interface TrainOptions extends RunOptions {
+  /** Examples per micro-batch. Default 8: bigger batches use the matmul kernels better but hold
+   * B·T activations per layer (see LossResult.activationFloats). */
+  microBatchSize?: number;
+  /** Micro-batches per optimiser step (gradient accumulation). Default 1. Effective batch =
+   * microBatchSize × gradAccumSteps, at constant activation memory. */
+  gradAccumSteps?: number;
+  /** Peak learning rate. Default 1e-4: safe for fine-tuning a pretrained model; tiny random models want ~1e-3. */
+  lr?: number;
+  /** Called after each step (after logging). */
+  onStep?: (log: StepLog) => void;
 }
 
 export interface TrainResult {

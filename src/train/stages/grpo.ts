@@ -7,7 +7,8 @@ import { modelFromCheckpoint, type Model } from "../../engine/model.js";
 import { parseHfConfig } from "../../engine/config.js";
 import { toHfConfig } from "../model-config.js";
 import type { TrainModel } from "../train-model.js";
-import { AdamW, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions } from "../adamw.js";
+import { AdamW, clipCoefficient, globalGradNorm, learningRateAt } from "../adamw.js";
+import type { RunOptions } from "../trainer.js";
 import { TrainRng, epochOrder } from "../rng.js";
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
 import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "../train-log.js";
@@ -28,9 +29,7 @@ export interface GrpoData {
   positiveIds?: readonly (readonly number[])[];
 }
 
-export interface GrpoOptions {
-  outDir: string;
-  totalSteps: number;
+export interface GrpoOptions extends RunOptions {
   /** Queries per step. Default 4 (× groupSize trajectories in one batch). */
   queriesPerStep?: number;
   /** Trajectories sampled per query, G. Default 8: a larger group gives a less noisy baseline. */
@@ -63,17 +62,6 @@ export interface GrpoOptions {
   rowsPerPass?: number;
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
   lr?: number;
-  warmupSteps?: number;
-  minLrRatio?: number;
-  adamw?: AdamWOptions;
-  /** Global gradient-norm clip. Default 1.0. */
-  clipNorm?: number;
-  seed?: number;
-  checkpointEvery?: number;
-  keepCheckpoints?: number;
-  tokenizerDir?: string;
-  resume?: boolean;
-  quiet?: boolean;
   onStep?: (log: GrpoStepLog) => void;
   /** Called once per step after the rewards, before the first update (inspection, tests). */
   onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array }) => void;
