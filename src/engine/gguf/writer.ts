@@ -3,10 +3,9 @@
  * and types alone), then tensor data is produced, encoded and written one tensor at a time, so a
  * model is never held in memory as one buffer. The file appears atomically (temp file + rename).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { T1Error } from "../../util/errors.js";
-import { tempPathFor } from "../../util/atomic.js";
+import { replaceViaTempAsync } from "../../util/atomic.js";
 import { GGML_TYPE_NAMES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, GgufValueType } from "./constants.js";
 import { encodeTensorData, tensorByteSize } from "./quant.js";
 
@@ -82,42 +81,30 @@ export class GgufWriter {
   /** Writes the file atomically. `onTensor` is called after each tensor (for progress). */
   async write(path: string, onTensor?: (name: string, bytes: number) => void): Promise<void> {
     const header = this.encodeHeader();
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = tempPathFor(path);
-    const fd = openSync(tmp, "w");
-    try {
-      writeAll(fd, header);
-      let pos = header.length;
-      for (const t of this.tensors) {
-        const data = await t.produce();
-        const n = t.ne.reduce((a, b) => a * b, 1);
-        if (data.length !== n) {
-          throw new T1Error("INTERNAL", `tensor "${t.name}" produced ${data.length} values, shape [${[...t.ne].reverse()}] needs ${n}`);
+    await replaceViaTempAsync(path, async (tmp) => {
+      const fd = openSync(tmp, "w");
+      try {
+        writeAll(fd, header);
+        let pos = header.length;
+        for (const t of this.tensors) {
+          const data = await t.produce();
+          const n = t.ne.reduce((a, b) => a * b, 1);
+          if (data.length !== n) {
+            throw new T1Error("INTERNAL", `tensor "${t.name}" produced ${data.length} values, shape [${[...t.ne].reverse()}] needs ${n}`);
+          }
+          const bytes = encodeTensorData(t.type, data);
+          writeAll(fd, bytes);
+          pos += bytes.length;
+          const pad = padTo(pos, this.alignment) - pos;
+          if (pad) writeAll(fd, new Uint8Array(pad));
+          pos += pad;
+          onTensor?.(t.name, bytes.length);
         }
-        const bytes = encodeTensorData(t.type, data);
-        writeAll(fd, bytes);
-        pos += bytes.length;
-        const pad = padTo(pos, this.alignment) - pos;
-        if (pad) writeAll(fd, new Uint8Array(pad));
-        pos += pad;
-        onTensor?.(t.name, bytes.length);
-      }
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, path);
-    } catch (e) {
-      try {
+        fsyncSync(fd);
+      } finally {
         closeSync(fd);
-      } catch {
-        /* already closed */
       }
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
-      }
-      throw e;
-    }
+    });
   }
 
   /** Header + KV + tensor infos + padding up to the aligned start of the data section. */

@@ -4,10 +4,9 @@
  * rebuilt and the flat scan stays available as ground truth.
  */
 import { createRequire } from "node:module";
-import { renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { T1Error } from "../../util/errors.js";
-import { tempPathFor } from "../../util/atomic.js";
+import { replaceViaTemp } from "../../util/atomic.js";
 import type { HnswParams, VectorDType } from "./manifest.js";
 
 interface UsearchMatches {
@@ -107,20 +106,9 @@ export class HnswGraph {
 
   /** Saves to `dir/name` through a temporary file and rename, so a crash never leaves half a graph. */
   save(dir: string, name: string): void {
-    const path = join(dir, name);
-    const tmp = tempPathFor(path);
-    try {
-      this.index.save(tmp);
-      renameSync(tmp, path);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* nothing to clean */
-      }
-      throw e;
-    }
+    replaceViaTemp(join(dir, name), (tmp) => this.index.save(tmp));
   }
+
 
   load(path: string): void {
     try {
