@@ -104,7 +104,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       ropeForward(t.kr, t.kr, positions, rope, N, KV);
       attentionForward(k, t.att, t.probs, t.qr, t.kr, t.v, mask, shape);
       linearForward(k, t.x1, t.att, p("self_attn.o_proj.weight"), N, H * D, C);
-      addInPlace(t.x1, t.xin, N * C);
+      k.addInPlace(t.x1, t.xin, N * C);
       const h2 = scratchH;
       rmsnormForward(h2, t.rstd2, t.x1, p("post_attention_layernorm.weight"), N, C, eps);
       linearForward(k, t.g, h2, p("mlp.gate_proj.weight"), N, C, F);
@@ -114,7 +114,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
       const out = alloc(N * C);
       linearForward(k, out, sw, p("mlp.down_proj.weight"), N, F, C);
       if (!t.s) pool.give(sw);
-      addInPlace(out, t.x1, N * C);
+      k.addInPlace(out, t.x1, N * C);
       layers.push(t);
       x = out;
     }
@@ -219,10 +219,6 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
   } finally {
     for (const x of tmp) m.pool.give(x);
   }
-}
-
-function addInPlace(y: Float32Array, x: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) y[i] += x[i];
 }
 
 function addBias(y: Float32Array, b: Float32Array, N: number, O: number): void {

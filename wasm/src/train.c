@@ -125,3 +125,19 @@ EXPORT(softmax_bwd_causal) void softmax_bwd_causal(float* dp, const float* P, in
     for (; j < T; j++) d[j] = 0.0f;
   }
 }
+
+/* dst row t (stride ds floats) = src row t (stride ss floats) · mul, cols floats per row: gathers
+ * one head out of (B, T, heads, D) activations and scatters it back. */
+EXPORT(copy_rows) void copy_rows(float* dst, int ds, const float* src, int ss, int rows, int cols, float mul) {
+  v4 vm = wasm_f32x4_splat(mul);
+  for (int t = 0; t < rows; t++) {
+    float* d = dst + (long)t * ds;
+    const float* s = src + (long)t * ss;
+    int c = 0;
+    if (mul == 1.0f)
+      for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_v128_load(s + c));
+    else
+      for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(s + c), vm));
+    for (; c < cols; c++) d[c] = s[c] * mul;
+  }
+}

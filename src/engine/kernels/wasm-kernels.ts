@@ -38,6 +38,7 @@ interface KernelExports {
   rmsnorm_bwd(dx: number, dw: number, dy: number, x: number, w: number, rstd: number, R: number, C: number): void;
   swiglu_bwd(dg: number, du: number, ds: number, g: number, u: number, n: number): void;
   softmax_bwd_causal(dp: number, P: number, R: number, T: number, scale: number): void;
+  copy_rows(dst: number, ds: number, src: number, ss: number, rows: number, cols: number, mul: number): void;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -289,6 +290,17 @@ export class WasmKernels implements Kernels {
     checkLengths("softmaxBackwardCausal", { R, T }, { dp: [dp, R * T], P: [P, R * T] });
     this.mustOwn("softmaxBackwardCausal", dp, P);
     if (R * T > 0) this.ex.softmax_bwd_causal(dp.byteOffset, P.byteOffset, R, T, scale);
+  }
+
+  /**
+   * Strided row copy: dst[t·ds + c] = src[t·ss + c] · mul for t < rows, c < cols (offsets in floats
+   * from the start of each view; both views in this kernel memory).
+   */
+  copyRows(dst: Float32Array, ds: number, src: Float32Array, ss: number, rows: number, cols: number, mul = 1): void {
+    if (rows <= 0 || cols <= 0) return;
+    checkLengths("copyRows", { rows, cols }, { dst: [dst, (rows - 1) * ds + cols], src: [src, (rows - 1) * ss + cols] });
+    this.mustOwn("copyRows", dst, src);
+    this.ex.copy_rows(dst.byteOffset, ds, src.byteOffset, ss, rows, cols, mul);
   }
 
   private mustOwn(op: string, ...arrays: ArrayBufferView[]): void {

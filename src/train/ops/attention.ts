@@ -147,6 +147,8 @@ function maskedSoftmaxRows(k: Kernels, P: Float32Array, R: number, T: number, va
 /** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block, times mul
  * (plain loops: a subarray per row would allocate T view objects per call). */
 function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number, mul: number): void {
+  const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
+  if (wk) return wk.copyRows(dst, D, src.subarray((b * T * NH + h) * D), NH * D, T, D, mul);
   for (let t = 0; t < T; t++) {
     const o = ((b * T + t) * NH + h) * D, d0 = t * D;
     for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d] * mul;
@@ -154,6 +156,8 @@ function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, 
 }
 
 function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
+  const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
+  if (wk) return wk.copyRows(dst.subarray((b * T * NH + h) * D), NH * D, src, D, T, D);
   for (let t = 0; t < T; t++) {
     const o = ((b * T + t) * NH + h) * D, s0 = t * D;
     for (let d = 0; d < D; d++) dst[o + d] = src[s0 + d];
