@@ -69,3 +69,17 @@ test("SIMD causal softmax backward matches the formula (row r sees keys 0..r mod
     close(`dS ${R}x${T}`, kdp, want, 1e-5);
   }
 });
+
+test("SIMD fused cross-entropy (logits in kernel memory) matches the JS loop: loss, gradient, skipped rows, dloss 0", async () => {
+  const { crossEntropyFusedInPlace } = await import("../../src/train/ops/cross-entropy.js");
+  for (const [R, V, dloss] of [[4, 67, 0.7], [3, 64, 0]] as const) {
+    const z = rand(R * V, 4), targets = Int32Array.from({ length: R }, (_, r) => (r * 13) % V);
+    const weight = Float32Array.from({ length: R }, (_, r) => (r === 1 ? 0 : 1 + r));
+    const a = z.slice(), b = inKernel(z);
+    const la = crossEntropyFusedInPlace(a, targets, weight, R, V, dloss);
+    const lb = crossEntropyFusedInPlace(b, targets, weight, R, V, dloss, k);
+    assert.ok(Math.abs(la - lb) <= 1e-5 * Math.abs(la), `loss ${lb} vs ${la}`);
+    close(`dlogits ${R}x${V}`, b, a, 1e-5);
+  }
+  assert.throws(() => crossEntropyFusedInPlace(inKernel(rand(6)), Int32Array.of(9, 0), Float32Array.of(1, 1), 2, 3, 1, k), RangeError);
+});

@@ -141,3 +141,46 @@ EXPORT(copy_rows) void copy_rows(float* dst, int ds, const float* src, int ss, i
     for (; c < cols; c++) d[c] = s[c] * mul;
   }
 }
+
+/* Fused softmax cross-entropy over rows of x(R, V), in place: a row with target < 0 becomes zeros;
+ * otherwise x = scale·(softmax(x) − onehot(target)) and stats[2r], stats[2r+1] get the row max
+ * and Σ exp(x − max) (the caller forms the loss log Σ + max − x[target] before calling). */
+EXPORT(xent_rows) void xent_rows(float* x, int R, int V, const float* target, const float* scale, float* stats) {
+  for (int r = 0; r < R; r++) {
+    float* row = x + (long)r * V;
+    float sc = scale[r];
+    int c = 0;
+    if (target[r] < 0.0f) {
+      for (; c + 4 <= V; c += 4) wasm_v128_store(row + c, wasm_f32x4_splat(0.0f));
+      for (; c < V; c++) row[c] = 0.0f;
+      continue;
+    }
+    v4 m4 = wasm_f32x4_splat(-__builtin_inff());
+    for (; c + 4 <= V; c += 4) m4 = wasm_f32x4_pmax(m4, wasm_v128_load(row + c));
+    m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 2, 3, 0, 1));
+    m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 1, 0, 3, 2));
+    float m = wasm_f32x4_extract_lane(m4, 0);
+    for (; c < V; c++) m = row[c] > m ? row[c] : m;
+    v4 vm = wasm_f32x4_splat(m), s4 = wasm_f32x4_splat(0.0f);
+    c = 0;
+    for (; c + 4 <= V; c += 4) {
+      v4 e = exp4t(wasm_f32x4_sub(wasm_v128_load(row + c), vm));
+      wasm_v128_store(row + c, e);
+      s4 = wasm_f32x4_add(s4, e);
+    }
+    float s = hsum(s4);
+    for (; c < V; c++) {
+      float e = wasm_f32x4_extract_lane(exp4t(wasm_f32x4_splat(row[c] - m)), 0);
+      row[c] = e;
+      s += e;
+    }
+    stats[2 * r] = m;
+    stats[2 * r + 1] = s;
+    float f = sc / s;
+    v4 vf = wasm_f32x4_splat(f);
+    c = 0;
+    for (; c + 4 <= V; c += 4) wasm_v128_store(row + c, wasm_f32x4_mul(wasm_v128_load(row + c), vf));
+    for (; c < V; c++) row[c] *= f;
+    row[(int)target[r]] -= sc;
+  }
+}

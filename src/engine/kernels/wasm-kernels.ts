@@ -38,6 +38,7 @@ interface KernelExports {
   rmsnorm_bwd(dx: number, dw: number, dy: number, x: number, w: number, rstd: number, R: number, C: number): void;
   swiglu_bwd(dg: number, du: number, ds: number, g: number, u: number, n: number): void;
   softmax_bwd_causal(dp: number, P: number, R: number, T: number, scale: number): void;
+  xent_rows(x: number, R: number, V: number, target: number, scale: number, stats: number): void;
   copy_rows(dst: number, ds: number, src: number, ss: number, rows: number, cols: number, mul: number): void;
   scratch_floats(): number;
   micro_rows(): number;
@@ -301,6 +302,35 @@ export class WasmKernels implements Kernels {
     checkLengths("copyRows", { rows, cols }, { dst: [dst, (rows - 1) * ds + cols], src: [src, (rows - 1) * ss + cols] });
     this.mustOwn("copyRows", dst, src);
     this.ex.copy_rows(dst.byteOffset, ds, src.byteOffset, ss, rows, cols, mul);
+  }
+
+  /**
+   * Fused softmax cross-entropy in place on logits x(R,V) (in this kernel memory): rows whose
+   * target is −1 become zeros, others scale·(softmax − onehot(target)). Returns the per-row loss
+   * log Σ exp(x) − x[target] (0 for skipped rows). Other targets must be in [0, V).
+   */
+  crossEntropyRows(x: Float32Array, R: number, V: number, targets: Int32Array, scales: Float32Array): Float64Array {
+    checkLengths("crossEntropyRows", { R, V }, { x: [x, R * V], targets: [targets, R], scales: [scales, R] });
+    this.mustOwn("crossEntropyRows", x);
+    const loss = new Float64Array(R);
+    if (R * V === 0) return loss;
+    const tmp = this.alloc(4 * R);
+    try {
+      const tgt = tmp.subarray(0, R), sc = tmp.subarray(R, 2 * R), stats = tmp.subarray(2 * R);
+      const xt = new Float64Array(R);
+      for (let r = 0; r < R; r++) {
+        const t = targets[r];
+        if (t !== -1 && !(t >= 0 && t < V)) throw new T1Error("BAD_INPUT", `crossEntropyRows: target ${t} at row ${r} is outside [0, ${V})`);
+        tgt[r] = t;
+        sc[r] = scales[r];
+        xt[r] = t >= 0 ? x[r * V + t] : 0;
+      }
+      this.ex.xent_rows(x.byteOffset, R, V, tgt.byteOffset, sc.byteOffset, stats.byteOffset);
+      for (let r = 0; r < R; r++) if (tgt[r] >= 0) loss[r] = Math.log(stats[2 * r + 1]) + stats[2 * r] - xt[r];
+    } finally {
+      this.free(tmp);
+    }
+    return loss;
   }
 
   private mustOwn(op: string, ...arrays: ArrayBufferView[]): void {

@@ -1,3 +1,4 @@
+import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
 import type { Kernels } from "../../engine/kernels/types.js";
 
 /**
@@ -53,6 +54,19 @@ export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Arr
   let count = 0;
   for (let r = 0; r < R; r++) count += weight[r];
   let total = 0;
+  if (k instanceof WasmKernels && k.owns(logits)) {
+    const scales = new Float32Array(R), active = new Int32Array(R).fill(-1);
+    for (let r = 0; r < R; r++) {
+      if (weight[r] === 0 || count === 0) continue;
+      const target = targets[r];
+      if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
+      active[r] = target;
+      scales[r] = (dloss * weight[r]) / count;
+    }
+    const loss = k.crossEntropyRows(logits, R, V, active, scales);
+    for (let r = 0; r < R; r++) if (active[r] >= 0) total += weight[r] * loss[r];
+    return count > 0 ? total / count : 0;
+  }
   for (let r = 0; r < R; r++) {
     const o = r * V;
     if (weight[r] === 0 || count === 0) {
