@@ -86,7 +86,7 @@ export class AdamW {
       const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
       const k = this.simd.get(p.name);
       if (k && k.owns(m, v, g, w)) {
-        k.adamw(w, g, m, v, w.length, { gradScale, beta1: b1, beta2: b2, stepSize, invBc2, eps, decay });
+        k.train.adamw(w, g, m, v, w.length, { gradScale, beta1: b1, beta2: b2, stepSize, invBc2, eps, decay });
         continue;
       }
       for (let i = 0; i < w.length; i++) {
@@ -108,7 +108,7 @@ export function globalGradNorm(params: Param[]): number {
     if (!g) continue;
     if (!k?.owns(g)) k = WasmKernels.owning(g);
     if (k) {
-      ss += k.sumSquares(g);
+      ss += k.train.sumSquares(g);
       continue;
     }
     let s0 = 0, s1 = 0, i = 0;

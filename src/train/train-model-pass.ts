@@ -175,7 +175,7 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
       const down = P("mlp.down_proj.weight");
       if (sRe) k.swiglu(sRe, t.g, t.u, N * F);
       linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C, true);
-      if (simd?.owns(dg, du, ds, t.g, t.u)) simd.swigluBackward(dg, du, ds, t.g, t.u, N * F);
+      if (simd?.owns(dg, du, ds, t.g, t.u)) simd.train.swigluBackward(dg, du, ds, t.g, t.u, N * F);
       else {
         const sl = silu ?? a(N * F), one = ones ?? a(N * F).fill(1);
         k.swiglu(sl, t.g, one, N * F); // silu(g) by SIMD; σ is recovered from it without an exp

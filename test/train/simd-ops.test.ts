@@ -48,7 +48,7 @@ test("SIMD SwiGLU backward matches the JS loop (dg may alias ds)", () => {
     const dg = new Float32Array(n), du = new Float32Array(n);
     swigluBackward(dg, du, ds, g, u, n);
     const kds = inKernel(ds), kdu = k.alloc(n);
-    k.swigluBackward(kds, kdu, kds, inKernel(g), inKernel(u), n);
+    k.train.swigluBackward(kds, kdu, kds, inKernel(g), inKernel(u), n);
     close(`dg ${n}`, kds, dg, 1e-5);
     close(`du ${n}`, kdu, du, 1e-5);
   }
@@ -58,7 +58,7 @@ test("SIMD causal softmax backward matches the formula (row r sees keys 0..r mod
   for (const [R, T] of [[8, 8], [14, 7]]) {
     const P = Float32Array.from({ length: R * T }, (_, i) => ((i % T) <= (Math.floor(i / T) % T) ? Math.abs(rng.normal()) : 0));
     const dp = rand(R * T), kdp = inKernel(dp);
-    k.softmaxBackwardCausal(kdp, inKernel(P), R, T, 0.5);
+    k.train.softmaxBackwardCausal(kdp, inKernel(P), R, T, 0.5);
     const want = new Float32Array(R * T);
     for (let r = 0; r < R; r++) {
       const i = r % T;

@@ -10,6 +10,7 @@ import type { Kernels } from "./types.js";
 import { checkLengths, checkMatmulArgs } from "./shapes.js";
 import { wasmApi, type WasmGlobal, type WasmModule } from "./wasm-api.js";
 import { WasmHeap } from "./wasm-heap.js";
+import { WasmTrainOps, type TrainExports } from "./wasm-train-ops.js";
 import { ThreadPool, OP_GEMM, OP_GEMV, OP_GEMV_F16, OP_GEMV_NN, OP_GEMV_BF16, type ChunkPlan } from "./thread-pool.js";
 
 /** The build links with --initial-memory=131072; our heap starts above the module's own data. */
@@ -21,7 +22,7 @@ const NR = 8;
 const SKINNY_NN_MAX_M = 4;
 const SKINNY_MAX_A_FLOATS = 131072;
 
-interface KernelExports {
+interface KernelExports extends TrainExports {
   gemm(M: number, N: number, K: number, A: number, sai: number, sap: number, B: number, bF16: number, sbp: number, sbj: number,
     C: number, ldc: number, acc: number, scratch: number, i0: number, i1: number, j0: number, j1: number): void;
   gemv_tb(M: number, N: number, K: number, A: number, B: number, C: number, acc: number, j0: number, j1: number): void;
@@ -32,14 +33,6 @@ interface KernelExports {
   softmax_rows(x: number, rows: number, cols: number): void;
   swiglu(out: number, gate: number, up: number, n: number): void;
   add_in_place(x: number, y: number, n: number): void;
-  adamw(w: number, g: number, m: number, v: number, n: number, gscale: number, b1: number, b2: number, step: number, invBc2: number, eps: number, decay: number): void;
-  sum_squares(x: number, n: number): number;
-  rmsnorm_fwd(y: number, rstd: number, x: number, w: number, R: number, C: number, eps: number): void;
-  rmsnorm_bwd(dx: number, dw: number, dy: number, x: number, w: number, rstd: number, R: number, C: number): void;
-  swiglu_bwd(dg: number, du: number, ds: number, g: number, u: number, n: number): void;
-  softmax_bwd_causal(dp: number, P: number, R: number, T: number, scale: number): void;
-  xent_rows(x: number, R: number, V: number, target: number, scale: number, stats: number): void;
-  copy_rows(dst: number, ds: number, src: number, ss: number, rows: number, cols: number, mul: number): void;
   scratch_floats(): number;
   micro_rows(): number;
   __heap_base: WasmGlobal;
@@ -69,20 +62,6 @@ export function loadKernelModule(flavour: Flavour): WasmModule {
 /** Live instances, so code holding only arrays (the optimizer) can find the kernels that own them. */
 let instances: WeakRef<WasmKernels>[] = [];
 
-/** AdamW hyper-parameters of one step (see `WasmKernels.adamw`). */
-export interface AdamWStep {
-  gradScale: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − β1ᵗ) */
-  stepSize: number;
-  /** 1 / (1 − β2ᵗ) */
-  invBc2: number;
-  eps: number;
-  /** 1 − lr·wd, or 1 for parameters without decay */
-  decay: number;
-}
-
 interface Operand {
   ptr: number;
   temp: boolean;
@@ -109,6 +88,8 @@ export class WasmKernels implements Kernels {
    * path once per 4 rows, so the packed path wins sooner (33/30 GFLOPS at M=8, 35/37 at M=16).
    */
   skinnyMaxMF16 = 8;
+  /** SIMD training ops (RMSNorm/SwiGLU/attention backward, cross-entropy, AdamW) on arrays from this instance's alloc. */
+  readonly train: WasmTrainOps;
   private readonly heap: WasmHeap;
   private readonly ex: KernelExports;
   private pool?: ThreadPool;
@@ -125,6 +106,7 @@ export class WasmKernels implements Kernels {
     const heapBase = this.ex.__heap_base.value as number;
     if (heapBase > MODULE_MEMORY_BYTES) throw new T1Error("INTERNAL", `kernel module data ends at ${heapBase}, above ${MODULE_MEMORY_BYTES}`);
     this.mr = this.ex.micro_rows();
+    this.train = new WasmTrainOps(this.ex, this);
     instances = instances.filter((r) => r.deref() !== undefined);
     instances.push(new WeakRef(this));
     const scratchBytes = 4 * this.ex.scratch_floats();
@@ -242,99 +224,6 @@ export class WasmKernels implements Kernels {
       if (k?.owns(...arrays)) return k;
     }
     return undefined;
-  }
-
-  /**
-   * One AdamW step in f32 SIMD, in place on w, m and v (n elements each; all four arrays from
-   * this instance's `alloc`): the update torch.optim.AdamW makes, in the same precision.
-   */
-  adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: AdamWStep): void {
-    checkLengths("adamw", { n }, { w: [w, n], g: [g, n], m: [m, n], v: [v, n] });
-    this.mustOwn("adamw", w, g, m, v);
-    if (n === 0) return;
-    this.ex.adamw(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, s.gradScale, s.beta1, s.beta2, s.stepSize, s.invBc2, s.eps, s.decay);
-  }
-
-  /** Σ x² over the first n elements, accumulated in float64 (x from this instance's `alloc`). */
-  sumSquares(x: Float32Array, n = x.length): number {
-    checkLengths("sumSquares", { n }, { x: [x, n] });
-    this.mustOwn("sumSquares", x);
-    return n === 0 ? 0 : this.ex.sum_squares(x.byteOffset, n);
-  }
-
-  /** Training RMSNorm: y = x·rstd·w per row of x(R,C), saving rstd(R) = 1/sqrt(mean(x²)+eps). */
-  rmsnormTrain(y: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, R: number, C: number, eps: number): void {
-    checkLengths("rmsnormTrain", { R, C }, { y: [y, R * C], rstd: [rstd, R], x: [x, R * C], w: [w, C] });
-    this.mustOwn("rmsnormTrain", y, rstd, x, w);
-    if (R * C > 0) this.ex.rmsnorm_fwd(y.byteOffset, rstd.byteOffset, x.byteOffset, w.byteOffset, R, C, eps);
-  }
-
-  /** RMSNorm backward: dw += Σ_r dy ⊙ x̂ (dw null: skipped), dx += rstd·(dy⊙w − x̂·mean(dy⊙w⊙x̂)). */
-  rmsnormBackward(dx: Float32Array, dw: Float32Array | null, dy: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array, R: number, C: number): void {
-    checkLengths("rmsnormBackward", { R, C }, { dx: [dx, R * C], dy: [dy, R * C], x: [x, R * C], w: [w, C], rstd: [rstd, R], ...(dw ? { dw: [dw, C] } : {}) });
-    this.mustOwn("rmsnormBackward", dx, dy, x, w, rstd, ...(dw ? [dw] : []));
-    if (R * C > 0) this.ex.rmsnorm_bwd(dx.byteOffset, dw ? dw.byteOffset : 0, dy.byteOffset, x.byteOffset, w.byteOffset, rstd.byteOffset, R, C);
-  }
-
-  /** SwiGLU backward of s = silu(g) ⊙ u: writes dg = ds·∂s/∂g and du = ds·silu(g); dg may be ds. */
-  swigluBackward(dg: Float32Array, du: Float32Array, ds: Float32Array, g: Float32Array, u: Float32Array, n: number): void {
-    checkLengths("swigluBackward", { n }, { dg: [dg, n], du: [du, n], ds: [ds, n], g: [g, n], u: [u, n] });
-    this.mustOwn("swigluBackward", dg, du, ds, g, u);
-    if (n > 0) this.ex.swiglu_bwd(dg.byteOffset, du.byteOffset, ds.byteOffset, g.byteOffset, u.byteOffset, n);
-  }
-
-  /**
-   * Causal softmax backward in place: row r of dp(R,T) (query position r mod T, probabilities P)
-   * becomes P ⊙ (dp − rowsum(dp ⊙ P))·scale over the keys it sees, and 0 past them.
-   */
-  softmaxBackwardCausal(dp: Float32Array, P: Float32Array, R: number, T: number, scale: number): void {
-    checkLengths("softmaxBackwardCausal", { R, T }, { dp: [dp, R * T], P: [P, R * T] });
-    this.mustOwn("softmaxBackwardCausal", dp, P);
-    if (R * T > 0) this.ex.softmax_bwd_causal(dp.byteOffset, P.byteOffset, R, T, scale);
-  }
-
-  /**
-   * Strided row copy: dst[t·ds + c] = src[t·ss + c] · mul for t < rows, c < cols (offsets in floats
-   * from the start of each view; both views in this kernel memory).
-   */
-  copyRows(dst: Float32Array, ds: number, src: Float32Array, ss: number, rows: number, cols: number, mul = 1): void {
-    if (rows <= 0 || cols <= 0) return;
-    checkLengths("copyRows", { rows, cols }, { dst: [dst, (rows - 1) * ds + cols], src: [src, (rows - 1) * ss + cols] });
-    this.mustOwn("copyRows", dst, src);
-    this.ex.copy_rows(dst.byteOffset, ds, src.byteOffset, ss, rows, cols, mul);
-  }
-
-  /**
-   * Fused softmax cross-entropy in place on logits x(R,V) (in this kernel memory): rows whose
-   * target is −1 become zeros, others scale·(softmax − onehot(target)). Returns the per-row loss
-   * log Σ exp(x) − x[target] (0 for skipped rows). Other targets must be in [0, V).
-   */
-  crossEntropyRows(x: Float32Array, R: number, V: number, targets: Int32Array, scales: Float32Array): Float64Array {
-    checkLengths("crossEntropyRows", { R, V }, { x: [x, R * V], targets: [targets, R], scales: [scales, R] });
-    this.mustOwn("crossEntropyRows", x);
-    const loss = new Float64Array(R);
-    if (R * V === 0) return loss;
-    const tmp = this.alloc(4 * R);
-    try {
-      const tgt = tmp.subarray(0, R), sc = tmp.subarray(R, 2 * R), stats = tmp.subarray(2 * R);
-      const xt = new Float64Array(R);
-      for (let r = 0; r < R; r++) {
-        const t = targets[r];
-        if (t !== -1 && !(t >= 0 && t < V)) throw new T1Error("BAD_INPUT", `crossEntropyRows: target ${t} at row ${r} is outside [0, ${V})`);
-        tgt[r] = t;
-        sc[r] = scales[r];
-        xt[r] = t >= 0 ? x[r * V + t] : 0;
-      }
-      this.ex.xent_rows(x.byteOffset, R, V, tgt.byteOffset, sc.byteOffset, stats.byteOffset);
-      for (let r = 0; r < R; r++) if (tgt[r] >= 0) loss[r] = Math.log(stats[2 * r + 1]) + stats[2 * r] - xt[r];
-    } finally {
-      this.free(tmp);
-    }
-    return loss;
-  }
-
-  private mustOwn(op: string, ...arrays: ArrayBufferView[]): void {
-    if (!this.owns(...arrays)) throw new T1Error("BAD_INPUT", `${op}: every array must come from this kernels' alloc`);
   }
 
   /** Terminates the workers. The instance stays usable, on the calling thread only, so a

@@ -92,7 +92,7 @@ export function attentionBackward(
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T);
         k.matmulTransB(dp, dog, vh, G * T, D, T); // (G·T, T) = dOg · Vhᵀ
         k.matmulTransA(dvh, P, dog, G * T, T, D); // (T, D) = Pᵀ · dOg, summed over the group
-        if (simd?.owns(P)) simd.softmaxBackwardCausal(dp, P, G * T, T, scale);
+        if (simd?.owns(P)) simd.train.softmaxBackwardCausal(dp, P, G * T, T, scale);
         else
           for (let r = 0; r < G * T; r++) {
             const i = r % T, o = r * T;
@@ -148,7 +148,7 @@ function maskedSoftmaxRows(k: Kernels, P: Float32Array, R: number, T: number, va
  * (plain loops: a subarray per row would allocate T view objects per call). */
 function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number, mul: number): void {
   const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
-  if (wk) return wk.copyRows(dst, D, src.subarray((b * T * NH + h) * D), NH * D, T, D, mul);
+  if (wk) return wk.train.copyRows(dst, D, src.subarray((b * T * NH + h) * D), NH * D, T, D, mul);
   for (let t = 0; t < T; t++) {
     const o = ((b * T + t) * NH + h) * D, d0 = t * D;
     for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d] * mul;
@@ -157,7 +157,7 @@ function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, 
 
 function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
   const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
-  if (wk) return wk.copyRows(dst.subarray((b * T * NH + h) * D), NH * D, src, D, T, D);
+  if (wk) return wk.train.copyRows(dst.subarray((b * T * NH + h) * D), NH * D, src, D, T, D);
   for (let t = 0; t < T; t++) {
     const o = ((b * T + t) * NH + h) * D, s0 = t * D;
     for (let d = 0; d < D; d++) dst[o + d] = src[s0 + d];

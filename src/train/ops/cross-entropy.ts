@@ -63,7 +63,7 @@ export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Arr
       active[r] = target;
       scales[r] = (dloss * weight[r]) / count;
     }
-    const loss = k.crossEntropyRows(logits, R, V, active, scales);
+    const loss = k.train.crossEntropyRows(logits, R, V, active, scales);
     for (let r = 0; r < R; r++) if (active[r] >= 0) total += weight[r] * loss[r];
     return count > 0 ? total / count : 0;
   }

@@ -9,7 +9,7 @@ import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
  */
 export function rmsnormForward(y: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, R: number, C: number, eps: number): void {
   const wk = WasmKernels.owning(y, rstd, x, w);
-  if (wk) return wk.rmsnormTrain(y, rstd, x, w, R, C, eps);
+  if (wk) return wk.train.rmsnormTrain(y, rstd, x, w, R, C, eps);
   for (let r = 0; r < R; r++) {
     const o = r * C;
     let ss = 0;
@@ -35,7 +35,7 @@ export function rmsnormBackward(
   C: number,
 ): void {
   const wk = dw ? WasmKernels.owning(dx, dw, dy, x, w, rstd) : WasmKernels.owning(dx, dy, x, w, rstd);
-  if (wk) return wk.rmsnormBackward(dx, dw, dy, x, w, rstd, R, C);
+  if (wk) return wk.train.rmsnormBackward(dx, dw, dy, x, w, rstd, R, C);
   for (let r = 0; r < R; r++) {
     const o = r * C;
     const s = rstd[r];
