@@ -4,6 +4,7 @@ import type { Tape } from "./train-model-pass.js";
 import { crossEntropyForward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "./ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "./ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "./ops/contrastive.js";
+import { positionsWhere, pickAt } from "./ops/row-select.js";
 
 /** Next-token cross-entropy on selected positions (stage 2: the reasoning tokens). */
 export interface LmObjective {
@@ -56,12 +57,14 @@ export interface LossResult {
 /**
  * One forward + backward of the objective on a batch, accumulating parameter gradients scaled by
  * gradScale (1 / accumulation steps for gradient accumulation). Returns the unscaled losses.
+ * The lm_head runs only at the positions the lm term weighs (see ForwardOptions.logitPositions).
  */
 export function lossAndBackward(m: TrainModel, batch: TokenBatch, obj: Objective, gradScale = 1): LossResult {
-  const tape = m.forward(batch, { logits: obj.lm !== undefined });
+  const sel = lmSelection(batch, obj);
+  const tape = m.forward(batch, sel ? { logitPositions: sel.positions } : { logits: false });
   try {
-    const r = objectiveForward(m, tape, obj, gradScale);
-    objectiveBackward(m, tape, obj, r, gradScale);
+    const r = objectiveForward(m, tape, obj, sel, gradScale);
+    objectiveBackward(m, tape, obj, sel, r, gradScale);
     return r;
   } finally {
     tape.free();
@@ -70,9 +73,10 @@ export function lossAndBackward(m: TrainModel, batch: TokenBatch, obj: Objective
 
 /** Losses only (no gradient), e.g. for evaluation. */
 export function objectiveLoss(m: TrainModel, batch: TokenBatch, obj: Objective): LossResult {
-  const tape = m.forward(batch, { logits: obj.lm !== undefined });
+  const sel = lmSelection(batch, obj);
+  const tape = m.forward(batch, sel ? { logitPositions: sel.positions } : { logits: false });
   try {
-    return objectiveForward(m, tape, obj);
+    return objectiveForward(m, tape, obj, sel);
   } finally {
     tape.free();
   }
@@ -82,18 +86,34 @@ interface Internal extends LossResult {
   emb?: { e: Float32Array; y: Float32Array; norms: Float32Array; q: Float32Array; d: Float32Array };
 }
 
+/** The lm term's positions (weight ≠ 0) and their targets and weights, (P) each. */
+interface LmSelection {
+  positions: Int32Array;
+  targets: Int32Array;
+  weight: Float32Array;
+}
+
+function lmSelection(batch: TokenBatch, obj: Objective): LmSelection | null {
+  if (!obj.lm) return null;
+  const N = batch.B * batch.T;
+  if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
+  const positions = positionsWhere(obj.lm.weight), P = positions.length;
+  return { positions, targets: pickAt(new Int32Array(P), obj.lm.targets, positions), weight: pickAt(new Float32Array(P), obj.lm.weight, positions) };
+}
+
 /** With fusedGradScale the lm term's gradient is computed in the same pass, into tape.logits. */
-function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, fusedGradScale?: number): Internal {
+function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, sel: LmSelection | null, fusedGradScale?: number): Internal {
   const { B, T, mask } = tape.batch;
   const N = B * T, C = m.config.hiddenSize, V = m.config.vocabSize;
   let tokens = 0;
   for (let i = 0; i < N; i++) tokens += mask[i];
   const r: Internal = { loss: 0, tokens, activationFloats: tape.floats };
-  if (obj.lm) {
-    if (obj.lm.targets.length !== N || obj.lm.weight.length !== N) throw new InputError(`lm targets/weight must have B·T = ${N} entries`, { field: "lm" });
-    r.lm = fusedGradScale === undefined
-      ? crossEntropyForward(tape.logits!, obj.lm.targets, obj.lm.weight, N, V)
-      : crossEntropyFusedInPlace(tape.logits!, obj.lm.targets, obj.lm.weight, N, V, fusedGradScale * (obj.lm.scale ?? 1), m.k);
+  if (obj.lm && sel) {
+    const P = sel.positions.length;
+    // tape.logits rows are the selected positions (the cross-entropy skips weight-0 rows anyway)
+    r.lm = P === 0 ? 0 : fusedGradScale === undefined
+      ? crossEntropyForward(tape.logits!, sel.targets, sel.weight, P, V)
+      : crossEntropyFusedInPlace(tape.logits!, sel.targets, sel.weight, P, V, fusedGradScale * (obj.lm.scale ?? 1), m.k);
     r.loss += (obj.lm.scale ?? 1) * r.lm;
   }
   if (obj.contrastive) {
@@ -114,11 +134,11 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, fusedGradSc
   return r;
 }
 
-function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, r: Internal, gradScale: number): void {
+function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, sel: LmSelection | null, r: Internal, gradScale: number): void {
   const { B, T } = tape.batch;
   const N = B * T, C = m.config.hiddenSize;
   // objectiveForward already turned the logits into their gradient (fused cross-entropy).
-  const dLogits = obj.lm ? tape.logits! : undefined;
+  const dLogits = sel && sel.positions.length > 0 ? tape.logits! : undefined;
   let dHidden: Float32Array | undefined;
   if (obj.contrastive && r.emb && r.cosine) {
     const o = obj.contrastive;
@@ -180,9 +200,10 @@ export interface SequenceLogProbs {
  * `logp` and hands its gradient back through `backward`.
  */
 export function sequenceLogProbs(m: TrainModel, batch: TokenBatch): SequenceLogProbs {
-  const tape = m.forward(batch, { logits: true });
-  const { B, T, ids, mask } = tape.batch;
+  const { B, T, ids } = batch;
   const N = B * T, V = m.config.vocabSize;
+  if (ids.length !== N) throw new InputError(`batch ids have ${ids.length} entries, expected B·T = ${N}`, { field: "ids" });
+  const mask = batch.mask ?? new Uint8Array(N).fill(1);
   const next = new Int32Array(N), valid = new Uint8Array(N);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t + 1 < T; t++) {
@@ -193,9 +214,14 @@ export function sequenceLogProbs(m: TrainModel, batch: TokenBatch): SequenceLogP
       }
     }
   }
+  // logits only where a next token is scored: (P, V) instead of (N, V)
+  const positions = positionsWhere(valid), P = positions.length;
+  const nextSel = pickAt(new Int32Array(P), next, positions);
+  const tape = m.forward(batch, { logitPositions: positions });
+  const lp = new Float32Array(P);
+  tokenLogProbsForward(lp, tape.logits!, nextSel, P, V);
   const logp = new Float32Array(N);
-  tokenLogProbsForward(logp, tape.logits!, next, N, V);
-  for (let i = 0; i < N; i++) if (!valid[i]) logp[i] = 0;
+  for (let p = 0; p < P; p++) logp[positions[p]] = lp[p];
   let open = true;
   const free = () => {
     if (open) tape.free();
@@ -207,11 +233,11 @@ export function sequenceLogProbs(m: TrainModel, batch: TokenBatch): SequenceLogP
     free,
     backward(dlogp, gradScale = 1) {
       if (!open) throw new InputError("sequenceLogProbs: backward after free", { field: "backward" });
-      const d = new Float32Array(N);
-      for (let i = 0; i < N; i++) d[i] = valid[i] ? dlogp[i] * gradScale : 0;
-      const dLogits = m.pool.take(N * V);
+      const d = new Float32Array(P);
+      for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]] * gradScale;
+      const dLogits = m.pool.take(P * V);
       try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, next, N, V);
+        tokenLogProbsBackward(dLogits, d, tape.logits!, nextSel, P, V);
         m.backward(tape, { dLogits });
       } finally {
         m.pool.give(dLogits);

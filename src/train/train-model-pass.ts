@@ -7,6 +7,7 @@ import { ropeForward, ropeBackward } from "./ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "./ops/attention.js";
 import { swigluBackwardFromSilu } from "./ops/swiglu.js";
 import { WasmKernels } from "../engine/kernels/wasm-kernels.js";
+import { checkRowSelection, gatherRows, scatterAddRows } from "./ops/row-select.js";
 
 /**
  * What one layer saves for backward. The RMSNorm outputs (h1, h2) are recomputed in backward
@@ -37,8 +38,10 @@ export interface Tape {
   batch: Required<TokenBatch>;
   /** (N, C) final hidden states after the final RMSNorm: the T1 embedding source. */
   hidden: Float32Array;
-  /** (N, V) or null when the forward ran without logits. */
+  /** (N, V), or (P, V) with logitPositions, or null when the forward ran without logits. */
   logits: Float32Array | null;
+  /** (P) the positions (flat indices into B·T) whose logits are computed; null = all N in order. */
+  logitPositions: Int32Array | null;
   layers: LayerTape[];
   xL: Float32Array; // (N, C) residual entering the final norm
   rstdF: Float32Array; // (N)
@@ -47,11 +50,16 @@ export interface Tape {
   free(): void;
 }
 
-export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: boolean): Tape {
+/** logitRows: true = logits at every position, false = none, an array = only those positions. */
+export function forwardPass(m: TrainModel, batchIn: TokenBatch, logitRows: boolean | Int32Array): Tape {
   const { k, config: c } = m;
   const { B, T } = batchIn;
   const N = B * T;
   if (batchIn.ids.length !== N) throw new InputError(`batch ids have ${batchIn.ids.length} entries, expected B·T = ${N}`, { field: "ids" });
+  // a selection of every position is the full head (no gather)
+  const rows = typeof logitRows === "boolean" ? null : logitRows;
+  if (rows) checkRowSelection(rows, N);
+  const selected = rows && rows.length < N ? rows : null;
   if (T > c.maxPositions) throw new InputError(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`, { field: "T" });
   const positions = batchIn.positions ?? Int32Array.from({ length: N }, (_, i) => i % T);
   const mask = batchIn.mask ?? new Uint8Array(N).fill(1);
@@ -128,11 +136,20 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, withLogits: bool
   const rstdF = alloc(N);
   rmsnormForward(hidden, rstdF, x, m.param("model.norm.weight").data, N, C, eps);
   let logits: Float32Array | null = null;
-  if (withLogits) {
+  if (selected) {
+    const P = selected.length;
+    logits = alloc(P * V);
+    if (P > 0) {
+      const hs = pool.take(P * C);
+      gatherRows(hs, hidden, selected, C);
+      linearForward(k, logits, hs, m.lmHead().data, P, C, V);
+      pool.give(hs);
+    }
+  } else if (logitRows !== false) {
     logits = alloc(N * V);
     linearForward(k, logits, hidden, m.lmHead().data, N, C, V);
   }
-  return { batch, hidden, logits, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) pool.give(a); owned.length = 0; } };
+  return { batch, hidden, logits, logitPositions: selected, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) pool.give(a); owned.length = 0; } };
 }
 
 export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): void {
@@ -150,12 +167,21 @@ export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): voi
   };
   try {
     const dHidden = a(N * C);
+    const sel = tape.logitPositions;
     if (grads.dHidden) dHidden.set(grads.dHidden);
-    else if (!grads.dLogits) dHidden.fill(0);
+    else if (!grads.dLogits || sel) dHidden.fill(0);
     if (grads.dLogits) {
       if (!tape.logits) throw new InputError("dLogits given but the forward pass ran without logits", { field: "dLogits" });
+      if (grads.dLogits.length !== tape.logits.length) throw new InputError(`dLogits has ${grads.dLogits.length} entries, the logits ${tape.logits.length}`, { field: "dLogits" });
       const lm = m.lmHead();
-      linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V, !grads.dHidden);
+      if (!sel) linearBackward(k, dHidden, lm.grad, grads.dLogits, tape.hidden, lm.data, N, C, V, !grads.dHidden);
+      else if (sel.length > 0) {
+        // the head saw only the selected rows: its gradient flows back into those rows of dHidden
+        const P = sel.length, hs = a(P * C), dhs = a(P * C);
+        gatherRows(hs, tape.hidden, sel, C);
+        linearBackward(k, dhs, lm.grad, grads.dLogits, hs, lm.data, P, C, V, true);
+        scatterAddRows(dHidden, dhs, sel, C);
+      }
     }
     const dx = a(N * C); // gradient of the residual stream, carried down through the layers
     dx.fill(0);

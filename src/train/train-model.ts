@@ -30,13 +30,23 @@ export interface ForwardOptions {
   /** Compute lm_head logits for every row. Default true; false for embedding-only objectives
    * (InfoNCE), which saves N·V floats and the largest matmul. */
   logits?: boolean;
+  /**
+   * Flat indices into B·T, strictly increasing: compute the lm_head only at these P positions, so
+   * tape.logits is (P, V) with row p the logits of position logitPositions[p], and backward takes a
+   * (P, V) dLogits (the other positions get no gradient from the head). Default: none, all N
+   * positions (with `logits`). Losses read a few positions (reasoning tokens, sampled actions):
+   * this saves (N − P)·V floats and that share of the largest matmul, at a P·C gather each way.
+   * Cannot be combined with `logits: false`.
+   */
+  logitPositions?: Int32Array;
 }
 
 /** Gradients flowing into a forward pass's outputs; either may be omitted. */
 export interface OutputGrads {
   /** (N, C) gradient of the final-norm hidden states (embedding objectives). */
   dHidden?: Float32Array;
-  /** (N, V) gradient of the logits (language-modelling objectives). */
+  /** (N, V) gradient of the logits (language-modelling objectives); (P, V) when the forward ran
+   * with logitPositions. */
   dLogits?: Float32Array;
 }
 
@@ -127,7 +137,8 @@ export class TrainModel {
   }
 
   forward(batch: TokenBatch, opts: ForwardOptions = {}): Tape {
-    return forwardPass(this, batch, opts.logits ?? true);
+    if (opts.logitPositions && opts.logits === false) throw new InputError("logitPositions given with logits: false", { field: "logitPositions" });
+    return forwardPass(this, batch, opts.logitPositions ?? opts.logits ?? true);
   }
 
   /** Accumulates every trainable parameter's gradient; frees nothing (call tape.free()). */

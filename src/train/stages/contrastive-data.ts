@@ -28,7 +28,9 @@ export interface ContrastiveDataOptions {
  * query runs over every document column (in-batch negatives = the other queries' positives and
  * negatives); identical document texts share one column, so a positive shared by two queries is
  * never a negative for either. Stage 2 adds next-token cross-entropy on the teacher reasoning tokens
- * only (the positions that predict them: prompt, `<emb_token>`, documents and padding weigh 0).
+ * only (the positions that predict them: prompt, `<emb_token>`, documents and padding weigh 0);
+ * lossAndBackward computes the lm_head only at those weighted positions, so the document rows and
+ * prompts cost no B·T·vocab logits.
  */
 export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, withReasoning: boolean, o: ContrastiveDataOptions = {}): TrainData {
   const tau = o.temperature ?? 0.05, negs = o.negativesPerQuery ?? 3, lambda = o.lambda ?? 1;

@@ -57,7 +57,7 @@ export interface GrpoOptions extends RunOptions {
    * clipping only matters for μ > 1. */
   updatesPerBatch?: number;
   /** Trajectories per forward/backward pass. Default 0 = all queriesPerStep × groupSize in one pass.
-   * A pass holds rows × T × vocab logits (a 151k vocabulary: 0.6 MB per token), so real models want
+   * A pass holds action tokens × vocab logits (a 151k vocabulary: 0.6 MB per token), so real models want
    * a few rows per pass; chunking costs one extra forward per update. */
   rowsPerPass?: number;
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */

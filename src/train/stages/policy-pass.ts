@@ -2,6 +2,7 @@ import { T1Error } from "../../util/errors.js";
 import type { TrainModel, TokenBatch } from "../train-model.js";
 import { tokenLogProbsForward, tokenLogProbsBackward } from "../ops/cross-entropy.js";
 import { embeddingsAt, hiddenGradFromEmbeddings } from "../contrastive-loss.js";
+import { positionsWhere, pickAt } from "../ops/row-select.js";
 
 /**
  * One forward of sampled trajectories that yields both what GRPO needs: the log-probability of
@@ -20,11 +21,15 @@ export interface PolicyPass {
 
 /** `targets`/`active`: (B·T) the token each position's action is and whether it is an action. */
 export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array): PolicyPass {
-  const tape = m.forward(batch, { logits: true });
   const N = batch.B * batch.T, V = m.config.vocabSize, C = m.config.hiddenSize;
+  // logits only at the action positions: (P, V) instead of (N, V) (prompts and padding need none)
+  const positions = positionsWhere(active), P = positions.length;
+  const targetsSel = pickAt(new Int32Array(P), targets, positions);
+  const tape = m.forward(batch, { logitPositions: positions });
+  const lp = new Float32Array(P);
+  tokenLogProbsForward(lp, tape.logits!, targetsSel, P, V);
   const logp = new Float32Array(N);
-  tokenLogProbsForward(logp, tape.logits!, targets, N, V);
-  for (let i = 0; i < N; i++) if (!active[i]) logp[i] = 0;
+  for (let p = 0; p < P; p++) logp[positions[p]] = lp[p];
   const emb = embeddingsAt(tape, embPositions, C);
   let open = true;
   const free = () => {
@@ -37,11 +42,11 @@ export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array
     free,
     backward(dlogp, dEmb) {
       if (!open) throw new T1Error("INTERNAL", "policyPass: backward after free");
-      const d = new Float32Array(N);
-      if (dlogp) for (let i = 0; i < N; i++) d[i] = active[i] ? dlogp[i] : 0;
-      const dLogits = m.pool.take(N * V);
+      const d = new Float32Array(P);
+      if (dlogp) for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]];
+      const dLogits = m.pool.take(P * V);
       try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, targets, N, V);
+        tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V);
         const dHidden = dEmb ? hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) : undefined;
         m.backward(tape, { dLogits, dHidden });
       } finally {
@@ -88,7 +93,7 @@ function sliceRows(batch: TokenBatch, targets: Int32Array, active: Uint8Array, e
 
 /**
  * policyPass over at most `rowsPerPass` rows at a time (0 = all rows in one pass), for batches whose
- * B·T·vocab logits do not fit in memory. The chunked forward keeps no tapes; backward() re-runs
+ * action-token × vocab logits do not fit in memory. The chunked forward keeps no tapes; backward() re-runs
  * each chunk's forward (the same weights give the same values) and accumulates its gradients —
  * one extra forward in exchange for memory bounded by one chunk.
  */
