@@ -30,7 +30,7 @@ test("a sharded bf16 checkpoint loads as f32 with peak memory close to the f32 w
     for (const t of all.values()) f32Bytes += t.data.length * 4;
     all.clear();
 
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "load-memory-child.ts"), dir, "f32"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "load-memory-child.ts"), dir, "f32"], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     const { peakGrowthBytes, finite } = JSON.parse(r.stdout) as { peakGrowthBytes: number; finite: boolean };
     assert.ok(finite);
