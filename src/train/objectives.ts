@@ -1,10 +1,11 @@
 import { InputError } from "../util/errors.js";
 import type { TrainModel, TokenBatch } from "./train-model.js";
 import type { Tape } from "./train-model-pass.js";
-import { crossEntropyForward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "./ops/cross-entropy.js";
+import { crossEntropyForward, crossEntropyFusedInPlace } from "./ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "./ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "./ops/contrastive.js";
 import { positionsWhere, pickAt } from "./ops/row-select.js";
+import { actionLogProbs } from "./action-log-probs.js";
 
 /** Next-token cross-entropy on selected positions (stage 2: the reasoning tokens). */
 export interface LmObjective {
@@ -215,34 +216,11 @@ export function sequenceLogProbs(m: TrainModel, batch: TokenBatch): SequenceLogP
     }
   }
   // logits only where a next token is scored: (P, V) instead of (N, V)
-  const positions = positionsWhere(valid), P = positions.length;
-  const nextSel = pickAt(new Int32Array(P), next, positions);
-  const tape = m.forward(batch, { logitPositions: positions });
-  const lp = new Float32Array(P);
-  tokenLogProbsForward(lp, tape.logits!, nextSel, P, V);
-  const logp = new Float32Array(N);
-  for (let p = 0; p < P; p++) logp[positions[p]] = lp[p];
-  let open = true;
-  const free = () => {
-    if (open) tape.free();
-    open = false;
-  };
+  const pass = actionLogProbs(m, batch, next, valid, null, () => new InputError("sequenceLogProbs: backward after free", { field: "backward" }));
   return {
-    logp,
+    logp: pass.logp,
     valid,
-    free,
-    backward(dlogp, gradScale = 1) {
-      if (!open) throw new InputError("sequenceLogProbs: backward after free", { field: "backward" });
-      const d = new Float32Array(P);
-      for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]] * gradScale;
-      const dLogits = m.pool.take(P * V);
-      try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, nextSel, P, V);
-        m.backward(tape, { dLogits });
-      } finally {
-        m.pool.give(dLogits);
-        free();
-      }
-    },
+    free: pass.free,
+    backward: (dlogp, gradScale = 1) => pass.backward(dlogp, null, gradScale),
   };
 }

@@ -1,8 +1,7 @@
 import { T1Error } from "../../util/errors.js";
 import type { TrainModel, TokenBatch } from "../train-model.js";
-import { tokenLogProbsForward, tokenLogProbsBackward } from "../ops/cross-entropy.js";
 import { embeddingsAt, hiddenGradFromEmbeddings } from "../contrastive-loss.js";
-import { positionsWhere, pickAt } from "../ops/row-select.js";
+import { actionLogProbs } from "../action-log-probs.js";
 
 /**
  * One forward of sampled trajectories that yields both what GRPO needs: the log-probability of
@@ -21,40 +20,9 @@ export interface PolicyPass {
 
 /** `targets`/`active`: (B·T) the token each position's action is and whether it is an action. */
 export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array): PolicyPass {
-  const N = batch.B * batch.T, V = m.config.vocabSize, C = m.config.hiddenSize;
   // logits only at the action positions: (P, V) instead of (N, V) (prompts and padding need none)
-  const positions = positionsWhere(active), P = positions.length;
-  const targetsSel = pickAt(new Int32Array(P), targets, positions);
-  const tape = m.forward(batch, { logitPositions: positions });
-  const lp = new Float32Array(P);
-  tokenLogProbsForward(lp, tape.logits!, targetsSel, P, V);
-  const logp = new Float32Array(N);
-  for (let p = 0; p < P; p++) logp[positions[p]] = lp[p];
-  const emb = embeddingsAt(tape, embPositions, C);
-  let open = true;
-  const free = () => {
-    if (open) tape.free();
-    open = false;
-  };
-  return {
-    logp,
-    emb,
-    free,
-    backward(dlogp, dEmb) {
-      if (!open) throw new T1Error("INTERNAL", "policyPass: backward after free");
-      const d = new Float32Array(P);
-      if (dlogp) for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]];
-      const dLogits = m.pool.take(P * V);
-      try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V);
-        const dHidden = dEmb ? hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) : undefined;
-        m.backward(tape, { dLogits, dHidden });
-      } finally {
-        m.pool.give(dLogits);
-        free();
-      }
-    },
-  };
+  const pass = actionLogProbs(m, batch, targets, active, embPositions, () => new T1Error("INTERNAL", "policyPass: backward after free"));
+  return { logp: pass.logp, emb: pass.emb!, free: pass.free, backward: (dlogp, dEmb) => pass.backward(dlogp, dEmb) };
 }
 
 /** Embeddings only (documents), with an optional backward of the embedding gradient. */
