@@ -2,13 +2,14 @@
 // same final weights) as an uninterrupted run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readStepLog } from "../../src/train/train-log.js";
 import { latestCheckpoint } from "../../src/train/checkpoint.js";
 import { readTrainModelConfig } from "../../src/train/model-config.js";
+import { killAfterSteps } from "./kill-child.js";
 
 const child = join(import.meta.dirname, "resume-child.ts");
 const run = (out: string) => {
@@ -25,16 +26,7 @@ test("a run killed with SIGKILL after a checkpoint resumes with the same losses"
     assert.equal(ref.length, 10);
     assert.ok(ref[9].loss < ref[0].loss, "training should reduce the loss");
 
-    const p = spawn(process.execPath, ["--import", "tsx", child, b, "150"], { stdio: "ignore" });
-    const exited = new Promise((r) => p.on("exit", r));
-    const deadline = Date.now() + 60_000;
-    while (readStepLog(join(b, "log.jsonl")).length < 7) {
-      assert.ok(Date.now() < deadline, "child made no progress");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    p.kill("SIGKILL");
-    await exited;
-    const killedAt = readStepLog(join(b, "log.jsonl")).length;
+    const killedAt = await killAfterSteps(child, [b, "150"], b, 7);
     assert.ok(killedAt >= 7 && killedAt < 10, `killed after step ${killedAt}`);
     assert.match(latestCheckpoint(join(b, "checkpoints")) ?? "", /step-0000006$/);
 

@@ -2,7 +2,7 @@
 // and final weights as an uninterrupted run (sampling seeds come from the checkpointed RNG).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { createTinyModel } from "../../../src/engine/tiny-model.js";
 import { readStepLog } from "../../../src/train/train-log.js";
 import { latestCheckpoint } from "../../../src/train/checkpoint.js";
 import type { GrpoStepLog } from "../../../src/train/stages/grpo.js";
+import { killAfterSteps } from "../kill-child.js";
 
 const child = join(import.meta.dirname, "grpo-resume-child.ts");
 
@@ -27,16 +28,7 @@ test("a GRPO run killed with SIGKILL after a checkpoint resumes with the same re
     const ref = readStepLog(join(a, "log.jsonl")) as GrpoStepLog[];
     assert.equal(ref.length, 8);
 
-    const p = spawn(process.execPath, ["--import", "tsx", child, model, b, "200"], { stdio: "ignore" });
-    const exited = new Promise((r) => p.on("exit", r));
-    const deadline = Date.now() + 60_000;
-    while (readStepLog(join(b, "log.jsonl")).length < 4) {
-      assert.ok(Date.now() < deadline, "child made no progress");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    p.kill("SIGKILL");
-    await exited;
-    const killedAt = readStepLog(join(b, "log.jsonl")).length;
+    const killedAt = await killAfterSteps(child, [model, b, "200"], b, 4);
     assert.ok(killedAt >= 4 && killedAt < 6, `killed after step ${killedAt}`);
     assert.match(latestCheckpoint(join(b, "checkpoints")) ?? "", /step-0000003$/);
 

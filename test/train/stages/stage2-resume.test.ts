@@ -2,13 +2,14 @@
 // (the positives and hard negatives drawn per step come from the checkpointed RNG).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTinyModel } from "../../../src/engine/tiny-model.js";
 import { readStepLog } from "../../../src/train/train-log.js";
 import { latestCheckpoint } from "../../../src/train/checkpoint.js";
+import { killAfterSteps } from "../kill-child.js";
 
 const child = join(import.meta.dirname, "stage2-resume-child.ts");
 
@@ -27,15 +28,7 @@ test("stage 2 killed with SIGKILL after a checkpoint resumes with the same losse
     assert.equal(ref.length, 8);
     assert.ok(ref.every((l) => l.lm !== undefined && l.infoNce !== undefined));
 
-    const p = spawn(process.execPath, ["--import", "tsx", child, model, b, "200"], { stdio: "ignore" });
-    const exited = new Promise((r) => p.on("exit", r));
-    const deadline = Date.now() + 60_000;
-    while (readStepLog(join(b, "log.jsonl")).length < 4) {
-      assert.ok(Date.now() < deadline, "child made no progress");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    p.kill("SIGKILL");
-    await exited;
+    await killAfterSteps(child, [model, b, "200"], b, 4);
     assert.match(latestCheckpoint(join(b, "checkpoints")) ?? "", /step-0000003$/);
 
     run(b);
