@@ -16,6 +16,7 @@ import { EMB_TOKEN } from "../../src/backends/types.js";
 import { T1Error } from "../../src/util/errors.js";
 import { fixtureCorpus, FIXTURE_QUERIES, makeTinyModel } from "./fixtures/tiny.js";
 import { cosine } from "../helpers/vectors.js";
+import { startServeChild } from "../helpers/serve-child.js";
 
 const fx = await makeTinyModel({ gguf: false });
 const native = await NativeBackend.open({ model: fx.modelDir, modelId: "tiny-t1" });
@@ -145,21 +146,8 @@ test("4xx is not retried; timeouts and refused connections end in REMOTE errors 
 });
 
 test("t1 serve: the CLI starts a server that answers /v1/models and /v1/embeddings", async () => {
-  const { spawn } = await import("node:child_process");
-  const { join } = await import("node:path");
-  const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--model", fx.modelDir, "--port", "0", "--model-id", "served"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, T1_THREADS: "1" },
-  });
+  const { child, base } = await startServeChild(["--model", fx.modelDir, "--model-id", "served"]);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        const m = /http:\/\/\S+/.exec(d.toString());
-        if (m) resolve(m[0]);
-      });
-      child.on("exit", (code) => reject(new Error(`t1 serve exited with ${code}`)));
-    });
     const remote = await RemoteBackend.open({ url: base });
     assert.equal(remote.modelId, "served");
     same(await remote.embedTexts(["hello"]), await native.embedTexts(["hello"]));

@@ -4,7 +4,6 @@
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { NativeBackend } from "../../src/backends/native.js";
@@ -13,6 +12,7 @@ import { RetrievalPipeline } from "../../src/retrieval/pipeline.js";
 import { buildT1Index } from "../../src/retrieval/build-index.js";
 import { snippet } from "../../src/retrieval/index/doc-store.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
+import { startServeChild } from "../helpers/serve-child.js";
 
 const fx = await makeTinyModel({ gguf: false });
 const backend = await NativeBackend.open({ model: fx.modelDir, modelId: fx.modelDir });
@@ -86,19 +86,8 @@ test("bad search requests are 400 naming the field; a server without an index an
 });
 
 test("t1 serve --index serves search from the CLI", async () => {
-  const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--model", fx.modelDir, "--port", "0", "--index", idx], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, T1_THREADS: "1" },
-  });
+  const { child, base } = await startServeChild(["--model", fx.modelDir, "--index", idx]);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        const m = /http:\/\/\S+/.exec(d.toString());
-        if (m) resolve(m[0]);
-      });
-      child.on("exit", (code) => reject(new Error(`t1 serve exited with ${code}`)));
-    });
     const r = await post(base, { query: "why is the sky blue?", k: 3, mode: "none" });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     const [direct] = await pipeline.search([{ id: "query", text: "why is the sky blue?" }], { k: 3, mode: "none" });
