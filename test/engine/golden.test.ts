@@ -4,12 +4,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getKernels } from "../../src/engine/kernels/index.js";
 import { loadCheckpoint } from "../../src/engine/weight-source.js";
 import { Transformer } from "../../src/engine/transformer.js";
+import { needShared } from "../helpers/shared.js";
 
 const FIX = join(import.meta.dirname, "..", "fixtures", "engine");
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -34,8 +35,10 @@ for (const name of ["tiny-qwen3", "tiny-qwen2", "tiny-llama", "tiny-llama-hd", "
   test(`golden parity: ${name}`, async (t) => {
     const gpath = join(FIX, `golden-${name}.json`);
     const g = JSON.parse(readFileSync(gpath, "utf8")) as Golden;
-    let dir = join(ROOT, g.model);
-    if (!existsSync(dir)) return t.skip(`${g.model} is absent (../shared ships beside the repo in CI)`);
+    // Models under ../shared resolve like every shared path (T1_SHARED_DIR honoured).
+    const shared = g.model.startsWith("../shared/") ? needShared(...g.model.slice("../shared/".length).split("/")) : undefined;
+    if (shared !== undefined && typeof shared !== "string") return t.skip(shared.skip);
+    let dir = shared ?? join(ROOT, g.model);
     if (g.configOverrides && Object.keys(g.configOverrides).length) {
       const tmp = mkdtempSync(join(tmpdir(), "golden-"));
       cpSync(dir, tmp, { recursive: true });
