@@ -16,6 +16,8 @@ export interface OpenBackendOptions {
   gpu?: boolean;
   /** remote: requests in flight at once. Default 4 (see HttpClientOptions.concurrency). */
   concurrency?: number;
+  /** Jinja chat template text used instead of the model's (models saved without one). Default: the model's. */
+  chatTemplate?: string;
 }
 
 export const BACKEND_KINDS: readonly BackendKind[] = ["native", "llamacpp", "remote"];
@@ -26,17 +28,17 @@ export async function openBackend(o: OpenBackendOptions): Promise<T1Backend> {
       if (!o.model) throw new InputError("the native backend needs --model DIR|FILE.gguf");
       const { NativeBackend } = await import("./native.js");
       const { getKernels } = await import("../engine/kernels/index.js");
-      return NativeBackend.open({ model: o.model, modelId: o.modelId, kernels: o.threads ? getKernels({ threads: o.threads }) : undefined });
+      return NativeBackend.open({ model: o.model, modelId: o.modelId, chatTemplate: o.chatTemplate, kernels: o.threads ? getKernels({ threads: o.threads }) : undefined });
     }
     case "llamacpp": {
       if (!o.model) throw new InputError("the llamacpp backend needs --model FILE.gguf");
       const { LlamaCppBackend } = await import("./llamacpp.js");
-      return LlamaCppBackend.open({ model: o.model, modelId: o.modelId, threads: o.threads, gpu: o.gpu === false ? false : "auto" });
+      return LlamaCppBackend.open({ model: o.model, modelId: o.modelId, threads: o.threads, gpu: o.gpu === false ? false : "auto", chatTemplate: o.chatTemplate });
     }
     case "remote": {
       if (!o.url) throw new InputError("the remote backend needs --url http://HOST:PORT");
       const { RemoteBackend } = await import("./remote.js");
-      return RemoteBackend.open({ url: o.url, model: o.model, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
+      return RemoteBackend.open({ url: o.url, model: o.model, chatTemplate: o.chatTemplate, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
     }
   }
   throw new InputError(`unknown backend "${String(o.backend)}" (expected ${BACKEND_KINDS.join(", ")})`);

@@ -53,7 +53,7 @@ Configs: examples, documents, long_documents, and the reasoning sets (gpt4_reaso
     };
     if (model !== undefined) {
       if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new InputError(`t1 download: --model must look like OWNER/NAME (e.g. Qwen/Qwen3-0.6B), got "${model}"`);
-      for (const flag of ["domains", "configs", "bright-repo"]) {
+      for (const flag of ["domains", "configs", "bright-repo"] as const) {
         if (values[flag] !== undefined && values[flag] !== "xlangai/BRIGHT") throw new InputError(`t1 download: --${flag} applies to --bright, not --model`);
       }
       const r = await downloadHubModel({ ...hub, repo: model, dir: optStr(values, "dir"), extraFiles: listOption(values, "files") });
