@@ -118,7 +118,7 @@ export class Model {
 
   requireEmbTokenId(): number {
     const id = this.embTokenId;
-    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken(dir, outDir) from the engine)`);
+    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with \`t1 add-emb-token --model DIR --out NEW_DIR\`)`);
     return id;
   }
 

@@ -88,10 +88,10 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
   options: OPTIONS,
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 bright eval: unexpected argument "${positionals[0]}"`);
-    const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
-    if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright eval: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
     const long = values.long;
     const domains = parseBrightDomains(values.domains ?? [], long);
+    const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
+    if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright eval: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
     let retriever: BrightRetriever;
     if (values.retriever === "bm25") {
       for (const o of T1_ONLY) if (values[o] !== undefined) throw new InputError(`t1 bright eval: --${o} applies to --retriever t1`);
