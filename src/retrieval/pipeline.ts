@@ -100,7 +100,12 @@ export class RetrievalPipeline {
   get bm25(): Bm25Index | undefined {
     if (this.bm25Index === null) {
       const path = join(this.index.dir, BM25_FILE);
-      this.bm25Index = existsSync(path) ? openBm25Index(path) : undefined;
+      try {
+        this.bm25Index = existsSync(path) ? openBm25Index(path) : undefined;
+      } catch (e) {
+        if (!(e instanceof T1Error)) throw e;
+        throw new T1Error(e.code, `${e.message}; rebuild the index (t1 index ... --overwrite), or search without --hybrid (dense search does not read it)`);
+      }
     }
     return this.bm25Index;
   }
