@@ -51,7 +51,7 @@ test("bad input exits 2 naming where the problem is", async () => {
     [["search", join(d, "nowhere")], /expected IDX and QUERY, got 1 arguments/],
     [["evaluate", "--qrels", qrels, "--run", run], new RegExp(`${qrels}:2: expected \`qid 0 docid rel\` \\(4 fields\\)`)],
     [["evaluate", "--qrels", okQrels, "--run", run, "-m", "map", "-m", "ndcg@10"], /unknown measure "ndcg@10"/],
-    [["evaluate", "--qrels", okQrels, "--run", run, "--mode", "pytrec"], /--mode must be trec_eval or pytrec_eval, got "pytrec"/],
+    [["evaluate", "--qrels", okQrels, "--run", run, "--mode", "pytrec"], /--mode must be one of trec_eval, pytrec_eval; got "pytrec"/],
     [["serve", "--model", "m", "--port", "70000"], /--port must be between 0 and 65535, got 70000/],
     [["serve", "--model", "m", "--backend", "remote"], /--backend must be native or llamacpp/],
     [["index", "--bogus"], /t1 index: Unknown option '--bogus'/],

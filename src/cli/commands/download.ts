@@ -20,7 +20,7 @@ const OPTIONS = {
   files: { type: "string", description: "With --model: more repo paths to fetch, comma-separated", arg: "LIST", multiple: true },
   dir: { type: "string", description: "Destination folder", arg: "DIR" },
   revision: { type: "string", description: "Branch, tag or commit", default: "main", arg: "REV" },
-  endpoint: { type: "string", description: "Hub address (default $HF_ENDPOINT, else https://huggingface.co)", arg: "URL" },
+  endpoint: { type: "string", description: "Hub address (default: $HF_ENDPOINT, else https://huggingface.co)", arg: "URL" },
   force: { type: "boolean", description: "Re-download files that already exist" },
   quiet: { type: "boolean", description: "No progress output" },
 } as const;

@@ -58,7 +58,11 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
         if (q.reasoning === undefined) throw new InputError(`no reasoning for query "${q.id}"`, { file: reasoningFile });
       }
     }
-    const progress = new Progress("run", queries.length, { unit: "queries", quiet: bool(values, "quiet") });
+    if (!values.quiet) {
+      const reasoning = opts.mode === "reason" ? `, up to ${opts.maxReasoningTokens} reasoning tokens each` : "";
+      console.error(`t1 run: ${queries.length} queries against ${values.index} (mode ${opts.mode}${reasoning}, top ${k}${opts.hybrid !== "none" ? `, ${opts.hybrid} fusion with BM25` : ""}); reasoning is cached in the index`);
+    }
+    const progress = new Progress("run", queries.length, { unit: "queries", quiet: values.quiet });
     let last = 0;
     opts.onProgress = (done) => {
       progress.tick(done - last);

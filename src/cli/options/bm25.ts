@@ -3,8 +3,8 @@ import type { Bm25Variant } from "../../retrieval/bm25/index-format.js";
 
 export const BM25_VARIANTS = ["lucene", "bright-gensim"] as const satisfies readonly Bm25Variant[];
 
-const K1 = { type: "number", min: 0, description: "BM25 term-frequency saturation", arg: "X" } as const;
-const B = { type: "number", min: 0, max: 1, description: "BM25 length normalisation, 0..1", arg: "X" } as const;
+const K1 = { type: "number", min: 0, description: "BM25 term-frequency saturation" } as const;
+const B = { type: "number", min: 0, max: 1, description: "BM25 length normalisation, 0..1" } as const;
 const VARIANT = { type: "string", choices: BM25_VARIANTS, description: "lucene (Lucene 8/Anserini/Pyserini scores) or bright-gensim (BRIGHT's official gensim BM25)" } as const;
 
 /** k1/b/variant with their defaults (commands that build an index). */
