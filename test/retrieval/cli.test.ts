@@ -86,7 +86,7 @@ test("the three backends give the same top-10 (>= 9/10 per query)", () => {
 test("searching with another model or a missing index is a clear error", async () => {
   const idx = join(fx.root, "idx-native");
   await assert.rejects(t1("search", idx, "q", "--backend", "llamacpp", "--model", fx.gguf, "--no-gpu", "--threads", "1"), (e: { stderr: string; code: number }) => {
-    assert.match(e.stderr, /MISMATCH.*was built with model/);
+    assert.match(e.stderr, /MISMATCH.*was built with another model: .*model\.gguf has content sha256:.*--model-id/);
     assert.equal(e.code, 2);
     return true;
   });

@@ -104,6 +104,6 @@ export function indexModelIdentity(dir: string, loc: ModelLocation, manifestMode
   if (fp === loc.modelFingerprint) return manifestModel;
   throw new T1Error(
     "MISMATCH",
-    `${dir} was built with another model: ${backendModelId} has content ${fp.slice(0, 19)}…, the index was built from ${loc.modelPath ?? manifestModel} (${loc.modelFingerprint.slice(0, 19)}…); pass the model it was built with, or rebuild the index with --overwrite`,
+    `${dir} was built with another model: ${backendModelId} has content ${fp.slice(0, 19)}…, the index was built from ${loc.modelPath ?? manifestModel} (${loc.modelFingerprint.slice(0, 19)}…); pass the model it was built with, --model-id ${manifestModel} to vouch for a converted copy (e.g. the GGUF of the same weights), or rebuild the index with --overwrite`,
   );
 }
