@@ -2,7 +2,7 @@
  * Builds (or resumes) a T1 index directory: the dense index of document vectors plus, by default, a
  * BM25 index of the same corpus for hybrid search.
  */
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { T1Backend } from "../backends/types.js";
 import type { Document } from "../data/types.js";
@@ -76,9 +76,9 @@ export interface BuildIndexOptions {
   pipeline?: Omit<PipelineMeta, "queryInstruction">;
   /** Progress on stderr. Default true. */
   progress?: boolean;
-  /** Chat template the backend was opened with (a model saved without one): kept in the index so
-   * that search builds the same query prompt. Default: none (the model's own). */
-  chatTemplate?: string;
+  /** Chat template file the backend was opened with (a model saved without one): copied into the
+   * index so that search builds the same query prompt. Default: none (the model's own). */
+  chatTemplateFile?: string;
   /** Receives one line with the plan (documents to embed, batch size, checkpoints) before work starts. Default: none. */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -123,7 +123,7 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
     });
   }
   const templatePath = join(o.out, CHAT_TEMPLATE_FILE);
-  if (o.chatTemplate !== undefined) writeFileAtomic(templatePath, o.chatTemplate);
+  if (o.chatTemplateFile !== undefined) writeFileAtomic(templatePath, readFileSync(o.chatTemplateFile));
   else if (!resuming && existsSync(templatePath)) rmSync(templatePath);
   let pruned = 0;
   if (o.prune) {

@@ -3,7 +3,7 @@
  * optionally a BM25 index of the same corpus), opened together with the backend that built it;
  * queries are encoded (reason / none / external), searched, and optionally fused with BM25.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BackendKind, T1Backend } from "../backends/types.js";
 import { openBackend } from "../backends/open.js";
@@ -44,8 +44,8 @@ export interface OpenPipelineOptions {
   url?: string;
   threads?: number;
   gpu?: boolean;
-  /** Jinja chat template text for the query prompt. Default: the index's CHAT_TEMPLATE_FILE, else the model's. */
-  chatTemplate?: string;
+  /** `--chat-template FILE` for the backend. Default: the index's CHAT_TEMPLATE_FILE (kept by `t1 index --chat-template`), else the model's template. */
+  chatTemplateFile?: string;
   /** HNSW search candidate list for this session. Default: the index's own. */
   expansionSearch?: number;
   /** An already open backend (library use, tests). */
@@ -75,7 +75,7 @@ export class RetrievalPipeline {
         modelId: o.modelId,
         threads: o.threads,
         gpu: o.gpu,
-        chatTemplate: o.chatTemplate ?? (existsSync(templateFile) ? readFileSync(templateFile, "utf8") : undefined),
+        chatTemplateFile: o.chatTemplateFile ?? (existsSync(templateFile) ? templateFile : undefined),
       }));
     try {
       const identity = o.modelId ?? indexModelIdentity(dir, meta, manifest.model, backend.modelId);

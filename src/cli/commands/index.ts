@@ -1,9 +1,13 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { defineCommand } from "../command.js";
+import { CHAT_TEMPLATE_FILE } from "../../retrieval/pipeline.js";
 import { InputError } from "../../util/errors.js";
 import { openBackend } from "../../backends/open.js";
 import { buildT1Index, loadCorpus } from "../../retrieval/build-index.js";
 import { brightInstruction } from "../../retrieval/encoders/instructions.js";
-import { BACKEND_OPTIONS, backendFromOptions, readChatTemplate } from "../options/backend.js";
+import { BACKEND_OPTIONS, backendFromOptions } from "../options/backend.js";
+import { backendFormatOptions, FORMAT_OPTIONS } from "../options/format.js";
 
 export default defineCommand({
   name: "index",
@@ -30,7 +34,6 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     instruction: { type: "string", description: "Document instruction (also used for queries unless --query-instruction)", arg: "TEXT" },
     "query-instruction": { type: "string", description: "Query instruction recorded for t1 search/run", arg: "TEXT" },
     task: { type: "string", description: "Use BRIGHT's instruction for this task (e.g. biology, leetcode)", arg: "TASK" },
-    "chat-template": { type: "string", description: "Jinja chat template for the query prompt when the model has none (copied into IDX)", arg: "FILE" },
     "batch-size": { type: "number", integer: true, min: 1, description: "Documents per prefill", default: 16 },
     "max-doc-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document", default: 512 },
     "checkpoint-every": { type: "number", integer: true, min: 1, description: "Documents between checkpoints", default: 1024 },
@@ -43,16 +46,20 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     overwrite: { type: "boolean", description: "Replace an existing index instead of resuming" },
     prune: { type: "boolean", description: "Delete indexed documents no longer in the corpus (new ones are always added)" },
     quiet: { type: "boolean", description: "No progress output" },
+    ...FORMAT_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 index: unexpected argument "${positionals[0]}" (the corpus goes in --corpus, the index in --out)`);
     const instruction = values.instruction ?? (values.task ? brightInstruction(values.task) : "");
     const opened = backendFromOptions(values, "index", { concurrency: values.concurrency });
-    const chatTemplate = readChatTemplate(values["chat-template"], "index");
+    // A resumed build keeps the template it was started with.
+    const kept = join(values.out, CHAT_TEMPLATE_FILE);
+    const format = backendFormatOptions(values);
+    if (format.chatTemplateFile === undefined && !values.overwrite && existsSync(kept)) format.chatTemplateFile = kept;
     const docs = loadCorpus(values.corpus);
     const log = values.quiet ? () => undefined : (line: string) => console.error(line);
     log(`t1 index: ${docs.length} documents from ${values.corpus}; opening the ${opened.backend} backend${opened.model ? ` (${opened.model})` : ""}`);
-    const backend = await openBackend({ ...opened, chatTemplate });
+    const backend = await openBackend({ ...opened, ...format });
     try {
       const r = await buildT1Index(backend, docs, {
         out: values.out,
@@ -69,7 +76,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
         bm25: !values["skip-bm25"],
         storeText: !values["no-store-text"],
         progress: !values.quiet,
-        chatTemplate,
+        chatTemplateFile: format.chatTemplateFile,
         log,
         pipeline: { backend: opened.backend, modelPath: opened.model, url: opened.url, corpus: values.corpus },
       });

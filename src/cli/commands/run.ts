@@ -59,7 +59,7 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
       }
     }
     if (!values.quiet) {
-      const reasoning = opts.mode === "reason" ? `, up to ${opts.maxReasoningTokens} reasoning tokens each` : "";
+      const reasoning = opts.mode === "reason" ? `, up to ${opts.maxReasoningTokens ?? "the model's default"} reasoning tokens each` : "";
       console.error(`t1 run: ${queries.length} queries against ${values.index} (mode ${opts.mode}${reasoning}, top ${k}${opts.hybrid !== "none" ? `, ${opts.hybrid} fusion with BM25` : ""}); reasoning is cached in the index`);
     }
     const progress = new Progress("run", queries.length, { unit: "queries", quiet: values.quiet });
@@ -68,7 +68,7 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
       progress.tick(done - last);
       last = done;
     };
-    const p = await RetrievalPipeline.open(values.index, pipelineOpenOptions(values, "run"));
+    const p = await RetrievalPipeline.open(values.index, pipelineOpenOptions(values));
     try {
       const results = await p.search(queries, opts);
       progress.finish();

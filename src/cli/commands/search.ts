@@ -31,7 +31,7 @@ object (hits carry "snippet").`,
     const snippetChars = values["snippet-chars"];
     const reasoning = values.reasoning;
     if (opts.mode === "external" && reasoning === undefined) throw new InputError("t1 search: --mode external needs --reasoning TEXT");
-    const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values, "search"));
+    const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values));
     try {
       const [r] = await p.search([{ id: "query", text, reasoning }], opts);
       if (show) process.stderr.write("\n");

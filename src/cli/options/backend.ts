@@ -3,10 +3,9 @@
  * remote server) and how it is opened. Declared once here for `t1 index`, `search`, `run`,
  * `bright eval` (and `serve`); `backendFromOptions` turns the parsed values into OpenBackendOptions.
  */
-import { readFileSync } from "node:fs";
 import { BACKEND_KINDS, type OpenBackendOptions } from "../../backends/open.js";
 import type { BackendKind } from "../../backends/types.js";
-import { InputError, T1Error } from "../../util/errors.js";
+import { InputError } from "../../util/errors.js";
 
 const MODEL = { type: "string", description: "Model directory or .gguf (native), .gguf (llamacpp), or model name (remote)", arg: "M" } as const;
 const URL_OPTION = { type: "string", description: "Server URL for --backend remote", arg: "URL" } as const;
@@ -58,12 +57,3 @@ export function backendFromOptions(v: BackendValues, command: string, extra: { c
   };
 }
 
-/** The text of a --chat-template FILE; undefined when the option is absent. */
-export function readChatTemplate(file: string | undefined, command: string): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new T1Error("NOT_FOUND", `t1 ${command}: cannot read --chat-template ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}

@@ -9,13 +9,13 @@ const VARIANT = { type: "string", choices: BM25_VARIANTS, description: "lucene (
 
 /** k1/b/variant with their defaults (commands that build an index). */
 export const BM25_OPTIONS = {
+  variant: { ...VARIANT, default: "lucene" },
   k1: { ...K1, default: 0.9 },
   b: { ...B, default: 0.4 },
-  variant: { ...VARIANT, default: "lucene" },
 } as const;
 
 /** k1/b/variant left unset, so that an index's own values apply (`t1 bm25 search`). */
-export const BM25_OVERRIDE_OPTIONS = { k1: K1, b: B, variant: VARIANT } as const;
+export const BM25_OVERRIDE_OPTIONS = { variant: VARIANT, k1: K1, b: B } as const;
 
 export interface Bm25Params {
   k1?: number;

@@ -1,9 +1,10 @@
 /** The query-encoding option group shared by `t1 search` and `t1 run`: how queries are encoded and how lists are fused. */
 import type { OpenPipelineOptions, PipelineSearchOptions } from "../../retrieval/pipeline.js";
-import { BACKEND_OVERRIDE_OPTIONS, readChatTemplate, type BackendValues } from "./backend.js";
+import { BACKEND_OVERRIDE_OPTIONS, type BackendValues } from "./backend.js";
+import { backendFormatOptions, FORMAT_OPTIONS, type FormatValues } from "./format.js";
 
 /** Reasoning budget: at least one token (mode none is how to skip reasoning). */
-export const MAX_REASONING_TOKENS = { type: "number", integer: true, min: 1, description: "Reasoning budget in tokens (--mode none skips reasoning)", default: 256 } as const;
+export const MAX_REASONING_TOKENS = { type: "number", integer: true, min: 1, description: "Reasoning budget in tokens (--mode none skips reasoning) (default: the model's t1_format.json, else 256)" } as const;
 
 export const QUERY_OPTIONS = {
   mode: { type: "string", choices: ["reason", "none", "external"], description: "reason (model writes reasoning, T1) | none (plain embedding) | external (reasoning you supply with --reasoning)", default: "reason" },
@@ -16,13 +17,13 @@ export const QUERY_OPTIONS = {
   alpha: { type: "number", min: 0, max: 1, description: "Dense weight in weighted fusion", default: 0.5 },
   "no-cache": { type: "boolean", description: "Do not read or write the reasoning cache" },
   "expansion-search": { type: "number", integer: true, min: 1, description: "HNSW indexes: candidate list size (higher = better recall, slower)" },
-  "chat-template": { type: "string", description: "Jinja chat template file for a model whose tokenizer_config.json has none", arg: "FILE" },
   ...BACKEND_OVERRIDE_OPTIONS,
+  ...FORMAT_OPTIONS,
 } as const;
 
-export interface QueryValues extends BackendValues {
+export interface QueryValues extends BackendValues, FormatValues {
   mode: "reason" | "none" | "external";
-  "max-reasoning-tokens": number;
+  "max-reasoning-tokens"?: number;
   temperature: number;
   seed: number;
   instruction?: string;
@@ -31,10 +32,9 @@ export interface QueryValues extends BackendValues {
   alpha: number;
   "no-cache": boolean;
   "expansion-search"?: number;
-  "chat-template"?: string;
 }
 
-export function pipelineOpenOptions(v: QueryValues, command: string): OpenPipelineOptions {
+export function pipelineOpenOptions(v: QueryValues): OpenPipelineOptions {
   return {
     backend: v.backend,
     model: v.model,
@@ -43,7 +43,7 @@ export function pipelineOpenOptions(v: QueryValues, command: string): OpenPipeli
     threads: v.threads,
     gpu: !v["no-gpu"],
     expansionSearch: v["expansion-search"],
-    chatTemplate: readChatTemplate(v["chat-template"], command),
+    ...backendFormatOptions(v),
   };
 }
 
