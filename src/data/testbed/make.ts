@@ -1,4 +1,5 @@
 import { allCandidates, FAMILY_NAMES, type Candidate, type FamilyName } from "./families.js";
+import type { TestbedQueryRecord } from "./read.js";
 import { TESTBED_SIZES, type TestbedSize, type TestbedSizeName } from "./presets.js";
 import { TestbedRng } from "./random.js";
 import { splitFamily } from "./split.js";
@@ -11,17 +12,12 @@ export const TESTBED_GENERATOR_VERSION = 1;
 
 export const TESTBED_INSTRUCTION = "Given a question about the world, retrieve the document describing the entity that answers it.";
 
-export interface TestbedQuery {
-  id: string;
-  query: string;
-  positives: string[];
-  negatives: string[];
-  reasoning: string;
-  family: string;
+/** A generated question: the contract's fields plus the extras the generator always writes. */
+export interface TestbedQuery extends TestbedQueryRecord {
   /** The answer entity, as the reasoning names it (extra field: readers must not require it). */
-  answer?: string;
+  answer: string;
   /** The canonical pretrain sentences the gold chain uses (extra field). */
-  facts?: string[];
+  facts: string[];
 }
 
 export interface Testbed {
