@@ -51,8 +51,9 @@ test("bad files are one InputError naming file:line and field", () => {
     ["dup-doc", "corpus.jsonl", (t) => t + t.split("\n")[0] + "\n", /corpus\.jsonl:\d+: document id "D0001" appears twice \(first on line 1\)/],
     ["text-number", "pretrain.jsonl", editLine(4, () => ({ text: 7 })), /pretrain\.jsonl:4: expected a string, got number \(field "text"\)/],
     ["dup-query", "dev.jsonl", editLine(1, (o) => ({ ...o, id: "train-0001" })), /dev\.jsonl:1: query id "train-0001" appears twice \(also at .*train\.jsonl:1\)/],
-    ["qrels-qid", "qrels.test.txt", (t) => t + "ghost 0 D0001 1\n", /qrels\.test\.txt: qrels name query "ghost", which is not in the split/],
+    ["qrels-qid", "qrels.test.txt", (t) => t + "ghost 0 D0001 1\n", /qrels\.test\.txt:\d+: qrels name query "ghost", which is not in the split/],
     ["qrels-fields", "qrels.dev.txt", (t) => t + "dev-0001 0 D0001\n", /qrels\.dev\.txt:\d+: expected `qid 0 docid rel` \(4 fields\)/],
+    ["qrels-doc", "qrels.dev.txt", (t) => t.replace(/^(\S+ 0 )\S+/, "$1D9999"), /qrels\.dev\.txt:1: qrels for "dev-0001" name document "D9999", which is not in corpus\.jsonl/],
     ["two-lines", "instruction.txt", (t) => t + "second line\n", /instruction\.txt: expected exactly one non-empty line, got 2/],
   ];
   for (const [name, file, edit, pattern] of cases) {
