@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readQrels, readTextFile } from "../../eval/trec-files.js";
-import type { Qrels } from "../../eval/types.js";
+import { readTextFile } from "../text-file.js";
+import { readQrels } from "../trec-files.js";
+import type { Document, Qrels } from "../types.js";
 import { InputError, T1Error } from "../../util/errors.js";
-import type { Document } from "../types.js";
 
 /**
  * Reads and validates any directory in the testbed format: only the contract's fields are required
