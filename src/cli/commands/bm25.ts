@@ -1,6 +1,6 @@
 import { defineCommand } from "../command.js";
 import { iterateDocuments, readQueries } from "../../data/jsonl.js";
-import { writeRun } from "../../eval/trec-files.js";
+import { writeRun } from "../../data/trec-files.js";
 import { bm25Run, buildBm25Index } from "../../retrieval/bm25/index.js";
 import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
 import { InputError } from "../../util/errors.js";

@@ -6,8 +6,8 @@ import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../
 import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
 import { BACKEND_OPTIONS } from "../options/backend.js";
 import { MAX_REASONING_TOKENS } from "../options/query.js";
-import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../eval/bright-harness.js";
-import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../eval/bright-harness-retrievers.js";
+import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
+import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
 
 const OPTIONS = {
   retriever: { type: "string", choices: ["bm25", "t1"], description: "BM25 or a T1 model", default: "bm25" },
