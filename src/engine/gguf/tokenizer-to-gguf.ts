@@ -85,7 +85,11 @@ export function tokenizerToGguf(
   file = "tokenizer.json",
 ): GgufTokenizerMeta {
   const family = tokenizerFamily(tok, file);
-  const maxId = Math.max(...Object.values(tok.model.vocab), ...(tok.added_tokens ?? []).map((a) => a.id));
+  // A loop, not Math.max(...ids): spreading a real vocabulary (151k ids for Qwen) as call
+  // arguments overflows the stack.
+  let maxId = -1;
+  for (const id of Object.values(tok.model.vocab)) if (id > maxId) maxId = id;
+  for (const a of tok.added_tokens ?? []) if (a.id > maxId) maxId = a.id;
   if (maxId >= nVocab) throw new InputError(`token id ${maxId} does not fit the model's vocab_size ${nVocab}`, { file });
   const tokens = tokenText(tok, nVocab);
   const added = new Map((tok.added_tokens ?? []).map((a) => [a.id, a]));
