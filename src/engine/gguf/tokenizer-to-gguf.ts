@@ -38,6 +38,17 @@ export interface GgufTokenizerMeta {
   nTokens: number;
 }
 
+/**
+ * Whether llama.cpp treats an added token as CONTROL (matched in text only with parse_special):
+ * HF special tokens, and those that look special (`<|fim_prefix|>`, `<|repo_name|>`: Qwen marks
+ * them not special), as llama.cpp's convert_hf_to_gguf.py decides (`does_token_look_special`);
+ * llama.cpp itself forces its FIM tokens to CONTROL when loading anyway. Others (`<think>`,
+ * `<tool_call>`) are USER_DEFINED: always one token, as in transformers.
+ */
+export function isControlToken(a: { content: string; special?: boolean }): boolean {
+  return a.special === true || (a.content.startsWith("<|") && a.content.endsWith("|>"));
+}
+
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 
 /** Whether a tokenizer.json is SentencePiece-style (llama) or byte-level (gpt2). */
@@ -66,11 +77,16 @@ function mergePairs(tok: TokenizerJson, file: string): Array<[string, string]> {
   });
 }
 
+/** A token's id; own keys only, since "constructor" is both a Qwen token and an Object property. */
+function ownId(vocab: Record<string, number>, token: string): number | undefined {
+  return Object.hasOwn(vocab, token) ? vocab[token] : undefined;
+}
+
 function tokenIdOf(tok: TokenizerJson, cfgValue: unknown): number | undefined {
   const content = typeof cfgValue === "string" ? cfgValue : (cfgValue as { content?: string } | null)?.content;
   if (typeof content !== "string") return undefined;
   const added = tok.added_tokens?.find((a) => a.content === content);
-  return added?.id ?? tok.model.vocab[content];
+  return added?.id ?? ownId(tok.model.vocab, content);
 }
 
 /**
@@ -96,9 +112,9 @@ export function tokenizerToGguf(
   const unk = tok.model.unk_token ?? undefined;
   const types = tokens.map((t, id) => {
     const a = added.get(id);
-    if (t.startsWith("[PAD") && tok.model.vocab[t] === undefined && !a) return GgufTokenType.UNUSED;
+    if (t.startsWith("[PAD") && ownId(tok.model.vocab, t) === undefined && !a) return GgufTokenType.UNUSED;
     if (unk !== undefined && t === unk) return GgufTokenType.UNKNOWN;
-    if (a) return a.special ? GgufTokenType.CONTROL : GgufTokenType.USER_DEFINED;
+    if (a) return isControlToken(a) ? GgufTokenType.CONTROL : GgufTokenType.USER_DEFINED;
     if (family === "llama" && BYTE_TOKEN.test(t)) return GgufTokenType.BYTE;
     return GgufTokenType.NORMAL;
   });
@@ -128,7 +144,7 @@ export function tokenizerToGguf(
   const eosCfg = Array.isArray(config.eos_token_id) ? config.eos_token_id[0] : config.eos_token_id;
   const eos = tokenIdOf(tok, tokCfg.eos_token) ?? (typeof eosCfg === "number" ? eosCfg : undefined);
   const pad = tokenIdOf(tok, tokCfg.pad_token) ?? (typeof config.pad_token_id === "number" ? config.pad_token_id : undefined);
-  const unkId = unk !== undefined ? tok.model.vocab[unk] : undefined;
+  const unkId = unk !== undefined ? ownId(tok.model.vocab, unk) : undefined;
   if (bos !== undefined) kv.push(["tokenizer.ggml.bos_token_id", gguf.u32(bos)]);
   if (eos !== undefined) kv.push(["tokenizer.ggml.eos_token_id", gguf.u32(eos)]);
   if (pad !== undefined) kv.push(["tokenizer.ggml.padding_token_id", gguf.u32(pad)]);

@@ -9,15 +9,17 @@ import { join } from "node:path";
 import { InputError, T1Error } from "../../util/errors.js";
 import { readGgufHeader } from "../gguf/reader.js";
 import { tokenizerFromGguf } from "../gguf/tokenizer-from-gguf.js";
+import { isControlToken } from "../gguf/tokenizer-to-gguf.js";
 import { TextTokenizer } from "./tokenizer.js";
 
 export interface ModelTokenizerOptions {
   /**
    * Special (control) tokens written out in the text, such as `<|im_start|>` or `<emb_token>`,
    * become their single ids. Default true, which is how every T1 prompt is fed; false tokenises
-   * them as plain characters, as transformers' `split_special_tokens=True` and llama.cpp's
-   * `parse_special=false` do. Added tokens that are not special (Qwen3's `<think>`) stay single
-   * tokens either way, in both libraries.
+   * them as plain characters, as llama.cpp's `parse_special=false` does. "Special" means what
+   * llama.cpp calls CONTROL (`isControlToken`): HF special tokens and added tokens spelled
+   * `<|…|>` (Qwen's `<|fim_prefix|>` is not HF-special, so transformers' `split_special_tokens`
+   * would keep it whole). Other added tokens (Qwen3's `<think>`) stay single tokens either way.
    */
   parseSpecial?: boolean;
 }
@@ -50,8 +52,8 @@ export function loadModelTokenizer(path: string, opts: ModelTokenizerOptions = {
   if (opts.parseSpecial === false) {
     // @huggingface/tokenizers always matches added tokens; dropping the special ones from the
     // matcher leaves their text to the BPE model, which spells them out character by character.
-    const added = (tokenizerJson.added_tokens ?? []) as { special?: boolean }[];
-    return new TextTokenizer({ ...tokenizerJson, added_tokens: added.filter((a) => a.special !== true) }, tokenizerConfig, source);
+    const added = (tokenizerJson.added_tokens ?? []) as { content: string; special?: boolean }[];
+    return new TextTokenizer({ ...tokenizerJson, added_tokens: added.filter((a) => !isControlToken(a)) }, tokenizerConfig, source);
   }
   return new TextTokenizer(tokenizerJson, tokenizerConfig, source);
 }
