@@ -117,9 +117,11 @@ export class RetrievalPipeline {
       maxReasoningTokens: opts.maxReasoningTokens,
       temperature: opts.temperature,
       seed: opts.seed,
+      enableThinking: opts.enableThinking,
       cache,
       onToken: opts.onToken,
       onProgress: opts.onProgress,
+      signal: opts.signal,
     });
     const depth = hybrid === "none" ? k : Math.max(k, opts.fusionDepth ?? 100);
     const out: PipelineResult[] = [];
@@ -160,8 +162,10 @@ export interface PipelineSearchOptions {
   mode?: QueryMode;
   /** Query instruction. Default: the one recorded at indexing. */
   instruction?: string;
-  /** Reasoning budget. Default 256. */
+  /** Reasoning budget. Default: the model's saved budget (t1_format.json; 256 without one). */
   maxReasoningTokens?: number;
+  /** Qwen3's enable_thinking for query prompts. Default: the backend's (t1_format.json, else the template's default). */
+  enableThinking?: boolean;
   temperature?: number;
   seed?: number;
   /** Reasoning cache; false disables it. Default: `reasoning-cache.jsonl` in the index directory. */
@@ -179,6 +183,8 @@ export interface PipelineSearchOptions {
   bm25WithReasoning?: boolean;
   onToken?: (queryIndex: number, piece: string) => void;
   onProgress?: (done: number) => void;
+  /** Aborts query generation (e.g. the HTTP client went away): the search rejects. */
+  signal?: AbortSignal;
 }
 
 export interface PipelineHit {
