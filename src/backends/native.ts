@@ -50,7 +50,8 @@ export class NativeBackend implements T1Backend {
     this.inputs = tok.t1Inputs();
     this.fmt = new BackendFormat(modelId, { template: tok.chatTemplate?.template ?? "", bosToken: tok.bosToken, eosToken: tok.eosToken }, saved, opts);
     const extra = (this.fmt.settings.stopTokens ?? []).map((s) => {
-      const id = tok.tokenId(s);
+      const ids = this.inputs.piece(s);
+      const id = ids.length === 1 ? ids[0] : undefined;
       if (id === undefined) throw new T1Error("BAD_INPUT", `${modelId}: stop token ${JSON.stringify(s)} is not one token of the vocabulary`);
       return id;
     });
