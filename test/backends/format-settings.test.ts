@@ -14,7 +14,7 @@ import { convertHfToGguf } from "../../src/engine/gguf/convert-hf.js";
 import { GgmlType } from "../../src/engine/gguf/constants.js";
 import { NativeBackend } from "../../src/backends/native.js";
 import { LlamaCppBackend } from "../../src/backends/llamacpp.js";
-import { RemoteBackend } from "../../src/backends/remote.js";
+import { RemoteBackend, type RemoteBackendOptions } from "../../src/backends/remote.js";
 import { openBackend } from "../../src/backends/open.js";
 import { OpenAIServer } from "../../src/serve/openai-server.js";
 import type { T1Backend } from "../../src/backends/types.js";
@@ -31,7 +31,7 @@ after(async () => {
   for (const b of opened) await b.close();
   rmSync(root, { recursive: true, force: true });
 });
-const serve = async (b: T1Backend, o: ConstructorParameters<typeof RemoteBackend>[4] | object = {}): Promise<RemoteBackend> => {
+const serve = async (b: T1Backend, o: Partial<RemoteBackendOptions> = {}): Promise<RemoteBackend> => {
   const s = new OpenAIServer(b);
   servers.push(s);
   return RemoteBackend.open({ url: await s.listen(), ...o });
