@@ -4,10 +4,25 @@ import { InputError } from "../util/errors.js";
 import { parseBackendKind } from "../backends/open.js";
 import type { OpenPipelineOptions, PipelineSearchOptions } from "./pipeline.js";
 import type { QueryMode } from "./encoders/query-encoder.js";
+import type { OpenBackendOptions } from "../backends/open.js";
+
+/** How a backend renders T1 inputs; defaults come from the model's t1_format.json. */
+export const FORMAT_OPTIONS: Record<string, OptionSpec> = {
+  "chat-template": { type: "string", description: "Jinja chat template file used instead of the model's (required for models without one)", arg: "FILE" },
+  "enable-thinking": { type: "boolean", description: "Pass enable_thinking=true to the chat template (default: the model's t1_format.json, else the template's default)" },
+  "no-thinking": { type: "boolean", description: "Pass enable_thinking=false (Qwen3: an empty <think></think> block)" },
+};
+
+/** The backend options of FORMAT_OPTIONS. */
+export function backendFormatOptions(v: OptionValues): Pick<OpenBackendOptions, "chatTemplateFile" | "format"> {
+  if (bool(v, "enable-thinking") && bool(v, "no-thinking")) throw new InputError("--enable-thinking and --no-thinking exclude each other");
+  const enableThinking = bool(v, "enable-thinking") ? true : bool(v, "no-thinking") ? false : undefined;
+  return { chatTemplateFile: optStr(v, "chat-template"), format: enableThinking === undefined ? undefined : { enableThinking } };
+}
 
 export const QUERY_OPTIONS: Record<string, OptionSpec> = {
   mode: { type: "string", description: "reason (model writes reasoning, T1) | none (plain embedding) | external (--reasoning file)", default: "reason", arg: "MODE" },
-  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "Reasoning budget in tokens", default: 256, arg: "N" },
+  "max-reasoning-tokens": { type: "number", integer: true, min: 1, description: "Reasoning budget in tokens (default: the model's t1_format.json, else 256)", arg: "N" },
   temperature: { type: "number", min: 0, description: "0 = greedy; > 0 samples", default: 0, arg: "T" },
   seed: { type: "number", integer: true, description: "Sampling seed", default: 0, arg: "N" },
   instruction: { type: "string", description: "Query instruction (default: the one recorded at indexing)", arg: "TEXT" },
@@ -22,6 +37,7 @@ export const QUERY_OPTIONS: Record<string, OptionSpec> = {
   threads: { type: "number", integer: true, min: 1, description: "CPU threads", arg: "N" },
   "expansion-search": { type: "number", integer: true, min: 1, description: "HNSW indexes: candidate list size (higher = better recall, slower)", arg: "N" },
   "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
+  ...FORMAT_OPTIONS,
 };
 
 export function pipelineOpenOptions(v: OptionValues): OpenPipelineOptions {
@@ -34,6 +50,7 @@ export function pipelineOpenOptions(v: OptionValues): OpenPipelineOptions {
     threads: optNum(v, "threads"),
     gpu: !bool(v, "no-gpu"),
     expansionSearch: optNum(v, "expansion-search"),
+    ...backendFormatOptions(v),
   };
 }
 

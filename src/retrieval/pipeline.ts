@@ -16,6 +16,7 @@ import { rrf, weightedFusion, type RankedList } from "./hybrid.js";
 import { openBm25Index, type Bm25Index } from "./bm25/index.js";
 import { DocStore } from "./index/doc-store.js";
 import type { Document } from "../data/types.js";
+import type { T1FormatSettings } from "../data/t1-format/index.js";
 
 /** BM25 index file kept beside the dense index by `t1 index`. */
 export const BM25_FILE = "bm25.idx";
@@ -47,6 +48,10 @@ export interface OpenPipelineOptions {
   expansionSearch?: number;
   /** An already open backend (library use, tests). */
   backendInstance?: T1Backend;
+  /** `--chat-template FILE` for the backend. Default: the model's template. */
+  chatTemplateFile?: string;
+  /** T1 format settings over the model's t1_format.json. Default: the saved file. */
+  format?: Partial<T1FormatSettings>;
 }
 
 export class RetrievalPipeline {
@@ -71,6 +76,8 @@ export class RetrievalPipeline {
         modelId: o.modelId,
         threads: o.threads,
         gpu: o.gpu,
+        chatTemplateFile: o.chatTemplateFile,
+        format: o.format,
       }));
     try {
       const index = openIndex(dir, { model: backend.modelId, dims: backend.dims, verify: false, expansionSearch: o.expansionSearch });

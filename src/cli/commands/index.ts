@@ -3,6 +3,7 @@ import { InputError } from "../../util/errors.js";
 import { openBackend, parseBackendKind } from "../../backends/open.js";
 import { buildT1Index, loadCorpus } from "../../retrieval/build-index.js";
 import { brightInstruction } from "../../retrieval/encoders/instructions.js";
+import { backendFormatOptions, FORMAT_OPTIONS } from "../../retrieval/cli-options.js";
 import type { IndexKind, VectorDType } from "../../retrieval/index/manifest.js";
 
 export default defineCommand({
@@ -11,6 +12,8 @@ export default defineCommand({
   usage: "--model M --corpus docs.jsonl|DIR --out IDX [options]",
   details: `
 Documents are encoded as instruction + text + <emb_token> in one prefill each, batched by length.
+Unset --instruction and --max-length come from the model's t1_format.json (its instruction and
+document-side choice, its max_document_tokens), else no instruction and 512 tokens.
 The run checkpoints every --checkpoint docs: rerun the same command after an interruption and it
 continues where it stopped (vectors come out as in an uninterrupted run). An existing index built
 with another model or instruction is refused (MISMATCH); --overwrite starts over. Rerunning with a
@@ -25,11 +28,11 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     out: { type: "string", description: "Index directory", required: true, arg: "IDX" },
     kind: { type: "string", description: "flat (exact) | hnsw (approximate, sub-linear)", default: "flat", arg: "KIND" },
     dtype: { type: "string", description: "f32 | f16 (half the size, ~1e-3 error)", default: "f32", arg: "TYPE" },
-    instruction: { type: "string", description: "Document instruction (also used for queries unless --query-instruction)", arg: "TEXT" },
+    instruction: { type: "string", description: "Document instruction (also used for queries unless --query-instruction; default: the model's t1_format.json)", arg: "TEXT" },
     "query-instruction": { type: "string", description: "Query instruction recorded for t1 search/run", arg: "TEXT" },
     task: { type: "string", description: "Use BRIGHT's instruction for this task (e.g. biology, leetcode)", arg: "TASK" },
     "batch-size": { type: "number", integer: true, min: 1, description: "Documents per prefill", default: 16, arg: "N" },
-    "max-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document", default: 512, arg: "N" },
+    "max-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document (default: the model's t1_format.json, else 512)", arg: "N" },
     checkpoint: { type: "number", integer: true, min: 1, description: "Documents between checkpoints", default: 1024, arg: "N" },
     connectivity: { type: "number", integer: true, min: 2, description: "HNSW graph degree", default: 16, arg: "N" },
     "expansion-add": { type: "number", integer: true, min: 1, description: "HNSW build candidate list", default: 128, arg: "N" },
@@ -42,6 +45,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     overwrite: { type: "boolean", description: "Replace an existing index instead of resuming" },
     prune: { type: "boolean", description: "Delete indexed documents no longer in the corpus (new ones are always added)" },
     quiet: { type: "boolean", description: "No progress output" },
+    ...FORMAT_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 index: unexpected argument "${positionals[0]}" (the corpus goes in --corpus, the index in --out)`);
@@ -50,7 +54,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     const dtype = str(values, "dtype") as VectorDType;
     if (dtype !== "f32" && dtype !== "f16") throw new InputError(`t1 index: --dtype must be f32 or f16, got "${dtype}"`);
     const task = optStr(values, "task");
-    const instruction = optStr(values, "instruction") ?? (task ? brightInstruction(task) : "");
+    const instruction = optStr(values, "instruction") ?? (task ? brightInstruction(task) : undefined);
     const backendKind = parseBackendKind(str(values, "backend"));
     const concurrency = optNum(values, "concurrency");
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new InputError(`t1 index: --concurrency must be a positive integer, got ${concurrency}`);
@@ -63,6 +67,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
       threads: optNum(values, "threads"),
       gpu: !bool(values, "no-gpu"),
       concurrency: optNum(values, "concurrency"),
+      ...backendFormatOptions(values),
     });
     try {
       const r = await buildT1Index(backend, docs, {
