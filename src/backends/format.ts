@@ -24,8 +24,25 @@ export class BackendFormat {
   chatMessagesPrompt(messages: readonly ChatMessage[], opts: PromptOptions = {}): string {
     return this.chat.render(messages, { enableThinking: opts.enableThinking ?? this.settings.enableThinking });
   }
+}
+
+/** The T1Backend members every backend answers from its BackendFormat. */
+export abstract class FormattedBackend {
+  protected abstract readonly fmt: BackendFormat;
+
+  get format(): T1FormatSettings {
+    return this.fmt.settings;
+  }
+
+  get chatTemplate(): ChatTemplateSpec | undefined {
+    return this.fmt.chatTemplate;
+  }
 
   chatPrompt(userMessage: string, opts?: PromptOptions): string {
     return this.chatMessagesPrompt(queryMessages("", userMessage), opts);
+  }
+
+  chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
+    return this.fmt.chatMessagesPrompt(messages, opts);
   }
 }

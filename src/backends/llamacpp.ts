@@ -10,9 +10,9 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { T1Error } from "../util/errors.js";
-import { EMB_TOKEN, T1Inputs, readT1FormatSettings, type ChatMessage, type T1FormatSettings } from "../data/t1-format/index.js";
-import { BackendFormat } from "./format.js";
-import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Generation, GenerationOptions, PromptOptions, T1Backend } from "./types.js";
+import { EMB_TOKEN, T1Inputs, readT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
+import { BackendFormat, FormattedBackend } from "./format.js";
+import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Generation, GenerationOptions, T1Backend } from "./types.js";
 
 export interface LlamaCppBackendOptions extends FormatBackendOptions {
   /** Path of the GGUF file. */
@@ -32,12 +32,12 @@ interface ContextInternals {
   _ctx: { getEmbedding(inputTokensLength: number): Float64Array };
 }
 
-export class LlamaCppBackend implements T1Backend {
+export class LlamaCppBackend extends FormattedBackend implements T1Backend {
   readonly kind = "llamacpp" as const;
   readonly dims: number;
   private readonly embId: Token;
   private readonly inputs: T1Inputs;
-  private readonly fmt: BackendFormat;
+  protected readonly fmt: BackendFormat;
   /** Stop tokens of the format settings, on top of the model's end-of-generation tokens. */
   private readonly extraStops: Set<Token>;
   private busy: Promise<unknown> = Promise.resolve();
@@ -51,6 +51,7 @@ export class LlamaCppBackend implements T1Backend {
     opts: LlamaCppBackendOptions,
     saved: T1FormatSettings | undefined,
   ) {
+    super();
     this.dims = model.embeddingVectorSize;
     const emb = model.tokenize(EMB_TOKEN, true);
     if (emb.length !== 1) throw new T1Error("UNSUPPORTED", `${modelId}: the vocabulary has no ${EMB_TOKEN} token (T1 models add it)`);
@@ -103,22 +104,6 @@ export class LlamaCppBackend implements T1Backend {
       _embeddings: true,
     });
     return new LlamaCppBackend(opts.modelId ?? path, llama, model, context, context.getSequence(), opts, readT1FormatSettings(path));
-  }
-
-  get format(): T1FormatSettings {
-    return this.fmt.settings;
-  }
-
-  get chatTemplate(): BackendFormat["chatTemplate"] {
-    return this.fmt.chatTemplate;
-  }
-
-  chatPrompt(userMessage: string, opts?: PromptOptions): string {
-    return this.fmt.chatPrompt(userMessage, opts);
-  }
-
-  chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
-    return this.fmt.chatMessagesPrompt(messages, opts);
   }
 
   async embedTokenIds(ids: readonly (readonly number[])[]): Promise<Float32Array[]> {

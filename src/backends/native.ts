@@ -7,16 +7,15 @@
 import { resolve } from "node:path";
 import { loadModel, type Model } from "../engine/model.js";
 import type { Kernels } from "../engine/kernels/types.js";
-import { readT1FormatSettings, type ChatMessage, type T1FormatSettings, type T1Inputs } from "../data/t1-format/index.js";
+import { readT1FormatSettings, type T1FormatSettings, type T1Inputs } from "../data/t1-format/index.js";
 import { T1Error } from "../util/errors.js";
-import { BackendFormat } from "./format.js";
+import { BackendFormat, FormattedBackend } from "./format.js";
 import type {
   DocumentEmbedOptions,
   EmbeddedGeneration,
   FormatBackendOptions,
   Generation,
   GenerationOptions,
-  PromptOptions,
   T1Backend,
 } from "./types.js";
 
@@ -31,11 +30,11 @@ export interface NativeBackendOptions extends FormatBackendOptions {
   batchTokens?: number;
 }
 
-export class NativeBackend implements T1Backend {
+export class NativeBackend extends FormattedBackend implements T1Backend {
   readonly kind = "native" as const;
   readonly dims: number;
   private readonly inputs: T1Inputs;
-  private readonly fmt: BackendFormat;
+  protected readonly fmt: BackendFormat;
   /** The model's stop ids plus the settings' stop tokens. */
   private readonly stopTokens: number[];
 
@@ -45,6 +44,7 @@ export class NativeBackend implements T1Backend {
     private readonly opts: NativeBackendOptions,
     saved: T1FormatSettings | undefined,
   ) {
+    super();
     this.dims = model.hiddenSize;
     const tok = model.requireTokenizer();
     this.inputs = tok.t1Inputs();
@@ -63,22 +63,6 @@ export class NativeBackend implements T1Backend {
     const saved = readT1FormatSettings(path);
     const model = await loadModel(path, { kernels: opts.kernels });
     return new NativeBackend(opts.modelId ?? path, model, opts, saved);
-  }
-
-  get format(): T1FormatSettings {
-    return this.fmt.settings;
-  }
-
-  get chatTemplate(): BackendFormat["chatTemplate"] {
-    return this.fmt.chatTemplate;
-  }
-
-  chatPrompt(userMessage: string, opts?: PromptOptions): string {
-    return this.fmt.chatPrompt(userMessage, opts);
-  }
-
-  chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
-    return this.fmt.chatMessagesPrompt(messages, opts);
   }
 
   async countTokens(texts: readonly string[]): Promise<number[]> {

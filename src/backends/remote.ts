@@ -16,8 +16,8 @@
  * document lengths are estimated at 4 characters per token.
  */
 import { T1Error } from "../util/errors.js";
-import { EMB_TOKEN, parseT1FormatSettings, type ChatMessage, type ChatTemplateSpec, type T1FormatSettings } from "../data/t1-format/index.js";
-import { BackendFormat } from "./format.js";
+import { EMB_TOKEN, parseT1FormatSettings, type ChatMessage, type ChatTemplateSpec } from "../data/t1-format/index.js";
+import { BackendFormat, FormattedBackend } from "./format.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Generation, GenerationOptions, PromptOptions, T1Backend } from "./types.js";
 
@@ -59,9 +59,9 @@ interface CompletionsResponse {
   usage?: { completion_tokens?: number };
 }
 
-export class RemoteBackend implements T1Backend {
+export class RemoteBackend extends FormattedBackend implements T1Backend {
   readonly kind = "remote" as const;
-  private readonly fmt: BackendFormat;
+  protected readonly fmt: BackendFormat;
   /** Prompts this backend built from a user message, so the "chat" endpoint can send the message itself. */
   private readonly promptMessages = new Map<string, ChatMessage[]>();
 
@@ -74,6 +74,7 @@ export class RemoteBackend implements T1Backend {
     private readonly opts: RemoteBackendOptions,
     entry: ModelEntry | undefined,
   ) {
+    super();
     const where = `${http.base}/models`;
     const ct = entry?.t1?.chat_template;
     const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -105,20 +106,8 @@ export class RemoteBackend implements T1Backend {
     return this.http.concurrency;
   }
 
-  get format(): T1FormatSettings {
-    return this.fmt.settings;
-  }
-
-  get chatTemplate(): BackendFormat["chatTemplate"] {
-    return this.fmt.chatTemplate;
-  }
-
-  chatPrompt(userMessage: string, opts?: PromptOptions): string {
-    return this.chatMessagesPrompt([{ role: "user", content: userMessage }], opts);
-  }
-
-  chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
-    const prompt = this.fmt.chatMessagesPrompt(messages, opts);
+  override chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
+    const prompt = super.chatMessagesPrompt(messages, opts);
     if (this.opts.reasoningEndpoint === "chat") this.promptMessages.set(prompt, [...messages]);
     return prompt;
   }
