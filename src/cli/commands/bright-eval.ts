@@ -24,7 +24,7 @@ const OPTIONS = {
   "max-reasoning-tokens": MAX_REASONING_TOKENS,
   temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0 },
   seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0 },
-  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: tokens kept per document", default: 512 },
+  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: tokens kept per document (default: the model's t1_format.json, else 512)" },
   "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16 },
   quiet: { type: "boolean", description: "No progress output" },
 } as const;
