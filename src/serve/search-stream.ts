@@ -12,13 +12,12 @@
  * (checked every decoding step) and nothing more is written to the closed socket.
  */
 import type { ServerResponse } from "node:http";
-import type { T1Backend } from "../backends/types.js";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
-import { T1Error } from "../util/errors.js";
-import { runSearch, type SearchRequest } from "./search-route.js";
+import { errorStatus } from "./http.js";
+import { runSearch, type Judgements, type SearchRequest } from "./search-route.js";
 
-/** Runs `fn` in the server's one-at-a-time queue. */
-export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
+/** Runs model work in the server's queue with a signal that fires on disconnect or timeout. */
+export type RunQueued = <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 /** Writes one SSE event (`event:` + one `data:` line of JSON). Returns false once the socket is closed. */
 export function writeEvent(res: ServerResponse, event: string, data: unknown): boolean {
@@ -27,62 +26,38 @@ export function writeEvent(res: ServerResponse, event: string, data: unknown): b
   return true;
 }
 
-/** The backend with `signal` added to every generation call (the pipeline does not take one itself). */
-function withSignal(backend: T1Backend, signal: AbortSignal): T1Backend {
-  return new Proxy(backend, {
-    get(target, prop) {
-      if (prop === "generate" || prop === "generateAndEmbed") {
-        const fn = target[prop] as (prompts: readonly string[], opts: object) => Promise<unknown>;
-        return (prompts: readonly string[], opts: object) => fn.call(target, prompts, { ...opts, signal });
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/** The pipeline seen through `backend` (index, BM25 and document store stay the shared ones). */
-function withBackend(pipeline: RetrievalPipeline, backend: T1Backend): RetrievalPipeline {
-  return new Proxy(pipeline, {
-    get: (target, prop, receiver) => (prop === "backend" ? backend : Reflect.get(target, prop, receiver)),
-  });
-}
-
-export async function streamSearch(
-  pipeline: RetrievalPipeline,
-  req: SearchRequest,
-  res: ServerResponse,
-  signal: AbortSignal,
-  serial: Serial,
-): Promise<void> {
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  res.flushHeaders();
+/**
+ * Answers a checked search request as SSE. The headers go out once the request holds a queue
+ * slot, so a full queue is still a plain 429 the client can retry.
+ */
+export async function streamSearch(pipeline: RetrievalPipeline, req: SearchRequest, res: ServerResponse, run: RunQueued, judgements?: Judgements): Promise<void> {
+  const start = (): void => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.flushHeaders();
+  };
+  let result: unknown;
   try {
-    const result = await serial(async () => {
-      // Queued behind other requests: skip the work entirely if the client left meanwhile.
-      if (signal.aborted) throw new T1Error("INTERNAL", "client disconnected");
+    result = await run((signal) => {
+      start();
       const onToken = (_query: number, piece: string): void => {
-        // Belt and braces for backends that do not check the signal between tokens.
-        if (signal.aborted) throw new T1Error("INTERNAL", "client disconnected");
         if (piece) writeEvent(res, "reasoning", { text: piece });
       };
-      return runSearch(withBackend(pipeline, withSignal(pipeline.backend, signal)), {
-        ...req,
-        options: { ...req.options, onToken },
-      });
+      return runSearch(pipeline, { ...req, options: { ...req.options, onToken } }, signal, judgements);
     });
-    if (writeEvent(res, "results", result)) writeEvent(res, "done", {});
   } catch (e) {
-    if (!signal.aborted) {
-      const bad = e instanceof T1Error && e.code === "BAD_INPUT";
-      writeEvent(res, "error", { message: (e as Error).message, type: bad ? "invalid_request_error" : "server_error", code: bad ? 400 : 500 });
-    }
-  } finally {
-    if (!res.writableEnded) res.end();
+    const { status, type, aborted } = errorStatus(e);
+    // Before the stream started (queue full, aborted while waiting) the server answers as for any request.
+    if (!res.headersSent || aborted) throw e;
+    writeEvent(res, "error", { message: (e as Error).message, type, code: status });
+    res.end();
+    return;
   }
+  if (writeEvent(res, "results", result)) writeEvent(res, "done", {});
+  res.end();
 }
