@@ -101,7 +101,7 @@ export class TokenLimits {
     texts.forEach((t, i) => {
       if (t.length > this.maxChars) {
         const name = texts.length > 1 ? `${what} ${i}` : what;
-        throw new HttpError(400, `${name} is ${t.length} characters, more than ${this.contextText()} can hold (this model's tokens are at most ${this.maxChars / this.context} characters)`);
+        throw new HttpError(400, `${name} is ${t.length} characters; ${this.contextText()} holds at most ${this.maxChars} characters of this model's text`);
       }
     });
   }
