@@ -42,7 +42,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * nothing past the limit is buffered, parsed or tokenised.
  */
 export async function readJson(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
-  const tooLarge = (): HttpError => new HttpError(413, `request body over ${limit} bytes (the server's --max-body limit)`, "invalid_request_error", { connection: "close" });
+  const tooLarge = (): HttpError => new HttpError(413, `request body over ${limit} bytes (the server's --max-body limit)`);
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -60,6 +60,19 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<Rec
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, "request body must be a JSON object");
   return body as Record<string, unknown>;
+}
+
+/**
+ * After an early answer (a 413) the client may still be sending: discard the rest so it can read
+ * the answer (closing at once makes its write fail before it sees the status), but give it at most
+ * `ms` before the connection is cut.
+ */
+export function discardRest(req: IncomingMessage, ms = 10_000): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), ms);
+  timer.unref();
+  req.on("end", () => clearTimeout(timer));
+  req.resume();
 }
 
 export function numField(body: Record<string, unknown>, name: string, dflt: number): number {

@@ -25,7 +25,7 @@ import { T1Error } from "../util/errors.js";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { completions } from "./completions-route.js";
 import { embeddingsResponse, planEmbeddings } from "./embeddings-route.js";
-import { errorStatus, HttpError, readJson, sendJson } from "./http.js";
+import { discardRest, errorStatus, HttpError, readJson, sendJson } from "./http.js";
 import { TokenLimits, type TokenLimitOptions } from "./limits.js";
 import { checkSearchRequest, parseSearchRequest, runSearch, type Judgements } from "./search-route.js";
 import { streamSearch } from "./search-stream.js";
@@ -214,6 +214,7 @@ export class OpenAIServer {
         if (status >= 500 && this.opts.log) process.stderr.write(`${req.method} ${path}: ${(e as Error).stack ?? (e as Error).message}\n`);
       }
       if (!res.writableEnded) res.end();
+      discardRest(req);
     } finally {
       this.inFlight.delete(ctrl);
       if (this.opts.log) process.stderr.write(`${req.method} ${path} ${outcome || res.statusCode} ${(performance.now() - t0).toFixed(0)}ms\n`);
