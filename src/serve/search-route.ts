@@ -89,7 +89,8 @@ export async function checkSearchRequest(pipeline: RetrievalPipeline, limits: To
   const [tokens] = await b.countTokens([prompt]);
   if (req.mode !== "reason") {
     limits.checkInputs("the query with its prompt", [tokens!], 1);
-    return req;
+    // Nothing is generated, so nothing is cached: skip reading the reasoning cache file.
+    return { ...req, options: { ...req.options, cache: false } };
   }
   const requested = req.options.maxReasoningTokens;
   // 0 is refused by the encoder with its own message; only positive budgets are capped here.
