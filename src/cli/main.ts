@@ -23,7 +23,8 @@ function globalHelp(cmds: Command[]): string {
   return [
     "t1: reasoning-intensive retrieval with the T1 method",
     "",
-    "Usage: t1 <command> [options]      (t1 <command> --help for its options)",
+    "Usage: t1 <command> [options]      (t1 <command> --help, or t1 help <command>, for its options)",
+    "       t1 --version",
     "",
     "Commands:",
     ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
@@ -32,11 +33,13 @@ function globalHelp(cmds: Command[]): string {
 
 export async function main(argv: string[]): Promise<number> {
   const cmds = await loadCommands();
+  // `t1 help index` is `t1 index --help`.
+  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"]);
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(globalHelp(cmds));
     return 0;
   }
-  if (argv[0] === "--version") {
+  if (argv[0] === "--version" || argv[0] === "-v") {
     const { packageRoot } = await import("../util/paths.js");
     const { readFileSync } = await import("node:fs");
     console.log(JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version);

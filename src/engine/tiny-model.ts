@@ -3,10 +3,10 @@
  * tokenizer_config.json, generation_config.json) for tests of the engine, GGUF conversion,
  * training and retrieval. Weights are seeded, so the same options give the same bytes.
  */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { T1Error } from "../util/errors.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { sharedPath } from "../util/paths.js";
 import { SeededRng } from "./rng.js";
 import { writeSafetensors, type TensorMap } from "./safetensors.js";
@@ -68,7 +68,7 @@ export function createTinyModel(dir: string, opts: TinyModelOptions): TinyModelI
       const src = sharedPath("models", "stories260k");
       if (!src) throw new T1Error("NOT_FOUND", "createTinyModel(llama) copies the tokenizer of ../shared/models/stories260k, which is absent; pass withTokenizer: false");
       if (V !== 512) throw new T1Error("BAD_INPUT", `createTinyModel(llama): vocab must be 512 (the stories260k tokenizer), got ${V}`);
-      for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(src, f), join(dir, f));
+      for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileWithNormalMode(join(src, f), join(dir, f));
     }
   } else {
     if (V < 300) throw new T1Error("BAD_INPUT", `createTinyModel(${arch}): vocab must be >= 300 (256 bytes + merges + 6 special tokens), got ${V}`);
