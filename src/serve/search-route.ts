@@ -13,8 +13,8 @@
  * The prompt is tokenised and the reasoning budget checked before the request queues (limits.ts).
  */
 import type { T1Backend } from "../backends/types.js";
-import type { Qrels } from "../eval/types.js";
-import { RetrievalPipeline, type PipelineResult, type PipelineSearchOptions } from "../retrieval/pipeline.js";
+import type { Qrels } from "../data/types.js";
+import type { PipelineResult, PipelineSearchOptions, RetrievalPipeline } from "../retrieval/pipeline.js";
 import { snippet } from "../retrieval/index/doc-store.js";
 import { queryUserMessage } from "../retrieval/encoders/instructions.js";
 import { T1Error, InputError } from "../util/errors.js";
@@ -113,6 +113,11 @@ function withSignal(backend: T1Backend, signal: AbortSignal): T1Backend {
   });
 }
 
+/** The pipeline seen through `backend` (index, BM25 and document store stay the shared ones). */
+function withBackend(pipeline: RetrievalPipeline, backend: T1Backend): RetrievalPipeline {
+  return new Proxy(pipeline, { get: (target, prop) => (prop === "backend" ? backend : Reflect.get(target, prop, target)) });
+}
+
 /**
  * Runs a checked request. `signal` aborts generation (client gone, timeout); the pipeline takes no
  * signal itself yet, so its backend is seen through one that adds it to each generation call.
@@ -134,7 +139,7 @@ export async function runSearch(pipeline: RetrievalPipeline, req: SearchRequest,
       timings: { generateMs: 0, embedMs: 0, searchMs: performance.now() - t0 },
     };
   } else {
-    const p = signal ? new RetrievalPipeline(pipeline.index, withSignal(pipeline.backend, signal), pipeline.bm25, pipeline.meta) : pipeline;
+    const p = signal ? withBackend(pipeline, withSignal(pipeline.backend, signal)) : pipeline;
     [r] = (await p.search([{ id: "query", text: req.query, reasoning: req.reasoning }], req.options)) as [PipelineResult];
   }
   return {

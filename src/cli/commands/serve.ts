@@ -5,7 +5,7 @@ import { openBackend, parseBackendKind } from "../../backends/open.js";
 import { OpenAIServer } from "../../serve/openai-server.js";
 import type { Judgements } from "../../serve/search-route.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
-import { readQrels } from "../../eval/trec-files.js";
+import { readQrels } from "../../data/trec-files.js";
 import { readQueries } from "../../data/jsonl.js";
 
 export default defineCommand({
