@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/serve.bench.ts [--clients 4] [--seconds 8]
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:http";
 import { rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -26,6 +25,7 @@ import { TokenLimits } from "../src/serve/limits.js";
 import { checkSearchRequest, parseSearchRequest, runSearch } from "../src/serve/search-route.js";
 import { buildT1Index } from "../src/retrieval/build-index.js";
 import { fixtureCorpus, makeTinyModel } from "../test/backends/fixtures/tiny.js";
+import { startServeChild } from "../test/helpers/serve-child.js";
 
 const root = packageRoot();
 const argv = process.argv.slice(2);
@@ -70,21 +70,6 @@ async function load(clients: number, seconds: number, one: () => Promise<Respons
 const post = (base: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> =>
   fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
 
-async function startServer(args: string[]): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), "serve", ...args, "--port", "0", "--threads", "1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, T1_THREADS: "1" },
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      const m = /http:\/\/\S+/.exec(d.toString());
-      if (m) resolve(m[0]);
-    });
-    child.on("exit", (code) => reject(new Error(`t1 serve exited with ${code}`)));
-  });
-  return { child, base };
-}
-
 const fx = await makeTinyModel({ gguf: false });
 const idx = join(fx.root, "idx");
 const backend = await NativeBackend.open({ model: fx.modelDir });
@@ -94,7 +79,7 @@ const queries = ["why is the sky blue?", "how do plants make food", "what causes
 let qi = 0;
 const nextQuery = (): string => `${queries[qi++ % queries.length]} ${qi}`;
 
-const { child, base } = await startServer(["--model", fx.modelDir, "--index", idx, "--queue-depth", String(QUEUE)]);
+const { child, base } = await startServeChild(["--model", fx.modelDir, "--index", idx, "--queue-depth", String(QUEUE), "--threads", "1"]);
 const results: Record<string, unknown>[] = [];
 const notes: string[] = [];
 try {
