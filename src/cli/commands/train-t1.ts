@@ -9,14 +9,6 @@ import { loadTokenizer, t1Formats } from "../../train/stages/formats.js";
 import { contrastiveData } from "../../train/stages/contrastive-data.js";
 import { trainGrpo } from "../../train/stages/grpo.js";
 import { InputError } from "../../util/errors.js";
-import type { TextTokenizer } from "../../engine/tokenizer/tokenizer.js";
-
-/** `<|im_end|>` (chat models), else the eos token of tokenizer_config.json. */
-function stopTokenId(tok: TextTokenizer, modelDir: string): number {
-  const id = tok.tokenId("<|im_end|>") ?? (tok.eosToken !== undefined ? tok.tokenId(tok.eosToken) : undefined);
-  if (id === undefined) throw new InputError(`${modelDir}: --learn-stop needs <|im_end|> or an eos token in the tokenizer`);
-  return id;
-}
 
 export default defineCommand({
   name: "train t1",
@@ -51,11 +43,12 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     tau: { type: "number", description: "InfoNCE temperature", default: 0.05, min: 1e-6 },
     negatives: { type: "number", description: "Hard negatives drawn per query per step", default: 3, integer: true, min: 0 },
     lambda: { type: "number", description: "Stage 2: weight of InfoNCE next to the reasoning cross-entropy", default: 1, min: 0 },
-    "learn-stop": { type: "boolean", description: "Stage 2: also train <|im_end|> (else the eos) after the reasoning, so generation learns to stop" },
+    "learn-stop": { type: "boolean", description: "Stage 2: also train <|im_end|> (else the eos) after the reasoning, so generation learns to stop (the default)" },
+    "no-learn-stop": { type: "boolean", description: "Stage 2: train the reasoning tokens only (generation then runs to the token budget)" },
     "max-doc-length": { type: "number", description: "Document tokens before <emb_token>", default: 256, integer: true, min: 1 },
     "max-reasoning-length": { type: "number", description: "Stage 2: teacher reasoning tokens kept", default: 256, integer: true, min: 1 },
     "group-size": { type: "number", description: "Stage 3: trajectories per query (G)", default: 8, integer: true, min: 2 },
-    "sampling-temperature": { type: "number", description: "Stage 3: sampling temperature", default: 1.0, min: 0 },
+    "sampling-temperature": { type: "number", description: "Stage 3: sampling temperature (> 0; the log-probs of the update use the same temperature)", default: 1.0, min: 1e-6 },
     "max-reasoning-tokens": { type: "number", description: "Stage 3: tokens per sampled trajectory", default: 128, integer: true, min: 1 },
     "clip-eps": { type: "number", description: "Stage 3: surrogate clip range epsilon", default: 0.2, min: 0 },
     "kl-beta": { type: "number", description: "Stage 3: KL coefficient beta (k3 estimator) to the reference", default: 0.04, min: 0 },
@@ -76,6 +69,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     const stage = num(values, "stage");
     const modelDir = str(values, "model"), dataFile = str(values, "data"), outDir = str(values, "out");
     if (bool(values, "enable-thinking") && bool(values, "no-thinking")) throw new InputError("--enable-thinking and --no-thinking exclude each other");
+    if (bool(values, "learn-stop") && bool(values, "no-learn-stop")) throw new InputError("--learn-stop and --no-learn-stop exclude each other");
     const formats = t1Formats(loadTokenizer(modelDir), {
       instruction: optStr(values, "instruction") ?? "",
       enableThinking: bool(values, "enable-thinking") ? true : bool(values, "no-thinking") ? false : undefined,
@@ -95,7 +89,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
       if (stage === 1 || stage === 2) {
         const rows = readContrastiveRows(dataFile, stage === 2);
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} rows, kernels ${k.name} × ${k.threads}`);
-        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), stopId: bool(values, "learn-stop") ? stopTokenId(formats.tokenizer, modelDir) : undefined });
+        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), learnStop: !bool(values, "no-learn-stop") });
         const r = await train(model, data, { ...common, microBatchSize: num(values, "batch-size"), gradAccumSteps: num(values, "grad-accum"), lr: optNum(values, "lr") ?? 1e-5 });
         const last = r.logs[r.logs.length - 1];
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: step ${last?.step} loss ${last?.loss.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
@@ -112,7 +106,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
         ...common, lr: optNum(values, "lr") ?? 1e-6, queriesPerStep: num(values, "batch-size"), groupSize: num(values, "group-size"),
         samplingTemperature: num(values, "sampling-temperature"), maxReasoningTokens: num(values, "max-reasoning-tokens"), clipEps: num(values, "clip-eps"),
         klBeta: beta, alpha: num(values, "alpha"), lengthPenalty: num(values, "length-penalty"), infoNceWeight: num(values, "nce-weight"),
-        temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
+        infoNceTau: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
       });
       const last = r.logs[r.logs.length - 1];
       if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);

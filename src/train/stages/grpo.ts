@@ -13,7 +13,7 @@ import { TrainRng, epochOrder } from "../rng.js";
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
 import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "../train-log.js";
 import { renderGrpoCurvesHtml } from "./grpo-curves.js";
-import { infoNceOnEmbeddings } from "../contrastive-loss.js";
+import { infoNceOnEmbeddings, positiveTargets } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
 import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
 import { chunkedPolicyPass, embedPass } from "./policy-pass.js";
@@ -32,10 +32,13 @@ export interface GrpoData {
 export interface GrpoOptions extends RunOptions {
   /** Queries per step. Default 4 (× groupSize trajectories in one batch). */
   queriesPerStep?: number;
-  /** Trajectories sampled per query, G. Default 8: a larger group gives a less noisy baseline. */
+  /** Trajectories sampled per query, G ≥ 2 (one trajectory has no group baseline: advantage 0).
+   * Default 8: a larger group gives a less noisy baseline. */
   groupSize?: number;
-  /** Sampling temperature of the trajectories. Default 1.0: the policy's own distribution (the
-   * ratio and KL assume it). */
+  /** Sampling temperature T of the trajectories, > 0. Default 1.0: the policy's own distribution.
+   * The ratio, the KL and the policy gradient use the log-probs of softmax(logits / T), the
+   * distribution the tokens were drawn from; T < 1 samples sharper (fewer distinct trajectories,
+   * more zero-variance groups), T > 1 explores more. */
   samplingTemperature?: number;
   /** Reasoning tokens per trajectory at most. Default 128. */
   maxReasoningTokens?: number;
@@ -49,8 +52,8 @@ export interface GrpoOptions extends RunOptions {
   lengthPenalty?: number;
   /** Weight of the InfoNCE term on the sampled embeddings. Default 0.1 (0 = off). */
   infoNceWeight?: number;
-  /** InfoNCE temperature τ. Default 0.05. */
-  temperature?: number;
+  /** Softmax temperature τ of the InfoNCE term (not the sampling temperature). Default 0.05. */
+  infoNceTau?: number;
   /** Hard negatives drawn per query into the step's documents. Default 3. */
   negativesPerQuery?: number;
   /** Optimiser updates on each batch of rollouts (μ). Default 1: then ρ = 1 at the update and
@@ -95,6 +98,9 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   const n = data.rows.length;
   if (!n) throw new InputError("the training set is empty");
   const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8, seed = o.seed ?? 0, every = o.checkpointEvery ?? 100;
+  const samplingT = o.samplingTemperature ?? 1;
+  if (!(samplingT > 0) || !Number.isFinite(samplingT)) throw new InputError(`samplingTemperature must be a number > 0, got ${samplingT} (at T = 0 every trajectory of a group is the same: every advantage is 0 and GRPO learns nothing)`, { field: "samplingTemperature" });
+  if (Number.isInteger(G) && G < 2) throw new InputError(`groupSize must be at least 2, got ${G} (one trajectory per query has no group baseline: every advantage is 0 and GRPO learns nothing)`, { field: "groupSize" });
   const clip = o.clipNorm ?? 1, mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
   for (const [field, v] of [["totalSteps", o.totalSteps], ["queriesPerStep", Q], ["groupSize", G], ["checkpointEvery", every], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
@@ -102,12 +108,12 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
   const rowsPerPass = o.rowsPerPass ?? 0;
   if (!Number.isInteger(rowsPerPass) || rowsPerPass < 0) throw new InputError(`rowsPerPass must be a non-negative integer, got ${rowsPerPass}`, { field: "rowsPerPass" });
-  const nceW = o.infoNceWeight ?? 0.1, tau = o.temperature ?? 0.05, negs = o.negativesPerQuery ?? 3;
+  const nceW = o.infoNceWeight ?? 0.1, tau = o.infoNceTau ?? 0.05, negs = o.negativesPerQuery ?? 3;
   const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
   mkdirSync(o.outDir, { recursive: true });
   const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
   const opt = new AdamW(policy.params, o.adamw);
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: o.samplingTemperature ?? 1, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, temperature: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, ...schedule, clipNorm: clip, seed };
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, ...schedule, clipNorm: clip, seed };
   let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
   const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
   if (latest) {
@@ -168,11 +174,11 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         const pool = data.rows[i].negatives.slice();
         for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
       }
-      const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: o.samplingTemperature ?? 1, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
+      const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: samplingT, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
       const BG = Q * G;
       let refLogp: Float32Array | undefined;
       if (reference && beta > 0) {
-        const r = chunkedPolicyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
+        const r = chunkedPolicyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
         refLogp = r.logp;
         r.free();
       }
@@ -183,7 +189,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
       for (let u = 0; u < mu; u++) {
         policy.zeroGrads();
         let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-        let p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
+        let p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
         if (u === 0) {
           oldLogp = p.logp.slice();
           const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
@@ -198,7 +204,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
             d.free();
             o.onRollout({ rollout: roll, rewards, advantages: adv });
             d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-            p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass);
+            p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
           }
         }
         const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
@@ -214,8 +220,9 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         let dEmb: Float32Array | null = null;
         let nce = 0;
         if (nceW > 0) {
-          const posCol = Int32Array.from({ length: BG }, (_, b) => positives[Math.floor(b / G)][0]);
-          const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, posCol, tau, C, nceW);
+          // trajectory g of a query targets its gold document g mod P, the query's other gold documents masked
+          const t = positiveTargets(positives, G, docs.length);
+          const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, t.positive, tau, C, nceW, t.allowed);
           nce = r.loss;
           dEmb = r.dQuery;
           d.backward(r.dDoc);
