@@ -17,19 +17,23 @@ import { infoNceOnEmbeddings, positiveTargets } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
 import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
 import { chunkedPolicyPass, embedPass } from "./policy-pass.js";
-import { groupAdvantages, grpoSurrogate, ndcgAt10 } from "./grpo-math.js";
+import { groupAdvantages, grpoSurrogate, type AdvantageOptions } from "./grpo-math.js";
+import { embedAll, mineBm25, mineWithModel, poolDocumentIds, queryCandidates, rewardPoolSettings, type RewardPoolOptions } from "./reward-pool.js";
+import { groupSignalRates, trajectoryRewards, type RewardQuery } from "./reward.js";
 import { rolloutBatch, type Rollout } from "./rollout.js";
 
 export interface GrpoData {
   rows: readonly GrpoRow[];
   formats: T1Formats;
-  /** A fixed candidate pool for the nDCG reward (then positiveIds index into it). Default: the
-   * step's in-batch documents (positives + drawn hard negatives). */
+  /** The corpus the reward's candidates come from (then positiveIds index into it): with it the
+   * default reward pool is "mined" (GrpoOptions.rewardPool). Without it, the step's in-batch
+   * documents (positives + drawn hard negatives), which saturate quickly. */
   pool?: CandidatePool;
+  /** Per row, the pool ids of its gold documents (required with a pool; readGrpoRows gives them). */
   positiveIds?: readonly (readonly number[])[];
 }
 
-export interface GrpoOptions extends RunOptions {
+export interface GrpoOptions extends RunOptions, RewardPoolOptions, AdvantageOptions {
   /** Queries per step. Default 4 (× groupSize trajectories in one batch). */
   queriesPerStep?: number;
   /** Trajectories sampled per query, G ≥ 2 (one trajectory has no group baseline: advantage 0).
@@ -66,8 +70,9 @@ export interface GrpoOptions extends RunOptions {
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
   lr?: number;
   onStep?: (log: GrpoStepLog) => void;
-  /** Called once per step after the rewards, before the first update (inspection, tests). */
-  onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array }) => void;
+  /** Called once per step after its updates (inspection, tests) with the step's rollout, rewards,
+   * advantages and the sampling policy's action log-probs (oldLogp, (B·T) like rollout.targets). */
+  onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array; oldLogp: Float32Array }) => void;
 }
 
 /** log.jsonl line of a GRPO step (loss = surrogate + β·KL + weight·InfoNCE). */
@@ -81,6 +86,12 @@ export interface GrpoStepLog extends StepLog {
   lengthMean: number;
   lengthMax: number;
   surrogate: number;
+  /** Fraction of the step's groups whose rewards are all equal (advantage 0: no signal). */
+  zeroVarianceGroups: number;
+  /** Fraction of the step's groups where every trajectory has nDCG@10 = 1 (the pool is too easy). */
+  saturatedGroups: number;
+  /** Mean number of candidates a trajectory was ranked among. */
+  candidates: number;
 }
 
 export interface GrpoResult {
@@ -108,12 +119,17 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
   const rowsPerPass = o.rowsPerPass ?? 0;
   if (!Number.isInteger(rowsPerPass) || rowsPerPass < 0) throw new InputError(`rowsPerPass must be a non-negative integer, got ${rowsPerPass}`, { field: "rowsPerPass" });
+  if (data.pool && !data.positiveIds) throw new InputError("a candidate pool needs positiveIds (the pool ids of each row's gold documents)", { field: "positiveIds" });
+  const poolSet = rewardPoolSettings(o, !!data.pool);
+  const adv: AdvantageOptions = { advantageScale: o.advantageScale ?? "std", advantageStdFloor: o.advantageStdFloor ?? 0 };
+  if (adv.advantageScale !== "std" && adv.advantageScale !== "none") throw new InputError(`advantageScale must be "std" or "none", got ${JSON.stringify(adv.advantageScale)}`, { field: "advantageScale" });
+  if (!(adv.advantageStdFloor! >= 0)) throw new InputError(`advantageStdFloor must be >= 0, got ${adv.advantageStdFloor}`, { field: "advantageStdFloor" });
   const nceW = o.infoNceWeight ?? 0.1, tau = o.infoNceTau ?? 0.05, negs = o.negativesPerQuery ?? 3;
   const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
   mkdirSync(o.outDir, { recursive: true });
   const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
   const opt = new AdamW(policy.params, o.adamw);
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, ...schedule, clipNorm: clip, seed };
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv, ...schedule, clipNorm: clip, seed };
   let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
   const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
   if (latest) {
@@ -136,7 +152,12 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   };
   const stopId = f.tokenizer.tokenId("<|im_end|>") ?? engine.stopTokenIds[0];
   if (stopId === undefined) throw new T1Error("BAD_INPUT", "the model has no stop token (<|im_end|> or an eos id)");
-  const poolDocs = data.pool ? data.pool.texts.map((t) => documentIds(f, t)) : undefined;
+  const poolDocs = data.pool && poolSet.kind !== "batch" ? poolDocumentIds(f, data.pool) : undefined;
+  // The mined pool: BM25's is fixed; the model's is re-mined on schedule and checkpointed, so a
+  // resumed run ranks against the same candidates as an uninterrupted one.
+  const saved = state.stageState as { mined?: number[][]; minedAt?: number } | undefined;
+  let mined = poolSet.kind !== "mined" ? undefined : poolSet.miner === "bm25" ? mineBm25(data.pool!, data.rows, poolSet.size) : saved?.mined;
+  let minedAt = saved?.minedAt ?? -1;
   const progress = new Progress("grpo", o.totalSteps, { unit: "steps", quiet: o.quiet });
   progress.tick(state.step);
   let checkpoint = latest ?? "";
@@ -146,11 +167,27 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   } finally {
     engine.dispose();
   }
+  /** The candidate embeddings the step's trajectories are ranked among, and each query's view of them. */
+  function rewardCandidates(indices: readonly number[], positives: readonly number[][], stepDocs: Float32Array): { candidates: Float32Array; queries: RewardQuery[] } {
+    if (poolSet.kind === "batch") return { candidates: stepDocs, queries: positives.map((cols) => ({ candidates: null, gold: cols, positiveCols: cols })) };
+    const gold = indices.map((i) => data.positiveIds![i]);
+    if (poolSet.kind === "full") return { candidates: embedAll(policy, poolDocs!, f.padId), queries: gold.map((g, q) => ({ candidates: null, gold: g, positiveCols: positives[q] })) };
+    const perQuery = indices.map((i, q) => queryCandidates(mined![i], gold[q]));
+    const union = [...new Set(perQuery.flat())].sort((a, b) => a - b), row = new Map(union.map((id, r) => [id, r]));
+    return {
+      candidates: embedAll(policy, union.map((id) => poolDocs![id]), f.padId),
+      queries: perQuery.map((ids, q) => ({ candidates: ids.map((id) => row.get(id)!), gold: gold[q].map((id) => row.get(id)!), positiveCols: positives[q] })),
+    };
+  }
   async function grpoLoop(): Promise<GrpoResult> {
     let orderEpoch = -1;
     let order: Int32Array = new Int32Array(0);
     while (state.step < o.totalSteps) {
       const t0 = performance.now();
+      if (poolSet.kind === "mined" && poolSet.miner === "model" && (!mined || (poolSet.refreshEvery > 0 && state.step % poolSet.refreshEvery === 0 && minedAt !== state.step))) {
+        mined = mineWithModel(policy, f, poolDocs!, data.rows, poolSet.size);
+        minedAt = state.step;
+      }
       const indices: number[] = [];
       for (let i = 0; i < Q; i++, state.cursor++) {
         const epoch = Math.floor(state.cursor / n);
@@ -183,36 +220,29 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         r.free();
       }
       const docBatch = padBatch(docs, f.padId);
-      let oldLogp: Float32Array | undefined, adv: Float64Array | undefined;
-      let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [];
+      let oldLogp: Float32Array | undefined, advantages: Float64Array | undefined;
+      let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [], nCand = 0;
       let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
       for (let u = 0; u < mu; u++) {
         policy.zeroGrads();
-        let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-        let p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
+        const d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
+        const p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
         if (u === 0) {
           oldLogp = p.logp.slice();
-          const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
-          const r = trajectoryRewards(p.emb, cand, positives, data.positiveIds ? indices.map((i) => data.positiveIds![i]) : undefined, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
+          const { candidates, queries } = rewardCandidates(indices, positives, d.emb);
+          nCand = queries.reduce((a, q) => a + (q.candidates?.length ?? candidates.length / C), 0) / queries.length;
+          const r = trajectoryRewards(p.emb, candidates, queries, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
           rewards = r.rewards;
           ndcgs = r.ndcg;
           coss = r.cosine;
-          adv = groupAdvantages(rewards, G);
-          if (o.onRollout) {
-            // The hook may run the model: release these tapes and redo the (deterministic) forwards.
-            p.free();
-            d.free();
-            o.onRollout({ rollout: roll, rewards, advantages: adv });
-            d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-            p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-          }
+          advantages = groupAdvantages(rewards, G, adv);
         }
         const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
         for (let b = 0; b < BG; b++) {
           for (let t = 0; t < roll.batch.T; t++) {
             const i = b * roll.batch.T + t;
             if (!roll.active[i]) continue;
-            tokAdv[i] = adv![b];
+            tokAdv[i] = advantages![b];
             weight[i] = 1 / (roll.lengths[b] * BG);
           }
         }
@@ -248,11 +278,14 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         ...(nceW > 0 ? { infoNce: nceSum } : {}),
         rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
         kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
+        ...groupSignalRates(rewards, ndcgs, G), candidates: nCand,
       };
       appendStepLog(logPath, entry);
       progress.tick();
+      o.onRollout?.({ rollout: roll, rewards, advantages: advantages!, oldLogp: oldLogp! });
       if (state.step % every === 0 || state.step === o.totalSteps) {
         state.rngState = rng.state;
+        if (poolSet.kind === "mined" && poolSet.miner === "model") state.stageState = { mined, minedAt };
         checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
         pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
         writeFileAtomic(join(o.outDir, "curves.html"), renderGrpoCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
@@ -264,60 +297,3 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   }
 }
 
-/** Forward-only embeddings of many documents, 16 per batch. */
-function embedAll(m: TrainModel, docs: readonly number[][], padId: number): Float32Array {
-  const C = m.config.hiddenSize, out = new Float32Array(docs.length * C);
-  for (let s = 0; s < docs.length; s += 16) {
-    const b = padBatch(docs.slice(s, s + 16), padId);
-    const p = embedPass(m, { B: b.B, T: b.T, ids: b.ids, mask: b.mask }, b.embPositions);
-    out.set(p.emb, s * C);
-    p.free();
-  }
-  return out;
-}
-
-function normalize(x: Float32Array, C: number): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let r = 0; r < x.length / C; r++) {
-    let s = 0;
-    for (let c = 0; c < C; c++) s += x[r * C + c] ** 2;
-    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let c = 0; c < C; c++) y[r * C + c] = x[r * C + c] * inv;
-  }
-  return y;
-}
-
-/**
- * reward = nDCG@10 of the query's gold documents among the candidates + α · max cosine to its
- * positives − lengthPenalty · tokens / maxReasoningTokens. Without a pool the candidates are the
- * step's documents and gold = the query's positive columns; with one, gold = its pool ids.
- */
-export function trajectoryRewards(
-  traj: Float32Array, candidates: Float32Array, positiveCols: readonly number[][], poolGold: readonly (readonly number[])[] | undefined,
-  docs: Float32Array, G: number, C: number, lengths: readonly number[], o: { alpha: number; lenPen: number; maxTok: number },
-): { rewards: number[]; ndcg: number[]; cosine: number[] } {
-  const q = normalize(traj, C), cand = normalize(candidates, C), d = normalize(docs, C);
-  const nCand = cand.length / C, BG = q.length / C;
-  const rewards: number[] = [], ndcg: number[] = [], cosine: number[] = [];
-  for (let b = 0; b < BG; b++) {
-    const qi = Math.floor(b / G);
-    const scores = new Float64Array(nCand);
-    for (let j = 0; j < nCand; j++) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += q[b * C + c] * cand[j * C + c];
-      scores[j] = s;
-    }
-    const gold = new Set(poolGold ? poolGold[qi] : positiveCols[qi]);
-    const nd = ndcgAt10(scores, gold);
-    let best = -1;
-    for (const col of positiveCols[qi]) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += q[b * C + c] * d[col * C + c];
-      best = Math.max(best, s);
-    }
-    ndcg.push(nd);
-    cosine.push(best);
-    rewards.push(nd + o.alpha * best - o.lenPen * (lengths[b] / o.maxTok));
-  }
-  return { rewards, ndcg, cosine };
-}
