@@ -4,8 +4,6 @@ import { T1Error, InputError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { Progress } from "../../util/progress.js";
 import { modelFromCheckpoint, type Model } from "../../engine/model.js";
-import { parseHfConfig } from "../../engine/config.js";
-import { toHfConfig } from "../model-config.js";
 import type { TrainModel } from "../train-model.js";
 import { AdamW, clipCoefficient, globalGradNorm, learningRateAt } from "../adamw.js";
 import type { RunOptions } from "../trainer.js";
@@ -21,6 +19,7 @@ import { groupAdvantages, grpoSurrogate, type AdvantageOptions } from "./grpo-ma
 import { embedAll, mineBm25, mineWithModel, poolDocumentIds, queryCandidates, rewardPoolSettings, type RewardPoolOptions } from "./reward-pool.js";
 import { groupSignalRates, trajectoryRewards, type RewardQuery } from "./reward.js";
 import { rolloutBatch, type Rollout } from "./rollout.js";
+import { turnStopId } from "./stop-token.js";
 
 export interface GrpoData {
   rows: readonly GrpoRow[];
@@ -140,7 +139,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   truncateStepLog(logPath, state.step);
   const rng = new TrainRng(state.rngState);
   const engine: Model = modelFromCheckpoint(
-    { config: parseHfConfig(toHfConfig(policy.config)), tensors: policy.tensors(), source: "policy" },
+    { config: policy.config, tensors: policy.tensors(), source: "policy" },
     { kernels: policy.k, ownsWeights: false },
   );
   const f = data.formats;
@@ -150,8 +149,8 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
     if (!p) prompts.set(i, (p = queryPromptIds(f, data.rows[i].query, data.rows[i].instruction)));
     return p;
   };
-  const stopId = f.tokenizer.tokenId("<|im_end|>") ?? engine.stopTokenIds[0];
-  if (stopId === undefined) throw new T1Error("BAD_INPUT", "the model has no stop token (<|im_end|> or an eos id)");
+  // the token stage 2 taught (learnStop): sampling stops where the teacher's reasoning ended
+  const stopId = turnStopId(f.tokenizer, engine.stopTokenIds[0]);
   const poolDocs = data.pool && poolSet.kind !== "batch" ? poolDocumentIds(f, data.pool) : undefined;
   // The mined pool: BM25's is fixed; the model's is re-mined on schedule and checkpointed, so a
   // resumed run ranks against the same candidates as an uninterrupted one.
