@@ -1,15 +1,8 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { T1Error, InputError } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/atomic.js";
-import { Progress } from "../../util/progress.js";
+import { InputError } from "../../util/errors.js";
 import { modelFromCheckpoint, type Model } from "../../engine/model.js";
 import type { TrainModel } from "../train-model.js";
-import { AdamW, clipCoefficient, globalGradNorm, learningRateAt } from "../adamw.js";
-import type { RunOptions } from "../trainer.js";
-import { TrainRng, epochOrder } from "../rng.js";
-import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
-import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "../train-log.js";
+import { runTrainingLoop, type RunOptions, type StepContext, type StepFields } from "../training-loop.js";
+import type { StepLog } from "../train-log.js";
 import { renderGrpoCurvesHtml } from "./grpo-curves.js";
 import { infoNceOnEmbeddings, positiveTargets } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
@@ -20,6 +13,7 @@ import { embedAll, mineBm25, mineWithModel, poolDocumentIds, queryCandidates, re
 import { groupSignalRates, trajectoryRewards, type RewardQuery } from "./reward.js";
 import { rolloutBatch, type Rollout } from "./rollout.js";
 import { turnStopId } from "./stop-token.js";
+import { DocumentColumns } from "./doc-columns.js";
 
 export interface GrpoData {
   rows: readonly GrpoRow[];
@@ -100,19 +94,19 @@ export interface GrpoResult {
 }
 
 /**
- * Stage 3: GRPO over reasoning trajectories, with the resume guarantees of the core loop
- * (atomic HF-layout checkpoints with optimiser and RNG state, log truncation on resume, the same
- * seeded data order). Sampling uses the engine over the SAME arrays the policy updates.
+ * Stage 3: GRPO over reasoning trajectories on the shared training loop (runTrainingLoop: data
+ * order, LR, AdamW, logs, checkpoints, exact resume). A step is rollout → reward → update: sample G
+ * trajectories per query with the engine over the SAME arrays the policy trains, score each by
+ * retrieval among its query's candidates, then μ clipped-surrogate (+ KL, + InfoNCE) updates.
  */
 export async function trainGrpo(policy: TrainModel, reference: TrainModel | null, data: GrpoData, o: GrpoOptions): Promise<GrpoResult> {
-  const n = data.rows.length;
-  if (!n) throw new InputError("the training set is empty");
-  const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8, seed = o.seed ?? 0, every = o.checkpointEvery ?? 100;
+  if (!data.rows.length) throw new InputError("the training set is empty");
+  const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8;
   const samplingT = o.samplingTemperature ?? 1;
   if (!(samplingT > 0) || !Number.isFinite(samplingT)) throw new InputError(`samplingTemperature must be a number > 0, got ${samplingT} (at T = 0 every trajectory of a group is the same: every advantage is 0 and GRPO learns nothing)`, { field: "samplingTemperature" });
   if (Number.isInteger(G) && G < 2) throw new InputError(`groupSize must be at least 2, got ${G} (one trajectory per query has no group baseline: every advantage is 0 and GRPO learns nothing)`, { field: "groupSize" });
-  const clip = o.clipNorm ?? 1, mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
-  for (const [field, v] of [["totalSteps", o.totalSteps], ["queriesPerStep", Q], ["groupSize", G], ["checkpointEvery", every], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
+  const mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
+  for (const [field, v] of [["queriesPerStep", Q], ["groupSize", G], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
   }
   const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
@@ -124,25 +118,10 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   if (adv.advantageScale !== "std" && adv.advantageScale !== "none") throw new InputError(`advantageScale must be "std" or "none", got ${JSON.stringify(adv.advantageScale)}`, { field: "advantageScale" });
   if (!(adv.advantageStdFloor! >= 0)) throw new InputError(`advantageStdFloor must be >= 0, got ${adv.advantageStdFloor}`, { field: "advantageStdFloor" });
   const nceW = o.infoNceWeight ?? 0.1, tau = o.infoNceTau ?? 0.05, negs = o.negativesPerQuery ?? 3;
-  const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
-  mkdirSync(o.outDir, { recursive: true });
-  const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
-  const opt = new AdamW(policy.params, o.adamw);
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv, ...schedule, clipNorm: clip, seed };
-  let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
-  const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
-  if (latest) {
-    state = await loadCheckpoint(latest, policy, opt);
-    if (state.seed !== seed) throw new T1Error("MISMATCH", `${latest} was trained with seed ${state.seed}, this run asks for ${seed}`);
-  }
-  const resumedFrom = state.step;
-  truncateStepLog(logPath, state.step);
-  const rng = new TrainRng(state.rngState);
-  const engine: Model = modelFromCheckpoint(
-    { config: policy.config, tensors: policy.tensors(), source: "policy" },
-    { kernels: policy.k, ownsWeights: false },
-  );
-  const f = data.formats;
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv };
+
+  const f = data.formats, C = policy.config.hiddenSize;
+  const engine: Model = modelFromCheckpoint({ config: policy.config, tensors: policy.tensors(), source: "policy" }, { kernels: policy.k, ownsWeights: false });
   const prompts = new Map<number, number[]>();
   const promptOf = (i: number) => {
     let p = prompts.get(i);
@@ -154,18 +133,107 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   const poolDocs = data.pool && poolSet.kind !== "batch" ? poolDocumentIds(f, data.pool) : undefined;
   // The mined pool: BM25's is fixed; the model's is re-mined on schedule and checkpointed, so a
   // resumed run ranks against the same candidates as an uninterrupted one.
-  const saved = state.stageState as { mined?: number[][]; minedAt?: number } | undefined;
-  let mined = poolSet.kind !== "mined" ? undefined : poolSet.miner === "bm25" ? mineBm25(data.pool!, data.rows, poolSet.size) : saved?.mined;
-  let minedAt = saved?.minedAt ?? -1;
-  const progress = new Progress("grpo", o.totalSteps, { unit: "steps", quiet: o.quiet });
-  progress.tick(state.step);
-  let checkpoint = latest ?? "";
-  const C = policy.config.hiddenSize;
-  try {
-    return await grpoLoop();
-  } finally {
-    engine.dispose();
+  let mined = poolSet.kind === "mined" && poolSet.miner === "bm25" ? mineBm25(data.pool!, data.rows, poolSet.size) : undefined;
+  let minedAt = -1;
+  const modelMined = poolSet.kind === "mined" && poolSet.miner === "model";
+
+  /** Rollout: the step's queries, documents (positives, then drawn hard negatives) and G sampled trajectories each. */
+  async function rollout(ctx: StepContext) {
+    if (modelMined && (!mined || (poolSet.refreshEvery > 0 && ctx.step % poolSet.refreshEvery === 0 && minedAt !== ctx.step))) {
+      mined = mineWithModel(policy, f, poolDocs!, data.rows, poolSet.size);
+      minedAt = ctx.step;
+    }
+    const indices = Array.from(ctx.nextIndices(Q));
+    const sampleSeed = ctx.rng.int(2 ** 30);
+    const columns = new DocumentColumns((text, instruction) => documentIds(f, text, instruction));
+    const positives = indices.map((i) => data.rows[i].positives.map((t) => columns.add(t, data.rows[i].instruction)));
+    for (const i of indices) {
+      const pool = data.rows[i].negatives.slice();
+      for (let k = 0; k < negs && pool.length; k++) columns.add(pool.splice(ctx.rng.int(pool.length), 1)[0], data.rows[i].instruction);
+    }
+    const roll = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: samplingT, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
+    return { indices, positives, docs: padBatch(columns.docs, f.padId), roll };
   }
+  type Step = Awaited<ReturnType<typeof rollout>>;
+
+  /** One forward of the policy over the trajectories (action log-probs + embeddings) and the step's documents. */
+  const forward = (s: Step) => ({
+    d: embedPass(policy, { B: s.docs.B, T: s.docs.T, ids: s.docs.ids, mask: s.docs.mask }, s.docs.embPositions),
+    p: chunkedPolicyPass(policy, s.roll.batch, s.roll.targets, s.roll.active, s.roll.embPositions, rowsPerPass, samplingT),
+  });
+
+  /** Reward: each trajectory's retrieval among its query's candidates, and the group advantages. */
+  function reward(s: Step, pass: ReturnType<typeof forward>) {
+    const { candidates, queries } = rewardCandidates(s.indices, s.positives, pass.d.emb);
+    const r = trajectoryRewards(pass.p.emb, candidates, queries, pass.d.emb, G, C, s.roll.lengths, { alpha, lenPen, maxTok });
+    const nCand = queries.reduce((a, q) => a + (q.candidates?.length ?? candidates.length / C), 0) / queries.length;
+    return { ...r, candidates: nCand, advantages: groupAdvantages(r.rewards, G, adv), oldLogp: pass.p.logp.slice() };
+  }
+
+  /** Update: the clipped surrogate (+ β·KL to the reference, + InfoNCE on the sampled embeddings), one backward, one AdamW step. */
+  function update(ctx: StepContext, s: Step, pass: ReturnType<typeof forward>, scored: ReturnType<typeof reward>, refLogp: Float32Array | undefined) {
+    const { roll } = s, BG = Q * G, T = roll.batch.T;
+    const tokAdv = new Float64Array(roll.batch.B * T), weight = new Float64Array(tokAdv.length);
+    for (let b = 0; b < BG; b++) {
+      for (let t = 0; t < T; t++) {
+        const i = b * T + t;
+        if (!roll.active[i]) continue;
+        tokAdv[i] = scored.advantages[b];
+        weight[i] = 1 / (roll.lengths[b] * BG);
+      }
+    }
+    const sur = grpoSurrogate({ logp: pass.p.logp, oldLogp: scored.oldLogp, refLogp, advantage: tokAdv, weight, eps, beta });
+    let dEmb: Float32Array | null = null, nce = 0;
+    if (nceW > 0) {
+      // trajectory g of a query targets its gold document g mod P, the query's other gold documents masked
+      const t = positiveTargets(s.positives, G, s.docs.B);
+      const r = infoNceOnEmbeddings(policy.k, pass.p.emb, pass.d.emb, t.positive, tau, C, nceW, t.allowed);
+      nce = r.loss;
+      dEmb = r.dQuery;
+      pass.d.backward(r.dDoc);
+    } else pass.d.free();
+    pass.p.backward(sur.dlogp, dEmb);
+    return { surrogate: sur.loss, kl: sur.kl, clipFraction: sur.clipFraction, nce, ...ctx.update() };
+  }
+
+  async function step(ctx: StepContext): Promise<StepFields<GrpoStepLog>> {
+    const s = await rollout(ctx);
+    let refLogp: Float32Array | undefined;
+    if (reference && beta > 0) {
+      const r = chunkedPolicyPass(reference, s.roll.batch, s.roll.targets, s.roll.active, s.roll.embPositions, rowsPerPass, samplingT);
+      refLogp = r.logp;
+      r.free();
+    }
+    policy.zeroGrads();
+    let pass = forward(s);
+    const scored = reward(s, pass);
+    const sum = { loss: 0, surrogate: 0, kl: 0, clipFraction: 0, nce: 0, gradNorm: 0, lr: 0 };
+    for (let u = 0; u < mu; u++) {
+      if (u > 0) {
+        policy.zeroGrads();
+        pass = forward(s);
+      }
+      const r = update(ctx, s, pass, scored, refLogp);
+      sum.loss += (r.surrogate + nceW * r.nce) / mu;
+      sum.surrogate += r.surrogate / mu;
+      sum.kl += r.kl / mu;
+      sum.clipFraction += r.clipFraction / mu;
+      sum.nce += r.nce / mu;
+      sum.gradNorm = r.gradNorm;
+      sum.lr = r.lr;
+    }
+    o.onRollout?.({ rollout: s.roll, rewards: scored.rewards, advantages: scored.advantages, oldLogp: scored.oldLogp });
+    const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+    const rm = mean(scored.rewards);
+    return {
+      loss: sum.loss, lr: sum.lr, gradNorm: sum.gradNorm, tokens: s.roll.lengths.reduce((a, b) => a + b, 0),
+      ...(nceW > 0 ? { infoNce: sum.nce } : {}),
+      rewardMean: rm, rewardStd: Math.sqrt(mean(scored.rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(scored.ndcg), cosinePositive: mean(scored.cosine),
+      kl: sum.kl, clipFraction: sum.clipFraction, lengthMean: mean(s.roll.lengths), lengthMax: Math.max(...s.roll.lengths), surrogate: sum.surrogate,
+      ...groupSignalRates(scored.rewards, scored.ndcg, G), candidates: scored.candidates,
+    };
+  }
+
   /** The candidate embeddings the step's trajectories are ranked among, and each query's view of them. */
   function rewardCandidates(indices: readonly number[], positives: readonly number[][], stepDocs: Float32Array): { candidates: Float32Array; queries: RewardQuery[] } {
     if (poolSet.kind === "batch") return { candidates: stepDocs, queries: positives.map((cols) => ({ candidates: null, gold: cols, positiveCols: cols })) };
@@ -178,121 +246,24 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
       queries: perQuery.map((ids, q) => ({ candidates: ids.map((id) => row.get(id)!), gold: gold[q].map((id) => row.get(id)!), positiveCols: positives[q] })),
     };
   }
-  async function grpoLoop(): Promise<GrpoResult> {
-    let orderEpoch = -1;
-    let order: Int32Array = new Int32Array(0);
-    while (state.step < o.totalSteps) {
-      const t0 = performance.now();
-      if (poolSet.kind === "mined" && poolSet.miner === "model" && (!mined || (poolSet.refreshEvery > 0 && state.step % poolSet.refreshEvery === 0 && minedAt !== state.step))) {
-        mined = mineWithModel(policy, f, poolDocs!, data.rows, poolSet.size);
-        minedAt = state.step;
-      }
-      const indices: number[] = [];
-      for (let i = 0; i < Q; i++, state.cursor++) {
-        const epoch = Math.floor(state.cursor / n);
-        if (epoch !== orderEpoch) order = epochOrder(n, seed, (orderEpoch = epoch));
-        indices.push(order[state.cursor % n]);
-      }
-      const sampleSeed = rng.int(2 ** 30);
-      // The step's documents: every positive, then drawn hard negatives; shared texts share a column.
-      const docs: number[][] = [], column = new Map<string, number>(), positives: number[][] = [];
-      const addDoc = (text: string, instruction?: string) => {
-        const key = (instruction ?? "") + "\u0001" + text;
-        let c = column.get(key);
-        if (c === undefined) {
-          column.set(key, (c = docs.length));
-          docs.push(documentIds(f, text, instruction));
+
+  try {
+    return await runTrainingLoop<GrpoStepLog>(policy, o, {
+      name: "grpo",
+      examples: data.rows.length,
+      options,
+      lr: o.lr ?? 1e-6,
+      step,
+      stageState: modelMined
+        ? {
+          save: () => ({ mined, minedAt }),
+          restore: (saved) => ({ mined, minedAt } = saved as { mined: number[][]; minedAt: number }),
         }
-        return c;
-      };
-      for (const i of indices) positives.push(data.rows[i].positives.map((t) => addDoc(t, data.rows[i].instruction)));
-      for (const i of indices) {
-        const pool = data.rows[i].negatives.slice();
-        for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
-      }
-      const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: samplingT, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
-      const BG = Q * G;
-      let refLogp: Float32Array | undefined;
-      if (reference && beta > 0) {
-        const r = chunkedPolicyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-        refLogp = r.logp;
-        r.free();
-      }
-      const docBatch = padBatch(docs, f.padId);
-      let oldLogp: Float32Array | undefined, advantages: Float64Array | undefined;
-      let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [], nCand = 0;
-      let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
-      for (let u = 0; u < mu; u++) {
-        policy.zeroGrads();
-        const d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-        const p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-        if (u === 0) {
-          oldLogp = p.logp.slice();
-          const { candidates, queries } = rewardCandidates(indices, positives, d.emb);
-          nCand = queries.reduce((a, q) => a + (q.candidates?.length ?? candidates.length / C), 0) / queries.length;
-          const r = trajectoryRewards(p.emb, candidates, queries, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
-          rewards = r.rewards;
-          ndcgs = r.ndcg;
-          coss = r.cosine;
-          advantages = groupAdvantages(rewards, G, adv);
-        }
-        const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
-        for (let b = 0; b < BG; b++) {
-          for (let t = 0; t < roll.batch.T; t++) {
-            const i = b * roll.batch.T + t;
-            if (!roll.active[i]) continue;
-            tokAdv[i] = advantages![b];
-            weight[i] = 1 / (roll.lengths[b] * BG);
-          }
-        }
-        const s = grpoSurrogate({ logp: p.logp, oldLogp: oldLogp!, refLogp, advantage: tokAdv, weight, eps, beta });
-        let dEmb: Float32Array | null = null;
-        let nce = 0;
-        if (nceW > 0) {
-          // trajectory g of a query targets its gold document g mod P, the query's other gold documents masked
-          const t = positiveTargets(positives, G, docs.length);
-          const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, t.positive, tau, C, nceW, t.allowed);
-          nce = r.loss;
-          dEmb = r.dQuery;
-          d.backward(r.dDoc);
-        } else d.free();
-        p.backward(s.dlogp, dEmb);
-        gradNorm = globalGradNorm(policy.params);
-        lr = learningRateAt(state.step, schedule);
-        opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1);
-        loss += (s.loss + nceW * nce) / mu;
-        surrogateSum += s.loss / mu;
-        klSum += s.kl / mu;
-        clipSum += s.clipFraction / mu;
-        nceSum += nce / mu;
-      }
-      if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate (last checkpoint: ${checkpoint || "none"})`);
-      state.step++;
-      const seconds = (performance.now() - t0) / 1000;
-      const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
-      const rm = mean(rewards);
-      const tokens = roll.lengths.reduce((a, b) => a + b, 0);
-      const entry: GrpoStepLog = {
-        step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
-        ...(nceW > 0 ? { infoNce: nceSum } : {}),
-        rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
-        kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
-        ...groupSignalRates(rewards, ndcgs, G), candidates: nCand,
-      };
-      appendStepLog(logPath, entry);
-      progress.tick();
-      o.onRollout?.({ rollout: roll, rewards, advantages: advantages!, oldLogp: oldLogp! });
-      if (state.step % every === 0 || state.step === o.totalSteps) {
-        state.rngState = rng.state;
-        if (poolSet.kind === "mined" && poolSet.miner === "model") state.stageState = { mined, minedAt };
-        checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
-        pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
-        writeFileAtomic(join(o.outDir, "curves.html"), renderGrpoCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
-      }
-      o.onStep?.(entry);
-    }
-    progress.finish();
-    return { logs: readStepLog(logPath) as GrpoStepLog[], checkpoint, resumedFrom };
+        : undefined,
+      curvesHtml: (logs) => renderGrpoCurvesHtml(logs, `t1 GRPO (stage 3): ${o.outDir}`),
+      onStep: o.onStep,
+    });
+  } finally {
+    engine.dispose();
   }
 }
-
