@@ -1,7 +1,7 @@
 /**
  * One interface over every way t1 runs a T1 model: the native TypeScript engine, llama.cpp
  * (node-llama-cpp with a GGUF file) and any OpenAI-compatible server. It exposes the primitives of
- * the method (T1-METHOD.md §2) and nothing more; encoders in src/retrieval/encoders compose them.
+ * the method (docs/METHOD.md §2) and nothing more; encoders in src/retrieval/encoders compose them.
  *
  * All texts may contain special tokens written out (`<|im_start|>`, `<emb_token>`): backends parse
  * them as single tokens, never as characters.

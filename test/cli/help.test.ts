@@ -6,7 +6,7 @@ test("t1 --help lists every command; each command's --help shows its options", a
   const top = await runInProcess(["--help"]);
   assert.equal(top.code, 0);
   const names = top.stdout.split("\n").filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]!);
-  for (const required of ["evaluate", "bm25", "bm25 index", "bm25 search", "generate", "embed", "convert", "index", "search", "run", "serve", "start"]) {
+  for (const required of ["evaluate", "bm25", "bm25 index", "bm25 search", "generate", "embed", "convert", "index", "search", "run", "serve", "start", "testbed make"]) {
     assert.ok(names.includes(required), `t1 --help lists ${required}`);
   }
   for (const name of names) {

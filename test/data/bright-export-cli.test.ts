@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
-import { readQrels, readRun } from "../../src/eval/trec-files.js";
+import { readQrels, readRun } from "../../src/data/trec-files.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
 import { runInProcess } from "../cli/in-process.js";

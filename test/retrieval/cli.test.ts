@@ -11,7 +11,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NativeBackend } from "../../src/backends/native.js";
 import { OpenAIServer } from "../../src/serve/openai-server.js";
-import { readRun } from "../../src/eval/trec-files.js";
+import { readRun } from "../../src/data/trec-files.js";
 import { fixtureCorpus, FIXTURE_QUERIES, makeTinyModel } from "../backends/fixtures/tiny.js";
 
 const run = promisify(execFile);

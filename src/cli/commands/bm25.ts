@@ -1,6 +1,6 @@
 import { defineCommand, optStr, str } from "../command.js";
 import { iterateDocuments, readQueries } from "../../data/jsonl.js";
-import { writeRun } from "../../eval/trec-files.js";
+import { writeRun } from "../../data/trec-files.js";
 import { bm25Run, buildBm25Index } from "../../retrieval/bm25/index.js";
 import { bm25ParamOptions, readBm25Params, readK } from "../../retrieval/bm25/cli-options.js";
 import { InputError } from "../../util/errors.js";

@@ -5,8 +5,8 @@ import { defaultCacheDir } from "../../data/hub-model.js";
 import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../data/bright-domains.js";
 import { parseBackendKind } from "../../backends/open.js";
 import { readBm25Params } from "../../retrieval/bm25/cli-options.js";
-import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../eval/bright-harness.js";
-import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../eval/bright-harness-retrievers.js";
+import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
+import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
 
 const OPTIONS: Record<string, OptionSpec> = {
   retriever: { type: "string", description: "bm25 | t1", default: "bm25", arg: "NAME" },

@@ -1,6 +1,6 @@
 import { bool, defineCommand, optNum, optStr, str, strList } from "../command.js";
 import { InputError } from "../../util/errors.js";
-import { readQrels, readRunWithTag } from "../../eval/trec-files.js";
+import { readQrels, readRunWithTag } from "../../data/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../eval/evaluate.js";
 import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/util/paths.js";
-import { readRun } from "../../../src/eval/trec-files.js";
+import { readRun } from "../../../src/data/trec-files.js";
 import { bm25Run, buildBm25IndexSync } from "../../../src/retrieval/bm25/index.js";
 import { needShared } from "../../helpers/shared.js";
 

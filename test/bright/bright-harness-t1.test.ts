@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createTinyModel } from "../../src/engine/tiny-model.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
 import { evaluateRun } from "../../src/eval/evaluate.js";
-import { readRun } from "../../src/eval/trec-files.js";
+import { readRun } from "../../src/data/trec-files.js";
 import { runInProcess } from "../cli/in-process.js";
 import { fixtureDomain, writeFixtureDomain } from "./bright-harness-fixture.js";
 

@@ -14,7 +14,7 @@ import { findBrightFiles, iterateBrightDocuments, loadBrightDocuments } from "..
 import type { BrightDomain } from "../data/bright-domains.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
-import type { Run } from "./types.js";
+import type { Run } from "../data/types.js";
 import { buildBm25IndexResumable, openBm25Index, type Bm25Index, type Bm25Variant } from "../retrieval/bm25/index.js";
 import type { BackendKind, T1Backend } from "../backends/types.js";
 import { openBackend } from "../backends/open.js";
