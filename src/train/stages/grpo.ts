@@ -60,6 +60,10 @@ export interface GrpoOptions extends RunOptions, RewardPoolOptions, AdvantageOpt
    * A pass holds action tokens × vocab logits (a 151k vocabulary: 0.6 MB per token), so real models want
    * a few rows per pass; chunking costs one extra forward per update. */
   rowsPerPass?: number;
+  /** The policy-gradient term. Default true; false is the InfoNCE-only control: the same
+   * rollouts, rewards, KL and InfoNCE at the same compute, with every advantage 0 (rewards are
+   * still computed and logged). */
+  policyGradient?: boolean;
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
   lr?: number;
   onStep?: (log: GrpoStepLog) => void;
@@ -118,7 +122,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   if (adv.advantageScale !== "std" && adv.advantageScale !== "none") throw new InputError(`advantageScale must be "std" or "none", got ${JSON.stringify(adv.advantageScale)}`, { field: "advantageScale" });
   if (!(adv.advantageStdFloor! >= 0)) throw new InputError(`advantageStdFloor must be >= 0, got ${adv.advantageStdFloor}`, { field: "advantageStdFloor" });
   const nceW = o.infoNceWeight ?? 0.1, tau = o.infoNceTau ?? 0.05, negs = o.negativesPerQuery ?? 3;
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv };
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv, policyGradient: o.policyGradient ?? true };
 
   const f = data.formats, C = policy.config.hiddenSize;
   const engine: Model = modelFromCheckpoint({ config: policy.config, tensors: policy.tensors(), source: "policy" }, { kernels: policy.k, ownsWeights: false });
@@ -167,7 +171,8 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
     const { candidates, queries } = rewardCandidates(s.indices, s.positives, pass.d.emb);
     const r = trajectoryRewards(pass.p.emb, candidates, queries, pass.d.emb, G, C, s.roll.lengths, { alpha, lenPen, maxTok });
     const nCand = queries.reduce((a, q) => a + (q.candidates?.length ?? candidates.length / C), 0) / queries.length;
-    return { ...r, candidates: nCand, advantages: groupAdvantages(r.rewards, G, adv), oldLogp: pass.p.logp.slice() };
+    const advantages = o.policyGradient === false ? new Float64Array(r.rewards.length) : groupAdvantages(r.rewards, G, adv);
+    return { ...r, candidates: nCand, advantages, oldLogp: pass.p.logp.slice() };
   }
 
   /** Update: the clipped surrogate (+ β·KL to the reference, + InfoNCE on the sampled embeddings), one backward, one AdamW step. */
