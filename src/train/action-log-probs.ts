@@ -19,7 +19,8 @@ export interface ActionLogProbs {
  * One forward that scores `targets` at the `active` positions of a batch — what both
  * `sequenceLogProbs` (next tokens) and GRPO's policy pass (explicit actions) are built from. The LM
  * head runs only at active positions: (P, V) logits instead of (B·T, V). `afterFree` makes the
- * error a caller gets for a backward after free.
+ * error a caller gets for a backward after free. `temperature`: the log-probs are those of
+ * softmax(logits / T), the distribution tokens sampled at T were drawn from. Default 1.
  */
 export function actionLogProbs(
   m: TrainModel,
@@ -28,13 +29,14 @@ export function actionLogProbs(
   active: ArrayLike<number>,
   embPositions: Int32Array | null,
   afterFree: () => Error,
+  temperature = 1,
 ): ActionLogProbs {
   const N = batch.B * batch.T, V = m.config.vocabSize, C = m.config.hiddenSize;
   const positions = positionsWhere(active), P = positions.length;
   const targetsSel = pickAt(new Int32Array(P), targets, positions);
   const tape = m.forward(batch, { logitPositions: positions });
   const lp = new Float32Array(P);
-  tokenLogProbsForward(lp, tape.logits!, targetsSel, P, V);
+  tokenLogProbsForward(lp, tape.logits!, targetsSel, P, V, temperature);
   const logp = new Float32Array(N);
   for (let p = 0; p < P; p++) logp[positions[p]!] = lp[p]!;
   const emb = embPositions ? embeddingsAt(tape, embPositions, C) : undefined;
@@ -53,7 +55,7 @@ export function actionLogProbs(
       if (dlogp) for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]!]! * gradScale;
       const dLogits = m.pool.take(P * V);
       try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V);
+        tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V, temperature);
         const dHidden = dEmb && embPositions ? hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) : undefined;
         m.backward(tape, { dLogits, dHidden });
       } finally {

@@ -35,20 +35,46 @@ export interface InfoNceResult {
 }
 
 /**
- * InfoNCE on raw embeddings: L2-normalise, cosine matrix, softmax at temperature τ over the
- * document columns (positives of all queries = in-batch negatives, then hard negatives).
- *   query (Q, C), doc (D, C), positive (Q) column of each query's positive
+ * The InfoNCE targets of queries with several gold documents: rowsPerQuery consecutive rows share
+ * one query's gold columns (stage 3: its G trajectories), row r of query q targets
+ * positiveCols[q][r mod P] (so the group covers every gold document), and the query's other gold
+ * columns are masked out of that row's denominator (allowed = 0). A multi-gold query is then never
+ * pushed away from its own relevant documents; with one gold column per query nothing is masked.
+ *   positiveCols[q]: q's gold columns among D (the first is the preferred target)
  */
-export function infoNceOnEmbeddings(k: Kernels, query: Float32Array, doc: Float32Array, positive: Int32Array, temperature: number, C: number, scale = 1): InfoNceResult {
+export function positiveTargets(positiveCols: readonly (readonly number[])[], rowsPerQuery: number, D: number): { positive: Int32Array; allowed: Uint8Array | undefined } {
+  const R = positiveCols.length * rowsPerQuery;
+  const positive = new Int32Array(R);
+  let allowed: Uint8Array | undefined;
+  for (let r = 0; r < R; r++) {
+    const cols = positiveCols[Math.floor(r / rowsPerQuery)];
+    if (!cols.length) throw new RangeError(`positiveTargets: query ${Math.floor(r / rowsPerQuery)} has no positive column`);
+    positive[r] = cols[(r % rowsPerQuery) % cols.length];
+    for (const c of cols) {
+      if (c === positive[r]) continue;
+      if (c < 0 || c >= D) throw new RangeError(`positiveTargets: column ${c} is outside [0, ${D})`);
+      (allowed ??= new Uint8Array(R * D).fill(1))[r * D + c] = 0;
+    }
+  }
+  return { positive, allowed };
+}
+
+/**
+ * InfoNCE on raw embeddings: L2-normalise, cosine matrix, softmax at temperature τ over the
+ * document columns (positives of all queries = in-batch negatives, then hard negatives), the
+ * columns with allowed = 0 left out of a query's denominator (positiveTargets).
+ *   query (Q, C), doc (D, C), positive (Q) column of each query's positive, allowed (Q, D) or none
+ */
+export function infoNceOnEmbeddings(k: Kernels, query: Float32Array, doc: Float32Array, positive: Int32Array, temperature: number, C: number, scale = 1, allowed?: Uint8Array): InfoNceResult {
   const Q = query.length / C, D = doc.length / C;
   const qn = new Float32Array(Q * C), dn = new Float32Array(D * C), qNorms = new Float32Array(Q), dNorms = new Float32Array(D);
   l2NormalizeForward(qn, qNorms, query, Q, C);
   l2NormalizeForward(dn, dNorms, doc, D, C);
   const cosine = new Float32Array(Q * D);
   cosineMatrixForward(k, cosine, qn, dn, Q, D, C);
-  const loss = infoNceForward(cosine, positive, Q, D, temperature);
+  const loss = infoNceForward(cosine, positive, Q, D, temperature, allowed);
   const dcos = new Float32Array(Q * D);
-  infoNceBackward(dcos, scale, cosine, positive, Q, D, temperature);
+  infoNceBackward(dcos, scale, cosine, positive, Q, D, temperature, allowed);
   const dqn = new Float32Array(Q * C), ddn = new Float32Array(D * C);
   cosineMatrixBackward(k, dqn, ddn, dcos, qn, dn, Q, D, C);
   const dQuery = new Float32Array(Q * C), dDoc = new Float32Array(D * C);

@@ -31,6 +31,9 @@ export interface ContrastiveObjective {
   docRows: Int32Array;
   /** For each query, its positive's column index in docRows. */
   positive: Int32Array;
+  /** (Q·D) 1 = the column is in the query's softmax denominator. Default: all. Mask a query's other
+   * positives (positiveTargets), so a query with several gold documents is not pushed away from them. */
+  allowed?: Uint8Array;
   /** Softmax temperature τ. T1 default 0.05: sharper than 1, sharp enough to separate hard negatives. */
   temperature: number;
   /** Multiplier of this term (λ). Default 1. */
@@ -121,13 +124,14 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, sel: LmSele
     const o = obj.contrastive;
     if (o.embPositions.length !== B) throw new InputError(`embPositions must have B = ${B} entries`, { field: "embPositions" });
     const Q = o.queryRows.length, D = o.docRows.length;
+    if (o.allowed && o.allowed.length !== Q * D) throw new InputError(`allowed must have Q·D = ${Q * D} entries`, { field: "allowed" });
     const e = new Float32Array(B * C), y = new Float32Array(B * C), norms = new Float32Array(B);
     gatherRowsForward(e, tape.hidden, o.embPositions, B, T, C);
     l2NormalizeForward(y, norms, e, B, C);
     const q = pickRows(y, o.queryRows, C), d = pickRows(y, o.docRows, C);
     const cosine = new Float32Array(Q * D);
     cosineMatrixForward(m.k, cosine, q, d, Q, D, C);
-    r.infoNce = infoNceForward(cosine, o.positive, Q, D, o.temperature);
+    r.infoNce = infoNceForward(cosine, o.positive, Q, D, o.temperature, o.allowed);
     r.loss += (o.scale ?? 1) * r.infoNce;
     r.cosine = cosine;
     r.emb = { e, y, norms, q, d };
@@ -145,7 +149,7 @@ function objectiveBackward(m: TrainModel, tape: Tape, obj: Objective, sel: LmSel
     const o = obj.contrastive;
     const Q = o.queryRows.length, D = o.docRows.length;
     const dcos = new Float32Array(Q * D);
-    infoNceBackward(dcos, gradScale * (o.scale ?? 1), r.cosine, o.positive, Q, D, o.temperature);
+    infoNceBackward(dcos, gradScale * (o.scale ?? 1), r.cosine, o.positive, Q, D, o.temperature, o.allowed);
     const dq = new Float32Array(Q * C), dd = new Float32Array(D * C);
     cosineMatrixBackward(m.k, dq, dd, dcos, r.emb.q, r.emb.d, Q, D, C);
     const dy = new Float32Array(B * C);

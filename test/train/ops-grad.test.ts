@@ -6,13 +6,15 @@ import { checkGrad, seededNormal, type GradOp, type GradCheckOptions } from "../
 import { linearForward, linearBackward } from "../../src/train/ops/linear.js";
 import { embeddingForward, embeddingBackward } from "../../src/train/ops/embedding.js";
 import { rmsnormForward, rmsnormBackward } from "../../src/train/ops/rmsnorm.js";
-import { buildRopeTable, ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
+import { ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
+import { ropeTable } from "../../src/engine/ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
 import { swigluForward, swigluBackward, swigluBackwardFromSilu } from "../../src/train/ops/swiglu.js";
 import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
 import { crossEntropyForward, crossEntropyBackward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "../../src/train/ops/embedding-readout.js";
 import { cosineMatrixForward, cosineMatrixBackward, infoNceForward, infoNceBackward } from "../../src/train/ops/contrastive.js";
+import { positiveTargets } from "../../src/train/contrastive-loss.js";
 
 const k = getKernels();
 let seed = 100;
@@ -47,7 +49,7 @@ const rmsnorm = (R: number, C: number): GradOp => {
   };
 };
 const rope = (N: number, H: number, D: number, theta: number): GradOp => {
-  const table = buildRopeTable(64, D, theta);
+  const table = ropeTable(64, D, theta);
   const pos = ints(N, 64);
   return {
     forward: ([x]) => { const y = new Float32Array(N * H * D); ropeForward(y, x, pos, table, N, H); return y; },
@@ -102,9 +104,9 @@ const crossEntropyFused = (R: number, V: number, targets: Int32Array, weight: Fl
   forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(Float32Array.from(z), targets, weight, R, V, 1, kernels ? k : undefined)),
   backward: ([z], dy) => { const dz = Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0], kernels ? k : undefined); return [dz]; },
 });
-const tokenLogProbs = (R: number, V: number, tokens: Int32Array): GradOp => ({
-  forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V); return lp; },
-  backward: ([z], dy) => { const dz = new Float32Array(R * V); tokenLogProbsBackward(dz, dy, z, tokens, R, V); return [dz]; },
+const tokenLogProbs = (R: number, V: number, tokens: Int32Array, temperature = 1): GradOp => ({
+  forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V, temperature); return lp; },
+  backward: ([z], dy) => { const dz = new Float32Array(R * V); tokenLogProbsBackward(dz, dy, z, tokens, R, V, temperature); return [dz]; },
 });
 const gather = (B: number, T: number, C: number, pos: Int32Array): GradOp => ({
   forward: ([h]) => { const e = new Float32Array(B * C); gatherRowsForward(e, h, pos, B, T, C); return e; },
@@ -121,9 +123,9 @@ const cosine = (Q: number, D: number, C: number): GradOp => ({
   forward: ([q, d]) => { const s = new Float32Array(Q * D); cosineMatrixForward(k, s, q, d, Q, D, C); return s; },
   backward: ([q, d], ds) => { const dq = new Float32Array(Q * C), dd = new Float32Array(D * C); cosineMatrixBackward(k, dq, dd, ds, q, d, Q, D, C); return [dq, dd]; },
 });
-const infoNce = (Q: number, D: number, pos: Int32Array, tau: number): GradOp => ({
-  forward: ([s]) => Float32Array.of(infoNceForward(s, pos, Q, D, tau)),
-  backward: ([s], dy) => { const ds = new Float32Array(Q * D); infoNceBackward(ds, dy[0], s, pos, Q, D, tau); return [ds]; },
+const infoNce = (Q: number, D: number, pos: Int32Array, tau: number, allowed?: Uint8Array): GradOp => ({
+  forward: ([s]) => Float32Array.of(infoNceForward(s, pos, Q, D, tau, allowed)),
+  backward: ([s], dy) => { const ds = new Float32Array(Q * D); infoNceBackward(ds, dy[0], s, pos, Q, D, tau, allowed); return [ds]; },
 });
 
 test("linear: both operands", () => {
@@ -207,6 +209,42 @@ test("InfoNCE with in-batch and hard negatives", () => {
   ok("infonce tau=1", infoNce(4, 4, Int32Array.of(1, 0, 3, 2), 1), [randn(16)]);
   ok("infonce 1 query, 1 doc (degenerate: loss and gradient 0, no NaN)", infoNce(1, 1, Int32Array.of(0), 0.1), [randn(1, 0.5)]);
   ok("infonce 2 queries, 10 docs (hard negatives), tau=0.1", infoNce(2, 10, Int32Array.of(3, 7), 0.1), [randn(20, 0.3)], { eps: 1e-3 });
+});
+test("InfoNCE with a query's other positives masked out of its denominator", () => {
+  // query 0 targets column 0 and also has gold column 2; query 1 targets 3 and also has gold 0
+  const { positive, allowed } = positiveTargets([[0, 2], [3, 0]], 1, 5);
+  assert.deepEqual([...positive], [0, 3]);
+  assert.deepEqual([...allowed!], [1, 1, 0, 1, 1, 1, 1, 1, 1, 1].map((v, i) => (i === 5 ? 0 : v)));
+  ok("infonce masked", infoNce(2, 5, positive, 0.1, allowed), [randn(10, 0.3)], { eps: 1e-3 });
+  // a masked column neither enters the loss nor gets a gradient: the query is not pushed away from its own gold document
+  const s = randn(10, 0.3), s2 = Float32Array.from(s);
+  s2[2] += 0.5;
+  assert.equal(infoNceForward(s, positive, 2, 5, 0.1, allowed), infoNceForward(s2, positive, 2, 5, 0.1, allowed));
+  assert.notEqual(infoNceForward(s, positive, 2, 5, 0.1), infoNceForward(s2, positive, 2, 5, 0.1));
+  const ds = new Float32Array(10);
+  infoNceBackward(ds, 1, s, positive, 2, 5, 0.1, allowed);
+  assert.equal(ds[2], 0);
+  assert.equal(ds[5], 0);
+});
+test("positiveTargets: a group of rows per query covers every gold column, each with the others masked", () => {
+  const { positive, allowed } = positiveTargets([[1, 4], [2]], 3, 5);
+  assert.deepEqual([...positive], [1, 4, 1, 2, 2, 2]);
+  const masked = [...allowed!.keys()].filter((i) => !allowed![i]).map((i) => [Math.floor(i / 5), i % 5]);
+  assert.deepEqual(masked, [[0, 4], [1, 1], [2, 4]]);
+  assert.equal(positiveTargets([[0], [1]], 2, 2).allowed, undefined, "one gold column per query: no mask");
+});
+test("token log-probs at a sampling temperature: log softmax(z / T), gradient by finite differences", () => {
+  const z = randn(12), tokens = Int32Array.of(1, 3, 0);
+  const lp = new Float32Array(3);
+  tokenLogProbsForward(lp, z, tokens, 3, 4, 0.7);
+  for (let r = 0; r < 3; r++) {
+    const row = Array.from(z.subarray(r * 4, r * 4 + 4), (v) => v / 0.7);
+    const ref = row[tokens[r]] - Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
+    assert.ok(Math.abs(lp[r] - ref) < 1e-5, `row ${r}: ${lp[r]} vs ${ref}`);
+  }
+  ok("token log-probs T=0.7", tokenLogProbs(3, 4, tokens, 0.7), [z]);
+  ok("token log-probs T=1.6", tokenLogProbs(2, 5, Int32Array.of(4, 2), 1.6), [randn(10)]);
+  assert.throws(() => tokenLogProbsForward(lp, z, tokens, 3, 4, 0), /temperature must be a finite number > 0/);
 });
 test("grad check catches a wrong gradient", () => {
   const wrong: GradOp = { forward: ([x]) => x.map((v) => v * v), backward: ([x], dy) => [x.map((v, i) => v * dy[i])] };

@@ -8,15 +8,8 @@ import { readCandidatePool, readContrastiveRows, readGrpoRows } from "../../trai
 import { loadTokenizer, t1Formats } from "../../train/stages/formats.js";
 import { contrastiveData } from "../../train/stages/contrastive-data.js";
 import { trainGrpo } from "../../train/stages/grpo.js";
+import type { PoolMiner, RewardPoolKind } from "../../train/stages/reward-pool.js";
 import { InputError } from "../../util/errors.js";
-import type { TextTokenizer } from "../../engine/tokenizer/tokenizer.js";
-
-/** `<|im_end|>` (chat models), else the eos token of tokenizer_config.json. */
-function stopTokenId(tok: TextTokenizer, modelDir: string): number {
-  const id = tok.tokenId("<|im_end|>") ?? (tok.eosToken !== undefined ? tok.tokenId(tok.eosToken) : undefined);
-  if (id === undefined) throw new InputError(`${modelDir}: --learn-stop needs <|im_end|> or an eos token in the tokenizer`);
-  return id;
-}
 
 export default defineCommand({
   name: "train t1",
@@ -51,11 +44,12 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     tau: { type: "number", description: "InfoNCE temperature", default: 0.05, min: 1e-6 },
     negatives: { type: "number", description: "Hard negatives drawn per query per step", default: 3, integer: true, min: 0 },
     lambda: { type: "number", description: "Stage 2: weight of InfoNCE next to the reasoning cross-entropy", default: 1, min: 0 },
-    "learn-stop": { type: "boolean", description: "Stage 2: also train <|im_end|> (else the eos) after the reasoning, so generation learns to stop" },
+    "learn-stop": { type: "boolean", description: "Stage 2: also train <|im_end|> (else the eos) after the reasoning, so generation learns to stop (the default)" },
+    "no-learn-stop": { type: "boolean", description: "Stage 2: train the reasoning tokens only (generation then runs to the token budget)" },
     "max-doc-length": { type: "number", description: "Document tokens before <emb_token>", default: 256, integer: true, min: 1 },
     "max-reasoning-length": { type: "number", description: "Stage 2: teacher reasoning tokens kept", default: 256, integer: true, min: 1 },
     "group-size": { type: "number", description: "Stage 3: trajectories per query (G)", default: 8, integer: true, min: 2 },
-    "sampling-temperature": { type: "number", description: "Stage 3: sampling temperature", default: 1.0, min: 0 },
+    "sampling-temperature": { type: "number", description: "Stage 3: sampling temperature (> 0; the log-probs of the update use the same temperature)", default: 1.0, min: 1e-6 },
     "max-reasoning-tokens": { type: "number", description: "Stage 3: tokens per sampled trajectory", default: 128, integer: true, min: 1 },
     "clip-eps": { type: "number", description: "Stage 3: surrogate clip range epsilon", default: 0.2, min: 0 },
     "kl-beta": { type: "number", description: "Stage 3: KL coefficient beta (k3 estimator) to the reference", default: 0.04, min: 0 },
@@ -66,6 +60,12 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     "rows-per-pass": { type: "number", description: "Stage 3: trajectories per forward/backward pass (0 = all; real vocabularies need a few)", default: 0, integer: true, min: 0 },
     reference: { type: "string", description: "Stage 3: frozen reference policy for the KL (default: --model)", arg: "DIR" },
     pool: { type: "string", description: "Stage 3: candidate pool JSONL {id,text}; positives/negatives are then its ids", arg: "FILE" },
+    "reward-pool": { type: "string", description: "Stage 3: candidates of the nDCG reward: mined (top-N of --pool per query + gold; default with --pool), full (all of --pool), batch (the step's documents; default without --pool)", arg: "KIND" },
+    "pool-miner": { type: "string", description: "Stage 3: what mines the reward pool: bm25 or model (the current policy, re-mined every --pool-refresh-every steps)", default: "bm25", arg: "KIND" },
+    "mined-pool-size": { type: "number", description: "Stage 3: documents mined per query (gold added)", default: 32, integer: true, min: 1 },
+    "pool-refresh-every": { type: "number", description: "Stage 3: steps between re-mining with the model (0 = once)", default: 50, integer: true, min: 0 },
+    "advantage-scale": { type: "string", description: "Stage 3: std (GRPO: (r - mean) / std) or none (Dr. GRPO: r - mean)", default: "std", arg: "KIND" },
+    "advantage-std-floor": { type: "number", description: "Stage 3: floor on the group std of --advantage-scale std", default: 0, min: 0 },
     "checkpoint-every": { type: "number", description: "Steps between checkpoints", default: 100, integer: true, min: 1 },
     seed: { type: "number", description: "Seed of the data order, negatives and sampling", default: 0, integer: true },
     freeze: { type: "string", description: "Comma-separated parameter names or prefixes ending in * to freeze", arg: "LIST" },
@@ -76,6 +76,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     const stage = num(values, "stage");
     const modelDir = str(values, "model"), dataFile = str(values, "data"), outDir = str(values, "out");
     if (bool(values, "enable-thinking") && bool(values, "no-thinking")) throw new InputError("--enable-thinking and --no-thinking exclude each other");
+    if (bool(values, "learn-stop") && bool(values, "no-learn-stop")) throw new InputError("--learn-stop and --no-learn-stop exclude each other");
     const formats = t1Formats(loadTokenizer(modelDir), {
       instruction: optStr(values, "instruction") ?? "",
       enableThinking: bool(values, "enable-thinking") ? true : bool(values, "no-thinking") ? false : undefined,
@@ -95,7 +96,7 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
       if (stage === 1 || stage === 2) {
         const rows = readContrastiveRows(dataFile, stage === 2);
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} rows, kernels ${k.name} × ${k.threads}`);
-        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), stopId: bool(values, "learn-stop") ? stopTokenId(formats.tokenizer, modelDir) : undefined });
+        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), learnStop: !bool(values, "no-learn-stop") });
         const r = await train(model, data, { ...common, microBatchSize: num(values, "batch-size"), gradAccumSteps: num(values, "grad-accum"), lr: optNum(values, "lr") ?? 1e-5 });
         const last = r.logs[r.logs.length - 1];
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: step ${last?.step} loss ${last?.loss.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
@@ -112,10 +113,12 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
         ...common, lr: optNum(values, "lr") ?? 1e-6, queriesPerStep: num(values, "batch-size"), groupSize: num(values, "group-size"),
         samplingTemperature: num(values, "sampling-temperature"), maxReasoningTokens: num(values, "max-reasoning-tokens"), clipEps: num(values, "clip-eps"),
         klBeta: beta, alpha: num(values, "alpha"), lengthPenalty: num(values, "length-penalty"), infoNceWeight: num(values, "nce-weight"),
-        temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
+        infoNceTau: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
+        rewardPool: optStr(values, "reward-pool") as RewardPoolKind | undefined, poolMiner: str(values, "pool-miner") as PoolMiner, minedPoolSize: num(values, "mined-pool-size"),
+        poolRefreshEvery: num(values, "pool-refresh-every"), advantageScale: str(values, "advantage-scale") as "std" | "none", advantageStdFloor: num(values, "advantage-std-floor"),
       });
       const last = r.logs[r.logs.length - 1];
-      if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
+      if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} (${last?.candidates.toFixed(0)} candidates, zero-variance groups ${last?.zeroVarianceGroups.toFixed(2)}, saturated ${last?.saturatedGroups.toFixed(2)}) → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
     } finally {
       k.dispose();
     }

@@ -20,7 +20,9 @@ export function cosineMatrixBackward(k: Kernels, dq: Float32Array | null, dd: Fl
  * of the positive.
  *   cosine (Q, D), positive (Q) index of each query's positive column -> loss
  * Lay the documents out as [positives of all queries…, hard negatives…] and every query gets
- * in-batch and hard negatives; a query that should not see a column can be masked with allowed.
+ * in-batch and hard negatives; a query that should not see a column can be masked with allowed
+ * (Q, D), 1 = in the query's denominator: a query's OTHER gold documents must be masked (see
+ * positiveTargets), else InfoNCE pushes the query away from documents that are relevant to it.
  */
 export function infoNceForward(cosine: Float32Array, positive: Int32Array, Q: number, D: number, temperature: number, allowed?: Uint8Array): number {
   let loss = 0;

@@ -108,42 +108,51 @@ export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Arr
 
 /**
  * Log-probability of the chosen token at each row: what policy-gradient methods (GRPO's ratio
- * π/π_old, the KL to a reference) are built from.
+ * π/π_old, the KL to a reference) are built from. At the sampling temperature T the policy that
+ * drew the tokens is softmax(logits / T), so the ratio and KL must use the same T.
  *   logits (R, V), tokens (R) -> logp (R)
  */
-export function tokenLogProbsForward(logp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number): void {
-  for (let r = 0; r < R; r++) logp[r] = logProbAt(logits, r, V, tokens[r]);
+export function tokenLogProbsForward(logp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number, temperature = 1): void {
+  const invT = 1 / checkTemperature(temperature);
+  for (let r = 0; r < R; r++) logp[r] = logProbAt(logits, r, V, tokens[r], invT);
 }
 
-/** dlogits[r] = dlogp_r · (onehot(token_r) − softmax(logits[r])). Writes (=); rows with dlogp 0 are zeroed. */
-export function tokenLogProbsBackward(dlogits: Float32Array, dlogp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number): void {
+/** dlogits[r] = dlogp_r / T · (onehot(token_r) − softmax(logits[r] / T)). Writes (=); rows with dlogp 0 are zeroed. */
+export function tokenLogProbsBackward(dlogits: Float32Array, dlogp: Float32Array, logits: Float32Array, tokens: Int32Array, R: number, V: number, temperature = 1): void {
+  const invT = 1 / checkTemperature(temperature);
   for (let r = 0; r < R; r++) {
     const o = r * V;
     if (dlogp[r] === 0) {
       dlogits.fill(0, o, o + V);
       continue;
     }
-    softmaxRowInto(dlogits, logits, o, V, -dlogp[r]);
-    dlogits[o + tokens[r]] += dlogp[r];
+    softmaxRowInto(dlogits, logits, o, V, -dlogp[r] * invT, invT);
+    dlogits[o + tokens[r]] += dlogp[r] * invT;
   }
 }
 
-function logProbAt(logits: Float32Array, r: number, V: number, target: number): number {
+function checkTemperature(t: number): number {
+  if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`token log-probs: temperature must be a finite number > 0, got ${t}`);
+  return t;
+}
+
+/** log softmax(logits[r] · invT)[target]. */
+function logProbAt(logits: Float32Array, r: number, V: number, target: number, invT = 1): number {
   if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
   const o = r * V;
   let m = -Infinity;
   for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
   let sum = 0;
-  for (let c = 0; c < V; c++) sum += Math.exp(logits[o + c] - m);
-  return logits[o + target] - m - Math.log(sum);
+  for (let c = 0; c < V; c++) sum += Math.exp((logits[o + c] - m) * invT);
+  return (logits[o + target] - m) * invT - Math.log(sum);
 }
 
-/** out[o..o+V) = scale · softmax(logits[o..o+V)). */
-function softmaxRowInto(out: Float32Array, logits: Float32Array, o: number, V: number, scale: number): void {
+/** out[o..o+V) = scale · softmax(logits[o..o+V) · invT). */
+function softmaxRowInto(out: Float32Array, logits: Float32Array, o: number, V: number, scale: number, invT = 1): void {
   let m = -Infinity;
   for (let c = 0; c < V; c++) if (logits[o + c] > m) m = logits[o + c];
   let sum = 0;
-  for (let c = 0; c < V; c++) sum += Math.exp(logits[o + c] - m);
+  for (let c = 0; c < V; c++) sum += Math.exp((logits[o + c] - m) * invT);
   const f = scale / sum;
-  for (let c = 0; c < V; c++) out[o + c] = Math.exp(logits[o + c] - m) * f;
+  for (let c = 0; c < V; c++) out[o + c] = Math.exp((logits[o + c] - m) * invT) * f;
 }

@@ -2,6 +2,9 @@ import type { TrainData } from "../trainer.js";
 import type { TrainRng } from "../rng.js";
 import type { Objective } from "../objectives.js";
 import type { ContrastiveRow } from "./data.js";
+import { turnStopId } from "./stop-token.js";
+import { DocumentColumns } from "./doc-columns.js";
+import { positiveTargets } from "../contrastive-loss.js";
 import { documentIds, padBatch, plainQueryIds, reasoningQueryIds, type T1Formats } from "./formats.js";
 
 export interface ContrastiveDataOptions {
@@ -14,10 +17,14 @@ export interface ContrastiveDataOptions {
   lambda?: number;
   /**
    * Stage 2: also train the end of the assistant turn — the position of the last reasoning token
-   * predicts this stop id (e.g. `<|im_end|>`), although the sequence continues with `<emb_token>`.
-   * Default undefined = off (CE on the reasoning tokens only); on, generation at retrieval time
-   * learns to stop where the teacher did instead of running to maxReasoningTokens.
+   * predicts the turn's stop token (`<|im_end|>`, else the tokenizer's eos), although the sequence
+   * continues with `<emb_token>`. Default true: generation at retrieval time stops where the
+   * teacher did; false trains the reasoning tokens only, and generation then runs to
+   * maxReasoningTokens (longer queries, reasoning padded with whatever the model writes next).
    */
+  learnStop?: boolean;
+  /** Stage 2: the stop id learnStop trains. Default: turnStopId(tokenizer) (an error if it has none).
+   * Setting it implies learnStop. */
   stopId?: number;
 }
 
@@ -34,6 +41,7 @@ export interface ContrastiveDataOptions {
  */
 export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, withReasoning: boolean, o: ContrastiveDataOptions = {}): TrainData {
   const tau = o.temperature ?? 0.05, negs = o.negativesPerQuery ?? 3, lambda = o.lambda ?? 1;
+  const stopId = !withReasoning ? undefined : o.stopId ?? (o.learnStop === false ? undefined : turnStopId(f.tokenizer));
   const queryCache = new Map<number, { ids: number[]; start: number; end: number }>();
   const docCache = new Map<string, number[]>();
   const query = (i: number) => {
@@ -56,26 +64,29 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
     batch(indices: Int32Array, rng: TrainRng) {
       const Q = indices.length;
       const qs = Array.from(indices, (i) => query(i));
-      const docs: number[][] = [], column = new Map<string, number>();
-      const addDoc = (text: string, instruction: string | undefined) => {
-        const key = (instruction ?? "\u0000") + "\u0001" + text;
-        let c = column.get(key);
-        if (c === undefined) {
-          column.set(key, (c = docs.length));
-          docs.push(doc(text, instruction));
-        }
-        return c;
-      };
-      const positive = new Int32Array(Q);
+      const columns = new DocumentColumns(doc), docs = columns.docs;
+      const addDoc = (text: string, instruction: string | undefined) => columns.add(text, instruction);
+      const drawn = new Int32Array(Q);
       indices.forEach((i, q) => {
         const r = rows[i];
-        positive[q] = addDoc(r.positives.length > 1 ? r.positives[rng.int(r.positives.length)] : r.positives[0], r.instruction);
+        drawn[q] = addDoc(r.positives.length > 1 ? r.positives[rng.int(r.positives.length)] : r.positives[0], r.instruction);
       });
       indices.forEach((i) => {
         const r = rows[i];
         const pool = r.negatives.slice();
         for (let n = 0; n < negs && pool.length; n++) addDoc(pool.splice(rng.int(pool.length), 1)[0], r.instruction);
       });
+      // An undrawn positive of a query can be another row's document: it is gold for this query,
+      // so it leaves this query's denominator instead of counting as a negative.
+      const positiveCols = Array.from(indices, (i, q) => {
+        const r = rows[i], cols = [drawn[q]];
+        for (const t of r.positives) {
+          const c = columns.find(t, r.instruction);
+          if (c !== undefined && !cols.includes(c)) cols.push(c);
+        }
+        return cols;
+      });
+      const { positive, allowed } = positiveTargets(positiveCols, 1, docs.length);
       const seqs = [...qs.map((q) => q.ids), ...docs];
       const b = padBatch(seqs, f.padId);
       const objective: Objective = {
@@ -84,11 +95,12 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
           queryRows: Int32Array.from({ length: Q }, (_, q) => q),
           docRows: Int32Array.from({ length: docs.length }, (_, d) => Q + d),
           positive,
+          ...(allowed ? { allowed } : {}),
           temperature: tau,
           scale: withReasoning ? lambda : 1,
         },
       };
-      if (withReasoning) objective.lm = reasoningTargets(qs, b.B, b.T, o.stopId);
+      if (withReasoning) objective.lm = reasoningTargets(qs, b.B, b.T, stopId);
       return { batch: { B: b.B, T: b.T, ids: b.ids, mask: b.mask }, objective };
     },
   };

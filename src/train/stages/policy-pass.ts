@@ -18,10 +18,11 @@ export interface PolicyPass {
   free(): void;
 }
 
-/** `targets`/`active`: (B·T) the token each position's action is and whether it is an action. */
-export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array): PolicyPass {
+/** `targets`/`active`: (B·T) the token each position's action is and whether it is an action;
+ * `temperature`: the sampling temperature of the actions (log-probs of softmax(logits / T)). */
+export function policyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array, temperature = 1): PolicyPass {
   // logits only at the action positions: (P, V) instead of (N, V) (prompts and padding need none)
-  const pass = actionLogProbs(m, batch, targets, active, embPositions, () => new T1Error("INTERNAL", "policyPass: backward after free"));
+  const pass = actionLogProbs(m, batch, targets, active, embPositions, () => new T1Error("INTERNAL", "policyPass: backward after free"), temperature);
   return { logp: pass.logp, emb: pass.emb!, free: pass.free, backward: (dlogp, dEmb) => pass.backward(dlogp, dEmb) };
 }
 
@@ -65,14 +66,14 @@ function sliceRows(batch: TokenBatch, targets: Int32Array, active: Uint8Array, e
  * each chunk's forward (the same weights give the same values) and accumulates its gradients —
  * one extra forward in exchange for memory bounded by one chunk.
  */
-export function chunkedPolicyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array, rowsPerPass = 0): PolicyPass {
+export function chunkedPolicyPass(m: TrainModel, batch: TokenBatch, targets: Int32Array, active: Uint8Array, embPositions: Int32Array, rowsPerPass = 0, temperature = 1): PolicyPass {
   const B = batch.B, T = batch.T, C = m.config.hiddenSize;
-  if (rowsPerPass <= 0 || rowsPerPass >= B) return policyPass(m, batch, targets, active, embPositions);
+  if (rowsPerPass <= 0 || rowsPerPass >= B) return policyPass(m, batch, targets, active, embPositions, temperature);
   const logp = new Float32Array(B * T), emb = new Float32Array(B * C);
   for (let r0 = 0; r0 < B; r0 += rowsPerPass) {
     const r1 = Math.min(B, r0 + rowsPerPass);
     const s = sliceRows(batch, targets, active, embPositions, r0, r1);
-    const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions);
+    const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions, temperature);
     logp.set(p.logp, r0 * T);
     emb.set(p.emb, r0 * C);
     p.free();
@@ -85,7 +86,7 @@ export function chunkedPolicyPass(m: TrainModel, batch: TokenBatch, targets: Int
       for (let r0 = 0; r0 < B; r0 += rowsPerPass) {
         const r1 = Math.min(B, r0 + rowsPerPass);
         const s = sliceRows(batch, targets, active, embPositions, r0, r1);
-        const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions);
+        const p = policyPass(m, s.batch, s.targets, s.active, s.embPositions, temperature);
         const dl = dlogp ? Float64Array.from({ length: (r1 - r0) * T }, (_, i) => dlogp[r0 * T + i]) : null;
         p.backward(dl, dEmb ? dEmb.subarray(r0 * C, r1 * C) : null);
       }

@@ -70,7 +70,7 @@ test("stage 2: cross-entropy weights exactly the teacher reasoning tokens after 
     const dir = tiny(root);
     const tok = loadTokenizer(dir);
     const f = t1Formats(tok, { instruction: "Given a topic, retrieve its passage" });
-    const data = contrastiveData(rows, f, true, { negativesPerQuery: 1, lambda: 0.5 });
+    const data = contrastiveData(rows, f, true, { negativesPerQuery: 1, lambda: 0.5, learnStop: false });
     const idx = Int32Array.from([2, 5, 7]);
     const { batch, objective } = data.batch(idx, new TrainRng(9));
     const { T } = batch;
@@ -91,9 +91,10 @@ test("stage 2: cross-entropy weights exactly the teacher reasoning tokens after 
     });
     for (let b = idx.length; b < batch.B; b++) for (let t = 0; t < T; t++) assert.equal(lm.weight[b * T + t], 0, "documents carry no CE");
 
-    // learnStop: the last reasoning position also predicts <|im_end|> (the sequence goes on with <emb_token>).
+    // learnStop (the default): the last reasoning position also predicts <|im_end|> (the sequence goes on with <emb_token>).
     const stop = tok.tokenId("<|im_end|>")!;
-    const withStop = contrastiveData(rows, f, true, { negativesPerQuery: 1, stopId: stop }).batch(idx, new TrainRng(9));
+    const withStop = contrastiveData(rows, f, true, { negativesPerQuery: 1 }).batch(idx, new TrainRng(9));
+    assert.deepEqual(contrastiveData(rows, f, true, { negativesPerQuery: 1, stopId: stop }).batch(idx, new TrainRng(9)).objective.lm, withStop.objective.lm, "stopId = <|im_end|> is the default");
     const lm2 = withStop.objective.lm!;
     idx.forEach((_, b) => {
       const end = withStop.objective.contrastive!.embPositions[b]; // = prompt + reasoning length
@@ -103,6 +104,37 @@ test("stage 2: cross-entropy weights exactly the teacher reasoning tokens after 
       assert.equal(lm2.targets[b * T + end - 1], stop);
       assert.equal(withStop.batch.ids[b * T + end], f.embId);
     });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("stages 1-2: an undrawn positive that is another row's document leaves the query's denominator", () => {
+  const root = mkdtempSync(join(tmpdir(), "t1-multipos-"));
+  try {
+    const f = t1Formats(loadTokenizer(tiny(root)));
+    const multi: ContrastiveRow[] = [
+      { query: "fruit", positives: ["apple text", "pear text"], negatives: [] },
+      { query: "pears", positives: ["pear text"], negatives: [] },
+      { query: "other", positives: ["rock text"], negatives: ["apple text"] },
+    ];
+    for (const withReasoning of [false, true]) {
+      const rowsR = multi.map((r) => ({ ...r, reasoning: "because" }));
+      const data = contrastiveData(withReasoning ? rowsR : multi, f, withReasoning, { negativesPerQuery: 1 });
+      const drawnTexts = new Set<number>();
+      for (let seed = 0; seed < 8; seed++) {
+        const c = data.batch(Int32Array.of(0, 1, 2), new TrainRng(seed)).objective.contrastive!;
+        const D = c.docRows.length;
+        assert.equal(D, 3, "apple, pear and rock, each once");
+        const pear = c.positive[1], rock = c.positive[2], apple = [0, 1, 2].find((j) => j !== pear && j !== rock)!;
+        drawnTexts.add(c.positive[0] === pear ? 1 : 0);
+        const other = c.positive[0] === pear ? apple : pear;
+        assert.ok(c.allowed, `seed ${seed}: row 0's undrawn positive is in the batch, so a mask is needed`);
+        assert.deepEqual([...c.allowed.subarray(0, D)].map((v, j) => [j, v]).filter(([, v]) => !v), [[other, 0]], "query 0: only its other gold column leaves the denominator");
+        assert.deepEqual([...c.allowed.subarray(D)], [1, 1, 1, 1, 1, 1], "rows 1 and 2: nothing masked (apple stays a negative of row 2)");
+      }
+      assert.equal(drawnTexts.size, 2, "both of row 0's positives get drawn over the seeds");
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
