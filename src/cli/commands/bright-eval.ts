@@ -7,6 +7,7 @@ import { parseBackendKind } from "../../backends/open.js";
 import { readBm25Params } from "../../retrieval/bm25/cli-options.js";
 import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
 import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
+import { DOC_LENGTH_PRESETS, QUERY_PROMPT_PRESETS, parseCompatMode } from "../../bright/protocol.js";
 
 const OPTIONS: Record<string, OptionSpec> = {
   retriever: { type: "string", description: "bm25 | t1", default: "bm25", arg: "NAME" },
@@ -24,16 +25,22 @@ const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: "string", description: "t1: native | llamacpp | remote", default: "native", arg: "KIND" },
   url: { type: "string", description: "t1: server URL for --backend remote", arg: "URL" },
   mode: { type: "string", description: "t1: reason (the model writes reasoning, T1) | none (plain embedding)", default: "reason", arg: "MODE" },
-  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "t1: reasoning budget in tokens", default: 256, arg: "N" },
+  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "t1: reasoning budget in tokens (default: the model's t1_format.json, else 256)", arg: "N" },
   temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0, arg: "T" },
   seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0, arg: "N" },
-  "max-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept", default: 512, arg: "N" },
+  compat: { type: "string", description: "official (BRIGHT run.py: exclusions before the cut, pytrec_eval averaging) | pyserini (Anserini 2CR: -removeQuery and exclusions after the cut, trec_eval -c)", default: "official", arg: "MODE" },
+  "query-prompt": { type: "string", description: `t1: query prompt preset: ${Object.keys(QUERY_PROMPT_PRESETS).join(" | ")}`, default: "bright", arg: "NAME" },
+  "query-prompt-file": { type: "string", description: "t1: query prompt text from FILE ({task} = the raw split name), instead of --query-prompt", arg: "FILE" },
+  "doc-instruction": { type: "string", description: "t1: before each document: none | task (BRIGHT's task instruction) | custom TEXT (default: the model's t1_format.json, else task)", arg: "none|task|TEXT" },
+  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept, instruction included (default: --doc-length-preset, else t1_format.json, else 512)", arg: "N" },
+  "doc-length-preset": { type: "string", description: `t1: named document length: ${Object.entries(DOC_LENGTH_PRESETS).map(([k, n]) => `${k}(${n})`).join(" | ")}`, arg: "NAME" },
+  "max-length": { type: "number", integer: true, min: 1, description: "t1: same as --max-doc-length (older name)", arg: "N" },
   "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16, arg: "N" },
   threads: { type: "number", integer: true, min: 1, description: "t1: CPU threads (default: all cores)", arg: "N" },
   quiet: { type: "boolean", description: "No progress output" },
 };
 
-const T1_ONLY = ["model", "url", "threads"];
+const T1_ONLY = ["model", "url", "threads", "query-prompt-file", "doc-instruction", "max-doc-length", "doc-length-preset", "max-length"];
 
 /** The command line that reproduces this run, defaults spelled out (recorded in results.json). */
 function commandLine(values: OptionValues): string {
@@ -43,7 +50,8 @@ function commandLine(values: OptionValues): string {
   for (const name of Object.keys(OPTIONS)) {
     const v = values[name];
     if (v === undefined || v === false) continue;
-    if (retriever === "bm25" && (T1_ONLY.includes(name) || ["backend", "mode", "max-reasoning-tokens", "temperature", "seed", "max-length", "batch-size"].includes(name))) continue;
+    if (retriever === "bm25" && (T1_ONLY.includes(name) || ["backend", "mode", "max-reasoning-tokens", "temperature", "seed", "batch-size", "query-prompt"].includes(name))) continue;
+    if (name === "query-prompt" && values["query-prompt-file"] !== undefined) continue;
     if (retriever === "t1" && ["variant", "k1", "b"].includes(name)) continue;
     if (v === true) args.push(`--${name}`);
     else for (const x of Array.isArray(v) ? v : [v]) args.push(`--${name}`, q(String(x)));
@@ -69,6 +77,13 @@ function exclusionSpecs(items: string[], domains: BrightDomain[]): Partial<Recor
     (out[domain] ??= []).push(file);
   }
   return out;
+}
+
+function queryPromptSetting(values: OptionValues): { preset?: string; file?: string } {
+  const file = optStr(values, "query-prompt-file");
+  if (file === undefined) return { preset: str(values, "query-prompt") };
+  if (!existsSync(file)) throw new T1Error("NOT_FOUND", `t1 bright eval: --query-prompt-file not found: ${file}`);
+  return { file };
 }
 
 export default defineCommand({
@@ -113,10 +128,12 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
         url: optStr(values, "url"),
         threads: optNum(values, "threads"),
         mode,
-        maxReasoningTokens: num(values, "max-reasoning-tokens"),
+        maxReasoningTokens: optNum(values, "max-reasoning-tokens"),
         temperature: num(values, "temperature"),
         seed: num(values, "seed"),
-        maxLength: num(values, "max-length"),
+        maxLength: optNum(values, "max-doc-length") ?? optNum(values, "max-length"),
+        docLengthPreset: optStr(values, "doc-length-preset"),
+        documentInstruction: optStr(values, "doc-instruction"),
         batchSize: num(values, "batch-size"),
       });
     } else {
@@ -131,6 +148,8 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
         queries: str(values, "queries"),
         longDocuments: long,
         k: num(values, "k"),
+        compat: parseCompatMode(str(values, "compat")),
+        queryPrompt: queryPromptSetting(values),
         exclusionFiles: exclusionSpecs(strList(values, "exclude"), domains),
         command: commandLine({ ...values, dir }),
         quiet: bool(values, "quiet"),
