@@ -156,7 +156,7 @@ export class RemoteBackend implements T1Backend {
     for (let i = 0; i < inputs.length; i += batch) chunks.push(inputs.slice(i, i + batch));
     const results = await Promise.all(
       chunks.map(async (chunk) => {
-        const r = await this.http.postJson<EmbeddingsResponse>("/embeddings", { model: this.modelId, input: chunk, encoding_format: "base64", ...extra });
+        const r = await this.http.postJson<EmbeddingsResponse>("/embeddings", embeddingsRequest(this.modelId, chunk, extra));
         const data = r.data;
         if (!Array.isArray(data) || data.length !== chunk.length) {
           throw new T1Error("REMOTE", `${this.http.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
@@ -186,16 +186,12 @@ export class RemoteBackend implements T1Backend {
     if (this.opts.reasoningEndpoint === "chat" && !messages) {
       throw new T1Error("BAD_INPUT", `reasoningEndpoint "chat" needs prompts built by this backend's chatPrompt()`);
     }
-    const body: Record<string, unknown> = {
-      model: this.modelId,
-      max_tokens: opts.maxTokens,
-      temperature: opts.temperature ?? 0,
-      ...(opts.topP !== undefined && opts.topP < 1 ? { top_p: opts.topP } : {}),
-      ...(opts.topK ? { top_k: opts.topK } : {}),
-      seed: opts.seed ?? 0,
-      ...(messages ? { messages } : { prompt }),
-      ...(embed ? { t1_embed: true } : {}),
-    };
+    const body = completionsRequest(this.modelId, prompt, opts);
+    if (messages) {
+      delete body.prompt;
+      body.messages = messages;
+    }
+    if (embed) body.t1_embed = true;
     const path = messages ? "/chat/completions" : "/completions";
     if (opts.onToken) {
       let text = "";
@@ -223,6 +219,33 @@ export class RemoteBackend implements T1Backend {
       vector: c.embedding ? Float32Array.from(c.embedding) : undefined,
     };
   }
+}
+
+/**
+ * The /v1/embeddings body, as vLLM's and llama.cpp's servers document their OpenAI-compatible API:
+ * `input` is a list of strings or a list of token-id arrays (never mixed in one request),
+ * `encoding_format: "float"` (both servers also take "base64"; float is the one every
+ * OpenAI-compatible server accepts). Extra fields (the t1 extensions) only go to a t1 server.
+ */
+export function embeddingsRequest(model: string, input: readonly (string | readonly number[])[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { model, input, encoding_format: "float", ...extra };
+}
+
+/**
+ * The /v1/completions body: `prompt` is the text the client rendered with the model's chat template
+ * (the server must parse the special tokens in it, as vLLM and llama.cpp do), greedy unless a
+ * temperature is given, with a seed.
+ */
+export function completionsRequest(model: string, prompt: string, o: GenerationOptions): Record<string, unknown> {
+  return {
+    model,
+    prompt,
+    max_tokens: o.maxTokens,
+    temperature: o.temperature ?? 0,
+    ...(o.topP !== undefined && o.topP < 1 ? { top_p: o.topP } : {}),
+    ...(o.topK ? { top_k: o.topK } : {}),
+    seed: o.seed ?? 0,
+  };
 }
 
 function decodeEmbedding(e: number[] | string): Float32Array {
