@@ -25,6 +25,11 @@ import {
 export interface RemoteBackendOptions extends HttpClientOptions {
   /** Server base URL, with or without the trailing /v1 (e.g. http://127.0.0.1:8080). */
   url: string;
+  /**
+   * A second server for /v1/embeddings (vLLM's pooling runner and llama-server with --embeddings
+   * serve embeddings only, so generation and embedding run as two processes). Default: `url`.
+   */
+  embeddingsUrl?: string;
   /** Model name sent in requests. Default: the first model of /v1/models. */
   model?: string;
   /** Where reasoning comes from. Default "completions" (raw prompt, exact template); "chat" lets the server apply its template. */
@@ -64,6 +69,7 @@ export class RemoteBackend implements T1Backend {
 
   private constructor(
     private readonly http: HttpClient,
+    private readonly embedHttp: HttpClient,
     readonly modelId: string,
     readonly dims: number,
     /** The server speaks the t1 extensions. */
@@ -74,7 +80,9 @@ export class RemoteBackend implements T1Backend {
   }
 
   static async open(opts: RemoteBackendOptions): Promise<RemoteBackend> {
-    const http = new HttpClient(opts.url.replace(/\/+$/, "").replace(/\/v1$/, "") + "/v1", opts);
+    const v1 = (u: string): string => u.replace(/\/+$/, "").replace(/\/v1$/, "") + "/v1";
+    const http = new HttpClient(v1(opts.url), opts);
+    const embedHttp = opts.embeddingsUrl ? new HttpClient(v1(opts.embeddingsUrl), opts) : http;
     const models = await http.getJson<ModelsResponse>("/models");
     const list = models.data ?? [];
     const entry = opts.model ? list.find((m) => m.id === opts.model) : list[0];
@@ -82,11 +90,11 @@ export class RemoteBackend implements T1Backend {
     const modelId = entry?.id ?? opts.model!;
     const t1Server = entry?.owned_by === "t1" && opts.extensions !== false;
     let dims = entry?.t1?.dims;
-    const backend = new RemoteBackend(http, modelId, dims ?? 0, t1Server, opts);
+    const backend = new RemoteBackend(http, embedHttp, modelId, dims ?? 0, t1Server, opts);
     if (!dims) {
       const [probe] = await backend.embedTexts(["dimension probe" + EMB_TOKEN]);
       dims = probe.length;
-      return new RemoteBackend(http, modelId, dims, t1Server, opts);
+      return new RemoteBackend(http, embedHttp, modelId, dims, t1Server, opts);
     }
     return backend;
   }
@@ -156,19 +164,19 @@ export class RemoteBackend implements T1Backend {
     for (let i = 0; i < inputs.length; i += batch) chunks.push(inputs.slice(i, i + batch));
     const results = await Promise.all(
       chunks.map(async (chunk) => {
-        const r = await this.http.postJson<EmbeddingsResponse>("/embeddings", embeddingsRequest(this.modelId, chunk, extra));
+        const r = await this.embedHttp.postJson<EmbeddingsResponse>("/embeddings", embeddingsRequest(this.modelId, chunk, extra));
         const data = r.data;
         if (!Array.isArray(data) || data.length !== chunk.length) {
-          throw new T1Error("REMOTE", `${this.http.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
+          throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
         }
         const out: Float32Array[] = new Array(chunk.length);
         for (const d of data) {
           const ok = Number.isInteger(d?.index) && d.index >= 0 && d.index < chunk.length && (typeof d.embedding === "string" || Array.isArray(d.embedding));
-          if (!ok) throw new T1Error("REMOTE", `${this.http.base}/embeddings returned a malformed item (expected { index, embedding })`);
+          if (!ok) throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned a malformed item (expected { index, embedding })`);
           out[d.index] = decodeEmbedding(d.embedding);
         }
         if (out.some((v) => v === undefined || v.length === 0 || (this.dims > 0 && v.length !== this.dims))) {
-          throw new T1Error("REMOTE", `${this.http.base}/embeddings returned missing or wrongly sized embeddings (expected ${this.dims || "non-empty"})`);
+          throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned missing or wrongly sized embeddings (expected ${this.dims || "non-empty"})`);
         }
         return out;
       }),

@@ -20,10 +20,10 @@ const fx = await makeTinyModel({ gguf: false });
 const native = await NativeBackend.open({ model: fx.modelDir, modelId: "tiny-t1" });
 const server = new OpenAIServer(native);
 const url = await server.listen();
-const sent: { path: string; body: Record<string, unknown> }[] = [];
+const sent: { path: string; origin: string; body: Record<string, unknown> }[] = [];
 const realFetch = globalThis.fetch;
 globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  if (typeof init?.body === "string") sent.push({ path: new URL(String(input)).pathname, body: JSON.parse(init.body) as Record<string, unknown> });
+  if (typeof init?.body === "string") sent.push({ path: new URL(String(input)).pathname, origin: new URL(String(input)).origin, body: JSON.parse(init.body) as Record<string, unknown> });
   return realFetch(input, init);
 }) as typeof fetch;
 after(async () => {
@@ -70,4 +70,21 @@ test("a float reply and a base64 reply of the same request decode to the same ve
   const b64 = Buffer.from((await post("base64")).data[0]!.embedding as string, "base64");
   const fromB64 = new Float32Array(b64.buffer, b64.byteOffset, b64.length / 4);
   assert.deepEqual(Array.from(fromB64), Array.from(Float32Array.from(f)));
+});
+
+test("embeddingsUrl: generation on one server, embeddings on another (vLLM/llama.cpp run them as two processes)", async () => {
+  const embedServer = new OpenAIServer(native);
+  const embedUrl = await embedServer.listen();
+  try {
+    const remote = await RemoteBackend.open({ url, embeddingsUrl: embedUrl + "/v1", extensions: false });
+    sent.length = 0;
+    const prompt = native.chatPrompt("why?");
+    const [q] = await remote.generateAndEmbed([prompt], { maxTokens: 3 });
+    const [r] = await native.generateAndEmbed([prompt], { maxTokens: 3 });
+    assert.equal(q!.text, r!.text);
+    same([q!.vector], [r!.vector]);
+    assert.deepEqual(sent.map((x) => [x.path, x.origin]), [["/v1/completions", new URL(url).origin], ["/v1/embeddings", new URL(embedUrl).origin]]);
+  } finally {
+    await embedServer.close();
+  }
 });
