@@ -106,6 +106,23 @@ function protocolOf(o: BrightEvalOptions, domains: BrightDomain[]): Record<strin
   };
 }
 
+/** One log line naming the choices that move the numbers (all of them are in results.json). */
+function protocolSummary(o: BrightEvalOptions): string {
+  const parts = [`compat ${o.compat ?? "official"}`, `k ${o.k ?? 1000}`, `queries ${o.queries ?? "examples"}`, `dataset revision ${String(datasetRecord(o.dir).revision)}`];
+  const t = o.retriever.settings;
+  if (o.retriever.name === "t1") {
+    const r = t.reasoning as { budget: number; decoding: string; seed: number };
+    const p = describeQueryPrompt(o.queryPrompt ?? {});
+    parts.push(
+      `document length ${String(t.maxDocumentTokens)} tokens (${String(t.maxDocumentTokensSource)})`,
+      `document instruction ${JSON.stringify(t.documentInstruction)} (${String(t.documentInstructionSource)})`,
+      `query prompt ${p.kind === "file" ? `file ${p.file}` : p.name}`,
+      `reasoning ${r.budget} tokens, ${r.decoding}, seed ${r.seed}`,
+    );
+  } else parts.push(`bm25 ${String(t.variant)} k1=${String(t.k1)} b=${String(t.b)}`);
+  return parts.join("; ");
+}
+
 /** The dataset revision `t1 download --bright` recorded (document hashes are per domain). */
 function datasetRecord(dir: string): Record<string, unknown> {
   const r = readBrightDownloadRecord(dir);
@@ -240,6 +257,7 @@ export async function runBrightEval(o: BrightEvalOptions): Promise<BrightEvalRes
     if (!domains.includes(normalizeBrightDomain(d))) throw new InputError(`bright eval: an exclusion file is given for "${d}", which is not among the domains evaluated (${domains.join(", ")})`);
   }
   mkdirSync(join(o.out, "domains"), { recursive: true });
+  log(`bright eval: ${protocolSummary(o)}`);
   const results: BrightDomainResult[] = [];
   const resumed: string[] = [];
   for (const domain of domains) {

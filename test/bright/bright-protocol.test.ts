@@ -20,6 +20,7 @@ import { brightInstruction, type BrightDomain } from "../../src/data/bright-doma
 import { writeBrightDownloadRecord } from "../../src/data/bright-revision.js";
 import { readBrightExpectedScores } from "../../src/data/bright-expected.js";
 import { readRun } from "../../src/data/trec-files.js";
+import { applyExclusions, applyExclusionsAfterCut } from "../../src/data/bright.js";
 import { needShared } from "../helpers/shared.js";
 import { runInProcess } from "../cli/in-process.js";
 import { fixtureDomain, writeFixtureDomain, type FixtureDomain } from "./bright-harness-fixture.js";
@@ -186,4 +187,14 @@ test("t1: document length, document instruction, query prompt and reasoning sett
   const bad2 = await runInProcess([...common, "--out", join(root, "bad"), "--compat", "anserini"]);
   assert.equal(bad2.code, 2);
   assert.match(bad2.stderr, /--compat must be official or pyserini/);
+});
+
+test("--compat pyserini's cut: top k first, then -removeQuery (docid = qid) and the excluded ids", () => {
+  const run = new Map([["q1", [{ docid: "q1", score: 9 }, { docid: "x", score: 8 }, { docid: "a", score: 7 }, { docid: "b", score: 6 }, { docid: "c", score: 5 }]]]);
+  const ex = new Map([["q1", new Set(["x", "c"])]]);
+  const after = applyExclusionsAfterCut(run, ex, 3);
+  assert.deepEqual(after.run.get("q1"), [{ docid: "a", score: 7 }]);
+  assert.equal(after.dropped, 2);
+  // The official order keeps k after dropping (the qid itself is only removed in pyserini mode).
+  assert.deepEqual(applyExclusions(run, ex, 3).run.get("q1")!.map((d) => d.docid), ["q1", "a", "b"]);
 });
