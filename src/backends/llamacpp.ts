@@ -32,6 +32,8 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** Context window in tokens. Default 4096: must hold prompt + reasoning + 1. */
   contextSize?: number;
+  /** Jinja chat template used instead of the GGUF's. Default: the GGUF's tokenizer.chat_template. */
+  chatTemplate?: string;
 }
 
 /** The internal handle node-llama-cpp keeps for the native context (`getEmbedding` lives there). */
@@ -52,6 +54,7 @@ export class LlamaCppBackend implements T1Backend {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly seq: LlamaContextSequence,
+    chatTemplate?: string,
   ) {
     this.dims = model.embeddingVectorSize;
     const emb = model.tokenize(EMB_TOKEN, true);
@@ -60,7 +63,7 @@ export class LlamaCppBackend implements T1Backend {
     const meta = model.fileInfo.metadata as { tokenizer?: { chat_template?: string } };
     const tokens = model.tokens;
     this.chat = new ChatTemplate({
-      template: meta.tokenizer?.chat_template,
+      template: chatTemplate ?? meta.tokenizer?.chat_template,
       bosToken: tokens.bosString ?? undefined,
       eosToken: tokens.eosString ?? undefined,
     });
@@ -94,7 +97,7 @@ export class LlamaCppBackend implements T1Backend {
       sequences: 1,
       _embeddings: true,
     });
-    return new LlamaCppBackend(opts.modelId ?? path, llama, model, context, context.getSequence());
+    return new LlamaCppBackend(opts.modelId ?? path, llama, model, context, context.getSequence(), opts.chatTemplate);
   }
 
   chatPrompt(userMessage: string): string {

@@ -27,6 +27,8 @@ export interface NativeBackendOptions {
   batchTokens?: number;
   /** Passed to chat templates that read it (Qwen3: false pre-fills an empty think block). Default: unset. */
   enableThinking?: boolean;
+  /** Jinja chat template used instead of the model's (a model saved without one). Default: the model's. */
+  chatTemplate?: string;
 }
 
 export class NativeBackend implements T1Backend {
@@ -48,7 +50,7 @@ export class NativeBackend implements T1Backend {
 
   static async open(opts: NativeBackendOptions): Promise<NativeBackend> {
     const path = resolve(opts.model);
-    const model = await loadModel(path, { kernels: opts.kernels });
+    const model = await loadModel(path, { kernels: opts.kernels, chatTemplate: opts.chatTemplate });
     return new NativeBackend(opts.modelId ?? path, model, opts);
   }
 

@@ -3,10 +3,10 @@
  * embedding row (and untied lm_head row) initialised to the mean of the existing rows, and
  * config vocab_size — and saves the result as a new Hugging Face directory.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError, T1Error } from "../util/errors.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { parseHfConfig } from "./config.js";
 import { readSafetensors, readSafetensorsHeader, safetensorsFiles, writeSafetensors, type SafetensorsDtype, type TensorMap } from "./safetensors.js";
 import { EMB_TOKEN } from "./model.js";
@@ -58,7 +58,7 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
   const model = tokJson.model as { vocab?: Record<string, number> | [string, number][] } | undefined;
   const existing = added.find((t) => t.content === EMB_TOKEN);
   if (existing) {
-    for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(outDir, f));
+    for (const f of readdirSync(dir)) copyFileWithNormalMode(join(dir, f), join(outDir, f));
     return { id: existing.id, added: false, vocabSize: cfg.vocabSize };
   }
   // The next id after every token the tokenizer knows (model vocab and added tokens).
@@ -94,7 +94,7 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
 
   const skip = new Set(["config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors", "model.safetensors.index.json"]);
   const shardNames = new Set(files.map((f) => f.split("/").pop()!));
-  for (const f of readdirSync(dir)) if (!skip.has(f) && !shardNames.has(f)) copyFileSync(join(dir, f), join(outDir, f));
+  for (const f of readdirSync(dir)) if (!skip.has(f) && !shardNames.has(f)) copyFileWithNormalMode(join(dir, f), join(outDir, f));
   writeSafetensors(join(outDir, "model.safetensors"), tensors, { format: "pt" }, { dtype });
   writeFileAtomic(join(outDir, "tokenizer.json"), JSON.stringify(tokJson, null, 1));
   writeFileAtomic(join(outDir, "tokenizer_config.json"), JSON.stringify(tokCfg, null, 2));

@@ -30,6 +30,8 @@ export interface LoadModelOptions {
    * GGUF, anything but F32: a 4B bf16 model then needs ~8 GB instead of 16), else f32.
    */
   weights?: "auto" | "f32" | "f16";
+  /** Jinja chat template used instead of the checkpoint's (for models saved without one). Default: the checkpoint's. */
+  chatTemplate?: string;
 }
 
 /** Whether a checkpoint stores its weight matrices below f32 precision: bf16/f16 safetensors, or a
@@ -116,7 +118,7 @@ export class Model {
 
   requireEmbTokenId(): number {
     const id = this.embTokenId;
-    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken(dir, outDir) from the engine)`);
+    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with \`t1 add-emb-token --model DIR --out NEW_DIR\`)`);
     return id;
   }
 
@@ -266,6 +268,7 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
         }
       : {},
   );
+  if (opts.chatTemplate !== undefined) ck.tokenizerConfig = { ...(ck.tokenizerConfig ?? {}), chat_template: opts.chatTemplate };
   return modelFromCheckpoint(ck, { kernels, f16, ownsWeights: true });
 }
 

@@ -226,7 +226,7 @@ test("t1 bright eval (CLI): bm25 gensim variant, TSV on stdout, reproducible com
 
   const bad = await runInProcess(["bright", "eval", "--retriever", "colbert", "--dir", dir, "--out", out]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--retriever must be bm25 or t1/);
+  assert.match(bad.stderr, /--retriever must be one of bm25, t1; got "colbert"/);
   const several = await runInProcess(["bright", "eval", "--dir", dir, "--out", out, "--domains", "biology,leetcode", "--exclude", extraFile]);
   assert.equal(several.code, 2);
   assert.match(several.stderr, /DOMAIN=FILE/);

@@ -1,8 +1,8 @@
-import { defineCommand, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { iterateDocuments, readQueries } from "../../data/jsonl.js";
 import { writeRun } from "../../data/trec-files.js";
 import { bm25Run, buildBm25Index } from "../../retrieval/bm25/index.js";
-import { bm25ParamOptions, readBm25Params, readK } from "../../retrieval/bm25/cli-options.js";
+import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
 import { InputError } from "../../util/errors.js";
 
 export default defineCommand({
@@ -19,21 +19,21 @@ To keep an index on disk, use \`t1 bm25 index\` and \`t1 bm25 search\`.`,
     corpus: { type: "string", description: "Documents, JSONL {id,text,title?} (.gz allowed)", required: true, arg: "FILE" },
     queries: { type: "string", description: "Queries, JSONL {id,text}", required: true, arg: "FILE" },
     out: { type: "string", description: "TREC run to write", required: true, arg: "FILE" },
-    k: { type: "number", description: "Documents per query", default: 1000, arg: "N" },
-    ...bm25ParamOptions(true),
+    k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000 },
+    ...BM25_OPTIONS,
     tag: { type: "string", description: "Run tag (last column)", default: "t1-bm25", arg: "TAG" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 bm25: unexpected argument "${positionals[0]}" (subcommands: index, search)`);
-    const params = readBm25Params("bm25", values);
-    const k = readK("bm25", values, 1000);
-    const corpus = str(values, "corpus");
-    const quiet = values.quiet === true;
-    const queries = readQueries(str(values, "queries"));
+    const params = bm25Params(values);
+    const k = values.k;
+    const corpus = values.corpus;
+    const quiet = values.quiet;
+    const queries = readQueries(values.queries);
     const index = await buildBm25Index(iterateDocuments(corpus), { ...params, quiet, source: corpus });
     const run = bm25Run(index, queries, { k, quiet, padWithZeros: params.variant === "bright-gensim" });
-    writeRun(str(values, "out"), run, optStr(values, "tag") ?? "t1-bm25");
-    if (!quiet) console.error(`t1 bm25: ${index.numDocs} documents, ${index.numTerms} terms, ${queries.length} queries → ${str(values, "out")}`);
+    writeRun(values.out, run, values.tag);
+    if (!quiet) console.error(`t1 bm25: ${index.numDocs} documents, ${index.numTerms} terms, ${queries.length} queries → ${values.out}`);
   },
 });

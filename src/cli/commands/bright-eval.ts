@@ -1,46 +1,41 @@
 import { existsSync } from "node:fs";
-import { bool, defineCommand, num, optNum, optStr, str, strList, type OptionSpec, type OptionValues } from "../command.js";
+import { bool, defineCommand, str, strList, type OptionValues } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { defaultCacheDir } from "../../data/hub-model.js";
 import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../data/bright-domains.js";
-import { parseBackendKind } from "../../backends/open.js";
-import { readBm25Params } from "../../retrieval/bm25/cli-options.js";
+import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
+import { BACKEND_OPTIONS } from "../options/backend.js";
+import { MAX_REASONING_TOKENS } from "../options/query.js";
 import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
 import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
-import { DOC_LENGTH_PRESETS, QUERY_PROMPT_PRESETS, parseCompatMode } from "../../bright/protocol.js";
+import { DOC_LENGTH_PRESETS, QUERY_PROMPT_PRESETS, parseCompatMode, type QueryPromptSetting } from "../../bright/protocol.js";
 
-const OPTIONS: Record<string, OptionSpec> = {
-  retriever: { type: "string", description: "bm25 | t1", default: "bm25", arg: "NAME" },
+const OPTIONS = {
+  retriever: { type: "string", choices: ["bm25", "t1"], description: "BM25 or a T1 model", default: "bm25" },
   out: { type: "string", description: "Results folder (runs, indexes, results.json/tsv, report.html); rerun to resume", required: true, arg: "RESULTS_DIR" },
   dir: { type: "string", description: "Local BRIGHT copy (default: where t1 download --bright puts it)", arg: "BRIGHT_DIR" },
   domains: { type: "string", description: "Comma-separated domains (default: all 12; with --long the 8 that have long documents)", arg: "LIST", multiple: true },
   queries: { type: "string", description: "Query config: examples (original queries) or a reasoning set such as gpt4_reason", default: "examples", arg: "CONFIG" },
   long: { type: "boolean", description: "Long-document setting: long_documents and gold_ids_long" },
-  k: { type: "number", integer: true, min: 1, description: "Documents kept per query after exclusions", default: 1000, arg: "N" },
+  k: { type: "number", integer: true, min: 1, description: "Documents kept per query after exclusions", default: 1000 },
   exclude: { type: "string", description: "Extra qid docid exclusion file, as DOMAIN=FILE (FILE alone with one domain), e.g. leetcode=exclude.bright-leetcode.txt", arg: "SPEC", multiple: true },
-  variant: { type: "string", description: "bm25: lucene (Anserini/Pyserini scores) or bright-gensim (BRIGHT's official gensim BM25)", default: "lucene", arg: "NAME" },
-  k1: { type: "number", description: "bm25: term-frequency saturation", default: 0.9, arg: "X" },
-  b: { type: "number", description: "bm25: length normalisation, 0..1", default: 0.4, arg: "X" },
-  model: { type: "string", description: "t1: model directory or .gguf (native), .gguf (llamacpp), model name (remote)", arg: "M" },
-  backend: { type: "string", description: "t1: native | llamacpp | remote", default: "native", arg: "KIND" },
-  url: { type: "string", description: "t1: server URL for --backend remote", arg: "URL" },
-  mode: { type: "string", description: "t1: reason (the model writes reasoning, T1) | none (plain embedding)", default: "reason", arg: "MODE" },
-  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "t1: reasoning budget in tokens (default: the model's t1_format.json, else 256)", arg: "N" },
-  temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0, arg: "T" },
-  seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0, arg: "N" },
-  compat: { type: "string", description: "official (BRIGHT run.py: exclusions before the cut, pytrec_eval averaging) | pyserini (Anserini 2CR: -removeQuery and exclusions after the cut, trec_eval -c)", default: "official", arg: "MODE" },
-  "query-prompt": { type: "string", description: `t1: query prompt preset: ${Object.keys(QUERY_PROMPT_PRESETS).join(" | ")}`, default: "bright", arg: "NAME" },
-  "query-prompt-file": { type: "string", description: "t1: query prompt text from FILE ({task} = the raw split name), instead of --query-prompt", arg: "FILE" },
+  ...BM25_OPTIONS,
+  ...BACKEND_OPTIONS,
+  mode: { type: "string", choices: ["reason", "none"], description: "t1: reason (the model writes reasoning, T1) | none (plain embedding)", default: "reason" },
+  "max-reasoning-tokens": MAX_REASONING_TOKENS,
+  temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0 },
+  seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0 },
+  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept, instruction included (default: --doc-length-preset, else the model's t1_format.json, else 512)", arg: "N" },
+  "doc-length-preset": { type: "string", choices: Object.keys(DOC_LENGTH_PRESETS), description: `t1: named document length: ${Object.entries(DOC_LENGTH_PRESETS).map(([k, n]) => `${k} ${n}`).join(", ")}`, arg: "NAME" },
   "doc-instruction": { type: "string", description: "t1: before each document: none | task (BRIGHT's task instruction) | custom TEXT (default: the model's t1_format.json, else task)", arg: "none|task|TEXT" },
-  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept, instruction included (default: --doc-length-preset, else t1_format.json, else 512)", arg: "N" },
-  "doc-length-preset": { type: "string", description: `t1: named document length: ${Object.entries(DOC_LENGTH_PRESETS).map(([k, n]) => `${k}(${n})`).join(" | ")}`, arg: "NAME" },
-  "max-length": { type: "number", integer: true, min: 1, description: "t1: same as --max-doc-length (older name)", arg: "N" },
-  "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16, arg: "N" },
-  threads: { type: "number", integer: true, min: 1, description: "t1: CPU threads (default: all cores)", arg: "N" },
+  "query-prompt": { type: "string", choices: Object.keys(QUERY_PROMPT_PRESETS), description: "t1: query prompt preset (bright: BRIGHT's task instruction; bright-instruct: its Instruct/Query wrapper; none)", default: "bright" },
+  "query-prompt-file": { type: "string", description: "t1: query prompt text from FILE ({task} = the raw split name), instead of --query-prompt", arg: "FILE" },
+  compat: { type: "string", choices: ["official", "pyserini"], description: "official (BRIGHT run.py: exclusions before the cut, pytrec_eval averaging) | pyserini (Anserini: -removeQuery and exclusions after the cut, trec_eval -c)", default: "official" },
+  "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16 },
   quiet: { type: "boolean", description: "No progress output" },
-};
+} as const;
 
-const T1_ONLY = ["model", "url", "threads", "query-prompt-file", "doc-instruction", "max-doc-length", "doc-length-preset", "max-length"];
+const T1_ONLY = ["model", "url", "threads", "max-doc-length", "doc-length-preset", "doc-instruction", "query-prompt-file"] as const;
 
 /** The command line that reproduces this run, defaults spelled out (recorded in results.json). */
 function commandLine(values: OptionValues): string {
@@ -50,7 +45,7 @@ function commandLine(values: OptionValues): string {
   for (const name of Object.keys(OPTIONS)) {
     const v = values[name];
     if (v === undefined || v === false) continue;
-    if (retriever === "bm25" && (T1_ONLY.includes(name) || ["backend", "mode", "max-reasoning-tokens", "temperature", "seed", "batch-size", "query-prompt"].includes(name))) continue;
+    if (retriever === "bm25" && ([...T1_ONLY, "no-gpu", "backend", "mode", "max-reasoning-tokens", "temperature", "seed", "batch-size", "query-prompt"] as string[]).includes(name)) continue;
     if (name === "query-prompt" && values["query-prompt-file"] !== undefined) continue;
     if (retriever === "t1" && ["variant", "k1", "b"].includes(name)) continue;
     if (v === true) args.push(`--${name}`);
@@ -79,9 +74,8 @@ function exclusionSpecs(items: string[], domains: BrightDomain[]): Partial<Recor
   return out;
 }
 
-function queryPromptSetting(values: OptionValues): { preset?: string; file?: string } {
-  const file = optStr(values, "query-prompt-file");
-  if (file === undefined) return { preset: str(values, "query-prompt") };
+function queryPromptSetting(preset: string | undefined, file: string | undefined): QueryPromptSetting {
+  if (file === undefined) return { preset };
   if (!existsSync(file)) throw new T1Error("NOT_FOUND", `t1 bright eval: --query-prompt-file not found: ${file}`);
   return { file };
 }
@@ -95,7 +89,10 @@ For each domain: load the queries and gold ids (examples or --queries CONFIG) an
 the local BRIGHT copy (t1 download --bright), build or reuse the index (cached in RESULTS_DIR/index),
 score the documents, drop each query's excluded_ids ("N/A" skipped; plus --exclude files) BEFORE
 keeping the top --k, write RESULTS_DIR/<domain>.trec and evaluate nDCG@10, R@100 and R@1000 as
-pytrec_eval does (BRIGHT's official evaluation). Then RESULTS_DIR/results.json (every protocol
+pytrec_eval does (BRIGHT's official evaluation). --compat pyserini instead keeps the top --k first,
+then drops -removeQuery hits and exclusions, and averages as trec_eval -c (Anserini's numbers).
+T1 choices (document length, document instruction, query prompt, reasoning budget, decoding, stop
+tokens) default to the model's t1_format.json, are logged, and recorded with their source. Then RESULTS_DIR/results.json (every protocol
 choice: instructions, exclusion counts, query set, setting, BM25 parameters or model and reasoning
 settings, t1 version, time, command line), results.tsv and report.html (table and chart next to
 published rows). A killed run resumes: rerun the same command and finished domains are skipped.
@@ -107,56 +104,50 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
   options: OPTIONS,
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 bright eval: unexpected argument "${positionals[0]}"`);
-    const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
+    const long = values.long;
+    const domains = parseBrightDomains(values.domains ?? [], long);
+    const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
     if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright eval: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
-    const long = bool(values, "long");
-    const domains = parseBrightDomains(strList(values, "domains"), long);
-    const name = str(values, "retriever");
     let retriever: BrightRetriever;
-    if (name === "bm25") {
+    if (values.retriever === "bm25") {
       for (const o of T1_ONLY) if (values[o] !== undefined) throw new InputError(`t1 bright eval: --${o} applies to --retriever t1`);
-      const p = readBm25Params("bright eval", values);
-      retriever = new Bm25BrightRetriever({ variant: p.variant, k1: p.k1, b: p.b });
-    } else if (name === "t1") {
-      const model = optStr(values, "model");
+      retriever = new Bm25BrightRetriever(bm25Params(values));
+    } else {
+      const model = values.model;
       if (!model) throw new InputError(`t1 bright eval: --retriever t1 needs --model`);
-      const mode = str(values, "mode");
-      if (mode !== "reason" && mode !== "none") throw new InputError(`t1 bright eval: --mode must be reason or none, got "${mode}"`);
       retriever = new T1BrightRetriever({
         model,
-        backend: parseBackendKind(str(values, "backend")),
-        url: optStr(values, "url"),
-        threads: optNum(values, "threads"),
-        mode,
-        maxReasoningTokens: optNum(values, "max-reasoning-tokens"),
-        temperature: num(values, "temperature"),
-        seed: num(values, "seed"),
-        maxLength: optNum(values, "max-doc-length") ?? optNum(values, "max-length"),
-        docLengthPreset: optStr(values, "doc-length-preset"),
-        documentInstruction: optStr(values, "doc-instruction"),
-        batchSize: num(values, "batch-size"),
+        backend: values.backend,
+        url: values.url,
+        threads: values.threads,
+        mode: values.mode,
+        maxReasoningTokens: values["max-reasoning-tokens"],
+        temperature: values.temperature,
+        seed: values.seed,
+        maxLength: values["max-doc-length"],
+        docLengthPreset: values["doc-length-preset"],
+        documentInstruction: values["doc-instruction"],
+        batchSize: values["batch-size"],
       });
-    } else {
-      throw new InputError(`t1 bright eval: --retriever must be bm25 or t1, got "${name}"`);
     }
     try {
       const r = await runBrightEval({
         dir,
-        out: str(values, "out"),
+        out: values.out,
         retriever,
         domains,
-        queries: str(values, "queries"),
+        queries: values.queries,
         longDocuments: long,
-        k: num(values, "k"),
-        compat: parseCompatMode(str(values, "compat")),
-        queryPrompt: queryPromptSetting(values),
-        exclusionFiles: exclusionSpecs(strList(values, "exclude"), domains),
+        k: values.k,
+        compat: parseCompatMode(values.compat),
+        queryPrompt: queryPromptSetting(values["query-prompt"], values["query-prompt-file"]),
+        exclusionFiles: exclusionSpecs(values.exclude ?? [], domains),
         command: commandLine({ ...values, dir }),
-        quiet: bool(values, "quiet"),
-        log: bool(values, "quiet") ? () => undefined : (l) => console.error(l),
+        quiet: values.quiet,
+        log: values.quiet ? () => undefined : (l) => console.error(l),
       });
       console.log(formatResultsTsv(r).trimEnd());
-      if (!bool(values, "quiet")) console.error(`t1 bright eval: wrote ${r.files.json}, ${r.files.tsv} and ${r.files.html}`);
+      if (!values.quiet) console.error(`t1 bright eval: wrote ${r.files.json}, ${r.files.tsv} and ${r.files.html}`);
     } finally {
       await retriever.close();
     }

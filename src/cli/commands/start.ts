@@ -2,7 +2,7 @@ import { defineCommand, optStr } from "../command.js";
 import { CLASSIC_NAMES, loadClassicCollection, type ClassicName } from "../../data/classic.js";
 import { evaluateRun } from "../../eval/evaluate.js";
 import { bm25Run, buildBm25IndexSync } from "../../retrieval/bm25/index.js";
-import { bm25ParamOptions, readBm25Params } from "../../retrieval/bm25/cli-options.js";
+import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
 import { InputError } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 
@@ -28,12 +28,12 @@ default) and prints trec_eval measures. Without the shared folder it prints how 
 pipeline on any JSONL corpus.`,
   options: {
     collection: { type: "string", description: `Classic collection: ${CLASSIC_NAMES.join(", ")}`, default: "cranfield", arg: "NAME" },
-    ...bm25ParamOptions(true),
+    ...BM25_OPTIONS,
   },
   async run(values) {
     const name = (optStr(values, "collection") ?? "cranfield") as ClassicName;
     if (!CLASSIC_NAMES.includes(name)) throw new InputError(`t1 start: --collection must be one of ${CLASSIC_NAMES.join(", ")}, got "${name}"`);
-    const params = readBm25Params("start", values);
+    const params = bm25Params(values);
     const dir = sharedPath("data", "classic", FOLDERS[name]);
     if (!dir) {
       console.log(

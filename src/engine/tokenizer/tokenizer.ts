@@ -88,7 +88,7 @@ export class TextTokenizer {
 
   /** Renders the chat template to text. */
   applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
-    if (!this.template) throw new T1Error("BAD_INPUT", `${this.source}: tokenizer_config.json has no chat_template`);
+    if (!this.template) throw new T1Error("BAD_INPUT", `${this.source}: tokenizer_config.json has no chat_template (give one with --chat-template FILE)`);
     const vars: Record<string, unknown> = {
       messages,
       add_generation_prompt: opts.addGenerationPrompt ?? true,
