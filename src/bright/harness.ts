@@ -274,7 +274,8 @@ export async function runBrightEval(o: BrightEvalOptions): Promise<BrightEvalRes
     const r = await evalDomain(o, domain, key, log);
     log(
       `bright eval: ${domain}: ${r.queries} queries, ${r.documents} documents; exclusions ${r.exclusions.applied} applied, ` +
-        `${r.exclusions.dropped} dropped from the top ${k} before the cut (${r.exclusions.queriesAffected} queries); ` +
+        `${r.exclusions.dropped} ${(o.compat ?? "official") === "pyserini" ? `removed from the top ${k} after the cut` : `dropped from the top ${k} before the cut`} (${r.exclusions.queriesAffected} queries); ` +
+        (r.queriesWithoutHits > 0 ? `${r.queriesWithoutHits} judged queries without hits; ` : "") +
         `nDCG@10 ${r.metrics.ndcg_cut_10.toFixed(4)} R@100 ${r.metrics.recall_100.toFixed(4)} R@1000 ${r.metrics.recall_1000.toFixed(4)} (${r.seconds.toFixed(1)} s)`,
     );
     results.push(r);
