@@ -4,9 +4,9 @@
  * comparability mode. Each is resolved to one explicit value with the place it came from (flag,
  * preset, the model's t1_format.json, built-in default), and results.json records both.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { InputError } from "../util/errors.js";
+import { readT1FormatSettings, t1FormatPath, type DocumentInstruction } from "../data/t1-format/index.js";
 import { readTextFile } from "../data/text-file.js";
 import { brightInstruction, type BrightDomain } from "../data/bright-domains.js";
 
@@ -35,53 +35,40 @@ export const DOC_LENGTH_PRESETS: Readonly<Record<string, number>> = Object.freez
 /** The built-in document length when neither a flag, a preset nor the model's t1_format.json says one. */
 export const DEFAULT_DOC_LENGTH = 512;
 
-/** The model's saved T1 format (t1_format.json beside config.json or the .gguf), the fields BRIGHT reads. */
+/**
+ * The fields of the model's saved T1 format (t1_format.json, read and checked by the format module)
+ * that shape a BRIGHT run, each undefined where the file does not set it, so results.json can say
+ * whether a value came from the file or from the built-in default.
+ */
 export interface SavedBrightFormat {
   file: string;
   maxDocumentTokens?: number;
   maxReasoningTokens?: number;
-  documentInstruction?: DocInstruction;
+  documentInstruction?: DocumentInstruction;
   stopTokens?: string[];
   enableThinking?: boolean;
 }
 
 /** What goes before each document: nothing, the domain's task instruction, or custom text. */
-export type DocInstruction = "none" | "task" | { custom: string };
+export type DocInstruction = DocumentInstruction;
 
-/**
- * Reads the fields of `t1_format.json` that shape a BRIGHT run (snake_case, as the format module
- * writes it). Absent file: undefined. A malformed field is an error naming the file and the field.
- */
+/** The saved format of a local model (directory or .gguf); undefined for a server model name or a model without the file. */
 export function readSavedBrightFormat(model: string | undefined): SavedBrightFormat | undefined {
   if (!model || !existsSync(model)) return undefined;
-  const file = join(statSync(model).isFile() ? dirname(model) : model, "t1_format.json");
-  if (!existsSync(file)) return undefined;
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new InputError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-  const int = (field: string): number | undefined => {
-    const v = raw[field];
-    if (v === undefined) return undefined;
-    if (!Number.isInteger(v) || (v as number) < 0) throw new InputError(`expected a non-negative integer`, { file, field });
-    return v as number;
+  const settings = readT1FormatSettings(model);
+  if (!settings) return undefined;
+  const file = t1FormatPath(model);
+  // The format module fills defaults in; the file's own keys say which values it sets.
+  const keys = new Set(Object.keys(JSON.parse(readFileSync(file, "utf8")) as object));
+  const set = <T>(key: string, v: T): T | undefined => (keys.has(key) ? v : undefined);
+  return {
+    file,
+    maxDocumentTokens: set("max_document_tokens", settings.maxDocumentTokens),
+    maxReasoningTokens: set("max_reasoning_tokens", settings.maxReasoningTokens),
+    documentInstruction: set("document_instruction", settings.documentInstruction),
+    stopTokens: settings.stopTokens,
+    enableThinking: settings.enableThinking,
   };
-  const out: SavedBrightFormat = { file, maxDocumentTokens: int("max_document_tokens"), maxReasoningTokens: int("max_reasoning_tokens") };
-  const di = raw.document_instruction;
-  if (di !== undefined) {
-    const custom = typeof di === "object" && di !== null ? (di as { custom?: unknown }).custom : undefined;
-    if (di === "none" || di === "task") out.documentInstruction = di;
-    else if (typeof custom === "string") out.documentInstruction = { custom };
-    else throw new InputError(`expected "task", "none" or { "custom": TEXT }`, { file, field: "document_instruction" });
-  }
-  if (raw.stop_tokens !== undefined) {
-    if (!Array.isArray(raw.stop_tokens) || raw.stop_tokens.some((s) => typeof s !== "string")) throw new InputError(`expected a list of strings`, { file, field: "stop_tokens" });
-    out.stopTokens = raw.stop_tokens as string[];
-  }
-  if (typeof raw.enable_thinking === "boolean") out.enableThinking = raw.enable_thinking;
-  return out;
 }
 
 /** Document length: --max-doc-length, else --doc-length-preset, else t1_format.json, else 512. */
@@ -105,11 +92,6 @@ export function resolveDocInstruction(flag: string | undefined, saved?: SavedBri
   if (flag !== undefined) return { value: flag === "none" || flag === "task" ? flag : { custom: flag }, source: "flag" };
   if (saved?.documentInstruction !== undefined) return { value: saved.documentInstruction, source: "t1_format.json" };
   return { value: "task", source: "default" };
-}
-
-/** The text put before a domain's documents under a document-instruction setting ("" = none). */
-export function documentInstructionText(setting: DocInstruction, taskInstruction: string): string {
-  return setting === "none" ? "" : setting === "task" ? taskInstruction : setting.custom;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Query } from "../data/types.js";
 import type { Exclusions } from "../data/bright.js";
 import { findBrightFiles, iterateBrightDocuments, loadBrightDocuments } from "../data/bright.js";
 import type { BrightDomain } from "../data/bright-domains.js";
+import { documentInstructionText, documentPrefix } from "../data/t1-format/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
 import type { Run } from "../data/types.js";
@@ -21,8 +22,8 @@ import { openBackend } from "../backends/open.js";
 import { buildT1Index } from "../retrieval/build-index.js";
 import { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { hasManifest } from "../retrieval/index/manifest.js";
-import { documentPrefix } from "../retrieval/encoders/instructions.js";
-import { documentInstructionText, readSavedBrightFormat, resolveDocInstruction, resolveDocLength, type DocInstruction, type Resolved } from "./protocol.js";
+import { readSavedBrightFormat, resolveDocInstruction, resolveDocLength, type Resolved } from "./protocol.js";
+import type { DocumentInstruction } from "../data/t1-format/index.js";
 
 /** What a retriever gets for one domain. */
 export interface DomainRetrievalInput {
@@ -181,7 +182,7 @@ export class T1BrightRetriever implements BrightRetriever {
   readonly settings: Record<string, unknown>;
   private backend: T1Backend | undefined;
   private readonly docLength: Resolved<number>;
-  private readonly docInstruction: Resolved<DocInstruction>;
+  private readonly docInstruction: Resolved<DocumentInstruction>;
 
   constructor(private readonly o: T1RetrieverOptions) {
     this.backend = o.backendInstance;
@@ -224,7 +225,7 @@ export class T1BrightRetriever implements BrightRetriever {
   }
 
   instructions(taskInstruction: string, queryPrompt: string): { query: string | null; document: string | null } {
-    return { query: queryPrompt, document: documentInstructionText(this.docInstruction.value, taskInstruction) };
+    return { query: queryPrompt, document: documentInstructionText({ instruction: taskInstruction, documentInstruction: this.docInstruction.value }) };
   }
 
   /** Documents longer than the budget (instruction included), counted with the backend's tokenizer. */
@@ -252,7 +253,7 @@ export class T1BrightRetriever implements BrightRetriever {
     // share theirs, and their instruction) encode them once.
     const digest = createHash("sha256");
     for (const d of docs) digest.update(d.id).update("\0").update(d.text).update("\0");
-    const docInstruction = documentInstructionText(this.docInstruction.value, input.taskInstruction);
+    const docInstruction = documentInstructionText({ instruction: input.taskInstruction, documentInstruction: this.docInstruction.value });
     const tag = createHash("sha256")
       .update(JSON.stringify([backend.modelId, this.docLength.value, docInstruction, digest.digest("hex")]))
       .digest("hex")

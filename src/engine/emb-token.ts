@@ -1,7 +1,8 @@
 /**
  * `addEmbToken`: gives a model that lacks it the `<emb_token>` special token — tokenizer entry,
  * embedding row (and untied lm_head row) initialised to the mean of the existing rows, and
- * config vocab_size — and saves the result as a new Hugging Face directory.
+ * config vocab_size — and saves the result as a new Hugging Face directory, with the T1 format
+ * settings (t1_format.json: the source's, else the defaults, with `format` on top) beside it.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,7 +10,7 @@ import { InputError, T1Error } from "../util/errors.js";
 import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { parseHfConfig } from "./config.js";
 import { readSafetensors, readSafetensorsHeader, safetensorsFiles, writeSafetensors, type SafetensorsDtype, type TensorMap } from "./safetensors.js";
-import { EMB_TOKEN } from "./model.js";
+import { EMB_TOKEN, readT1FormatSettings, writeT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
 
 export interface AddEmbTokenResult {
   /** Id of `<emb_token>` in the saved model. */
@@ -43,7 +44,12 @@ function growRows(t: { shape: number[]; data: Float32Array }, rows: number): { s
   return { shape: [rows, C], data };
 }
 
-export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTokenResult> {
+export interface AddEmbTokenOptions {
+  /** T1 format settings recorded in the output's t1_format.json, over the source's own (or the defaults). Default: none. */
+  format?: Partial<T1FormatSettings>;
+}
+
+export async function addEmbToken(dir: string, outDir: string, opts: AddEmbTokenOptions = {}): Promise<AddEmbTokenResult> {
   if (resolve(dir) === resolve(outDir)) throw new T1Error("BAD_INPUT", "addEmbToken: outDir must differ from the source directory");
   const cfgPath = join(dir, "config.json");
   const rawCfg = readJson(cfgPath);
@@ -59,6 +65,7 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
   const existing = added.find((t) => t.content === EMB_TOKEN);
   if (existing) {
     for (const f of readdirSync(dir)) copyFileWithNormalMode(join(dir, f), join(outDir, f));
+    writeT1FormatSettings(outDir, { ...readT1FormatSettings(dir), ...opts.format });
     return { id: existing.id, added: false, vocabSize: cfg.vocabSize };
   }
   // The next id after every token the tokenizer knows (model vocab and added tokens).
@@ -99,5 +106,6 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
   writeFileAtomic(join(outDir, "tokenizer.json"), JSON.stringify(tokJson, null, 1));
   writeFileAtomic(join(outDir, "tokenizer_config.json"), JSON.stringify(tokCfg, null, 2));
   writeFileAtomic(join(outDir, "config.json"), JSON.stringify(rawCfg, null, 2) + "\n");
+  writeT1FormatSettings(outDir, { ...readT1FormatSettings(dir), ...opts.format });
   return { id, added: true, vocabSize };
 }

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { join } from "node:path";
 import type { T1Backend } from "../backends/types.js";
 import type { Document } from "../data/types.js";
+import { documentInstructionText } from "../data/t1-format/index.js";
 import { readDocuments } from "../data/jsonl.js";
 import { InputError, T1Error } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
@@ -51,13 +52,13 @@ export interface BuildIndexOptions {
   /** Default "f32". */
   dtype?: VectorDType;
   hnsw?: Partial<HnswParams>;
-  /** Document instruction. Default "". */
+  /** Document instruction. Default: the model's saved document instruction (t1_format.json; none without one). */
   instruction?: string;
-  /** Query instruction recorded for search. Default: the document instruction. */
+  /** Query instruction recorded for search. Default: `instruction` when given, else the model's saved instruction. */
   queryInstruction?: string;
   /** Documents per prefill. Default 16. */
   batchSize?: number;
-  /** Tokens kept per document. Default 512. */
+  /** Tokens kept per document. Default: the model's saved maximum (t1_format.json; 512 without one). */
   maxLength?: number;
   /** Documents between checkpoints. Default 1024. */
   checkpointEvery?: number;
@@ -94,9 +95,9 @@ export interface BuildIndexResult extends DocumentEncodeResult {
 
 export async function buildT1Index(backend: T1Backend, docs: readonly Document[], o: BuildIndexOptions): Promise<BuildIndexResult> {
   const t0 = performance.now();
-  const instruction = o.instruction ?? "";
+  const instruction = o.instruction ?? documentInstructionText(backend.format);
   if (docs.length === 0) throw new InputError(`the corpus has no documents; nothing to index`, o.pipeline?.corpus ? { file: o.pipeline.corpus } : {});
-  checkQueryPrompt(backend, o.queryInstruction ?? instruction);
+  checkQueryPrompt(backend, o.queryInstruction ?? o.instruction ?? backend.format.instruction);
   let index: DenseIndex;
   const resuming = hasManifest(o.out) && !o.overwrite;
   if (resuming) {
@@ -110,7 +111,7 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
   } else {
     const recorded = o.pipeline ?? { backend: backend.kind, modelPath: backend.modelId };
     const location = backend.kind === "remote" ? {} : recordModelLocation(o.out, recorded.modelPath ?? backend.modelId);
-    const pipeline: PipelineMeta = { ...recorded, ...location, queryInstruction: o.queryInstruction ?? instruction };
+    const pipeline: PipelineMeta = { ...recorded, ...location, queryInstruction: o.queryInstruction ?? o.instruction ?? backend.format.instruction };
     index = createIndex(o.out, {
       kind: o.kind,
       dtype: o.dtype,

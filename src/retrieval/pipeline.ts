@@ -17,6 +17,7 @@ import { rrf, weightedFusion, type RankedList } from "./hybrid.js";
 import { openBm25Index, type Bm25Index } from "./bm25/index.js";
 import { DocStore } from "./index/doc-store.js";
 import type { Document } from "../data/types.js";
+import type { T1FormatSettings } from "../data/t1-format/index.js";
 
 /** BM25 index file kept beside the dense index by `t1 index`. */
 export const BM25_FILE = "bm25.idx";
@@ -50,6 +51,8 @@ export interface OpenPipelineOptions {
   expansionSearch?: number;
   /** An already open backend (library use, tests). */
   backendInstance?: T1Backend;
+  /** T1 format settings over the model's t1_format.json. Default: the saved file. */
+  format?: Partial<T1FormatSettings>;
 }
 
 export class RetrievalPipeline {
@@ -76,6 +79,7 @@ export class RetrievalPipeline {
         threads: o.threads,
         gpu: o.gpu,
         chatTemplateFile: o.chatTemplateFile ?? (existsSync(templateFile) ? templateFile : undefined),
+        format: o.format,
       }));
     try {
       const identity = o.modelId ?? indexModelIdentity(dir, meta, manifest.model, backend.modelId);
@@ -140,9 +144,11 @@ export class RetrievalPipeline {
       maxReasoningTokens: opts.maxReasoningTokens,
       temperature: opts.temperature,
       seed: opts.seed,
+      enableThinking: opts.enableThinking,
       cache,
       onToken: opts.onToken,
       onProgress: opts.onProgress,
+      signal: opts.signal,
     });
     const depth = hybrid === "none" ? k : Math.max(k, opts.fusionDepth ?? 100);
     const out: PipelineResult[] = [];
@@ -183,8 +189,10 @@ export interface PipelineSearchOptions {
   mode?: QueryMode;
   /** Query instruction. Default: the one recorded at indexing. */
   instruction?: string;
-  /** Reasoning budget. Default 256. */
+  /** Reasoning budget. Default: the model's saved budget (t1_format.json; 256 without one). */
   maxReasoningTokens?: number;
+  /** Qwen3's enable_thinking for query prompts. Default: the backend's (t1_format.json, else the template's default). */
+  enableThinking?: boolean;
   temperature?: number;
   seed?: number;
   /** Reasoning cache; false disables it. Default: `reasoning-cache.jsonl` in the index directory. */
@@ -202,6 +210,8 @@ export interface PipelineSearchOptions {
   bm25WithReasoning?: boolean;
   onToken?: (queryIndex: number, piece: string) => void;
   onProgress?: (done: number) => void;
+  /** Aborts query generation (e.g. the HTTP client went away): the search rejects. */
+  signal?: AbortSignal;
 }
 
 export interface PipelineHit {

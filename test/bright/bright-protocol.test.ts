@@ -130,7 +130,7 @@ test("t1: document length, document instruction, query prompt and reasoning sett
   const model = join(root, "model");
   createTinyModel(model, { arch: "qwen3", seed: 7, hiddenSize: 32, layers: 1, heads: 2, kvHeads: 1, headDim: 16, intermediateSize: 64 });
   // The checkpoint's saved format (t1_format.json, as the format module writes it).
-  writeFileSync(join(model, "t1_format.json"), JSON.stringify({ format: "t1", version: 1, document_instruction: "none", max_document_tokens: 48, max_reasoning_tokens: 3, stop_tokens: ["</reasoning>"] }));
+  writeFileSync(join(model, "t1_format.json"), JSON.stringify({ format: "t1", version: 1, document_instruction: "none", max_document_tokens: 48, max_reasoning_tokens: 3, stop_tokens: ["<|im_end|>"] }));
   const tdir = join(root, "BRIGHT-t1");
   const fx = await fixtureDomain("leetcode", 2, 8);
   for (const r of fx.rows) r.query = r.query.slice(0, 200);
@@ -148,7 +148,7 @@ test("t1: document length, document instruction, query prompt and reasoning sett
   assert.equal(s1.maxDocumentTokensSource, "t1_format.json");
   assert.equal(s1.documentInstruction, "none");
   assert.equal(s1.documentInstructionSource, "t1_format.json");
-  assert.deepEqual(s1.reasoning, { budget: 3, budgetSource: "t1_format.json", decoding: "greedy", temperature: 0, seed: 0, stopTokens: ["</reasoning>"] });
+  assert.deepEqual(s1.reasoning, { budget: 3, budgetSource: "t1_format.json", decoding: "greedy", temperature: 0, seed: 0, stopTokens: ["<|im_end|>"] });
   assert.deepEqual(j1.protocol.queryPrompt, { kind: "preset", name: "bright", source: "xlang-ai/BRIGHT configs/<model>/<task>.json task description", fill: "{task} = raw split name" });
   assert.match(j1.protocol.dataset.revision, /unknown/, "a copy without t1-download.json says so");
   const d1 = j1.domains[0]!;
@@ -173,7 +173,7 @@ test("t1: document length, document instruction, query prompt and reasoning sett
   assert.equal(s2.maxDocumentTokensSource, "preset bright-e5");
   assert.deepEqual(s2.documentInstruction, { custom: "Coding problem:" });
   assert.equal(s2.documentInstructionSource, "flag");
-  assert.deepEqual(s2.reasoning, { budget: 2, budgetSource: "flag", decoding: "sampled", temperature: 0.7, seed: 5, stopTokens: ["</reasoning>"] });
+  assert.deepEqual(s2.reasoning, { budget: 2, budgetSource: "flag", decoding: "sampled", temperature: 0.7, seed: 5, stopTokens: ["<|im_end|>"] });
   assert.deepEqual(j2.protocol.queryPrompt, { kind: "file", file: promptFile, fill: "{task} = raw split name" });
   const d2 = j2.domains[0]!;
   assert.deepEqual(d2.instruction, { query: "Find leetcode problems that use the same algorithm", document: "Coding problem:" });

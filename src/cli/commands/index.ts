@@ -15,6 +15,8 @@ export default defineCommand({
   usage: "--model M --corpus docs.jsonl|DIR --out IDX [options]",
   details: `
 Documents are encoded as instruction + text + <emb_token> in one prefill each, batched by length.
+Unset --instruction and --max-doc-length come from the model's t1_format.json (its instruction and
+document-side choice, its max_document_tokens), else no instruction and 512 tokens.
 The run checkpoints every --checkpoint-every docs: rerun the same command after an interruption and
 it continues where it stopped (vectors come out as in an uninterrupted run). An existing index built
 with another model or instruction is refused (MISMATCH); --overwrite starts over. Rerunning with a
@@ -35,7 +37,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
     "query-instruction": { type: "string", description: "Query instruction recorded for t1 search/run", arg: "TEXT" },
     task: { type: "string", description: "Use BRIGHT's instruction for this task (e.g. biology, leetcode)", arg: "TASK" },
     "batch-size": { type: "number", integer: true, min: 1, description: "Documents per prefill", default: 16 },
-    "max-doc-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document", default: 512 },
+    "max-doc-length": { type: "number", integer: true, min: 1, description: "Tokens kept per document (default: the model's t1_format.json, else 512)" },
     "checkpoint-every": { type: "number", integer: true, min: 1, description: "Documents between checkpoints", default: 1024 },
     connectivity: { type: "number", integer: true, min: 2, description: "HNSW graph degree", default: 16 },
     "expansion-add": { type: "number", integer: true, min: 1, description: "HNSW build candidate list", default: 128 },
@@ -50,7 +52,7 @@ unless --no-store-text. With --backend remote, --concurrency batches are sent at
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 index: unexpected argument "${positionals[0]}" (the corpus goes in --corpus, the index in --out)`);
-    const instruction = values.instruction ?? (values.task ? brightInstruction(values.task) : "");
+    const instruction = values.instruction ?? (values.task ? brightInstruction(values.task) : undefined);
     const opened = backendFromOptions(values, "index", { concurrency: values.concurrency });
     // A resumed build keeps the template it was started with.
     const kept = join(values.out, CHAT_TEMPLATE_FILE);
