@@ -24,6 +24,11 @@ import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Ge
 export interface RemoteBackendOptions extends HttpClientOptions, FormatBackendOptions {
   /** Server base URL, with or without the trailing /v1 (e.g. http://127.0.0.1:8080). */
   url: string;
+  /**
+   * A second server for /v1/embeddings (vLLM's pooling runner and llama-server with --embeddings
+   * serve embeddings only, so generation and embedding run as two processes). Default: `url`.
+   */
+  embeddingsUrl?: string;
   /** Model name sent in requests. Default: the first model of /v1/models. */
   model?: string;
   /** Where reasoning comes from. Default "completions" (raw prompt, exact template); "chat" lets the server apply its template. */
@@ -67,6 +72,7 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
 
   private constructor(
     private readonly http: HttpClient,
+    private readonly embedHttp: HttpClient,
     readonly modelId: string,
     readonly dims: number,
     /** The server speaks the t1 extensions. */
@@ -84,7 +90,9 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
   }
 
   static async open(opts: RemoteBackendOptions): Promise<RemoteBackend> {
-    const http = new HttpClient(opts.url.replace(/\/+$/, "").replace(/\/v1$/, "") + "/v1", opts);
+    const v1 = (u: string): string => u.replace(/\/+$/, "").replace(/\/v1$/, "") + "/v1";
+    const http = new HttpClient(v1(opts.url), opts);
+    const embedHttp = opts.embeddingsUrl ? new HttpClient(v1(opts.embeddingsUrl), opts) : http;
     const models = await http.getJson<ModelsResponse>("/models");
     const list = models.data ?? [];
     const entry = opts.model ? list.find((m) => m.id === opts.model) : list[0];
@@ -92,11 +100,11 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
     const modelId = entry?.id ?? opts.model!;
     const t1Server = entry?.owned_by === "t1" && opts.extensions !== false;
     let dims = entry?.t1?.dims;
-    const backend = new RemoteBackend(http, modelId, dims ?? 0, t1Server, opts, entry);
+    const backend = new RemoteBackend(http, embedHttp, modelId, dims ?? 0, t1Server, opts, entry);
     if (!dims) {
       const [probe] = await backend.embedTexts(["dimension probe" + EMB_TOKEN]);
       dims = probe.length;
-      return new RemoteBackend(http, modelId, dims, t1Server, opts, entry);
+      return new RemoteBackend(http, embedHttp, modelId, dims, t1Server, opts, entry);
     }
     return backend;
   }
@@ -165,19 +173,19 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
     for (let i = 0; i < inputs.length; i += batch) chunks.push(inputs.slice(i, i + batch));
     const results = await Promise.all(
       chunks.map(async (chunk) => {
-        const r = await this.http.postJson<EmbeddingsResponse>("/embeddings", { model: this.modelId, input: chunk, encoding_format: "base64", ...extra });
+        const r = await this.embedHttp.postJson<EmbeddingsResponse>("/embeddings", embeddingsRequest(this.modelId, chunk, extra));
         const data = r.data;
         if (!Array.isArray(data) || data.length !== chunk.length) {
-          throw new T1Error("REMOTE", `${this.http.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
+          throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned ${Array.isArray(data) ? data.length : "no"} embeddings for ${chunk.length} inputs`);
         }
         const out: Float32Array[] = new Array(chunk.length);
         for (const d of data) {
           const ok = Number.isInteger(d?.index) && d.index >= 0 && d.index < chunk.length && (typeof d.embedding === "string" || Array.isArray(d.embedding));
-          if (!ok) throw new T1Error("REMOTE", `${this.http.base}/embeddings returned a malformed item (expected { index, embedding })`);
+          if (!ok) throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned a malformed item (expected { index, embedding })`);
           out[d.index] = decodeEmbedding(d.embedding);
         }
         if (out.some((v) => v === undefined || v.length === 0 || (this.dims > 0 && v.length !== this.dims))) {
-          throw new T1Error("REMOTE", `${this.http.base}/embeddings returned missing or wrongly sized embeddings (expected ${this.dims || "non-empty"})`);
+          throw new T1Error("REMOTE", `${this.embedHttp.base}/embeddings returned missing or wrongly sized embeddings (expected ${this.dims || "non-empty"})`);
         }
         return out;
       }),
@@ -195,17 +203,12 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
     if (this.opts.reasoningEndpoint === "chat" && !messages) {
       throw new T1Error("BAD_INPUT", `reasoningEndpoint "chat" needs prompts built by this backend's chatPrompt()`);
     }
-    const body: Record<string, unknown> = {
-      model: this.modelId,
-      max_tokens: opts.maxTokens,
-      temperature: opts.temperature ?? 0,
-      ...(opts.topP !== undefined && opts.topP < 1 ? { top_p: opts.topP } : {}),
-      ...(opts.topK ? { top_k: opts.topK } : {}),
-      seed: opts.seed ?? 0,
-      ...(this.format.stopTokens ? { stop: this.format.stopTokens } : {}),
-      ...(messages ? { messages } : { prompt }),
-      ...(embed ? { t1_embed: true } : {}),
-    };
+    const body = completionsRequest(this.modelId, prompt, opts, this.format.stopTokens);
+    if (messages) {
+      delete body.prompt;
+      body.messages = messages;
+    }
+    if (embed) body.t1_embed = true;
     const path = messages ? "/chat/completions" : "/completions";
     if (opts.onToken) {
       let text = "";
@@ -233,6 +236,36 @@ export class RemoteBackend extends FormattedBackend implements T1Backend {
       vector: c.embedding ? Float32Array.from(c.embedding) : undefined,
     };
   }
+}
+
+/**
+ * The /v1/embeddings body, as vLLM's and llama.cpp's servers document their OpenAI-compatible API:
+ * `input` is a list of strings or a list of token-id arrays (never mixed in one request),
+ * `encoding_format: "float"` (both servers also take "base64"; float is the one every
+ * OpenAI-compatible server accepts). Extra fields and inputs in parts (arrays of strings, the t1
+ * extensions) only go to a t1 server.
+ */
+export function embeddingsRequest(model: string, input: readonly (string | readonly number[] | readonly string[])[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { model, input, encoding_format: "float", ...extra };
+}
+
+/**
+ * The /v1/completions body: `prompt` is the text the client rendered with the model's chat template
+ * (the server must parse the special tokens in it, as vLLM and llama.cpp do), greedy unless a
+ * temperature is given, with a seed, and the model's saved stop strings as `stop` (OpenAI's field,
+ * which vLLM and llama.cpp honour).
+ */
+export function completionsRequest(model: string, prompt: string, o: GenerationOptions, stop?: readonly string[]): Record<string, unknown> {
+  return {
+    model,
+    prompt,
+    max_tokens: o.maxTokens,
+    temperature: o.temperature ?? 0,
+    ...(o.topP !== undefined && o.topP < 1 ? { top_p: o.topP } : {}),
+    ...(o.topK ? { top_k: o.topK } : {}),
+    seed: o.seed ?? 0,
+    ...(stop ? { stop } : {}),
+  };
 }
 
 function decodeEmbedding(e: number[] | string): Float32Array {

@@ -3,7 +3,10 @@
  * numbers. Source: docs/METHOD.md §5 ("Anchors"), which collects them from the BRIGHT
  * paper (Su et al., arXiv 2407.12883, Table 2: BM25 original and GPT-4 reasoning queries), the
  * Anserini/Pyserini BRIGHT regressions (Lucene BM25 k1=0.9 b=0.4), and the ReasonIR, DIVER,
- * ReasonEmbed and CRE-T1 / MRE-T1 reports (arXiv 2603.17387). Keep this table in step with that file.
+ * ReasonEmbed and CRE-T1 / MRE-T1 reports (arXiv 2603.17387). Keep the per-domain rows in step with
+ * that file. Rows published as an average only follow (source per row). `kind` separates single
+ * models from multi-stage pipelines (query rewriting, ensembles, rerankers), which the report shows
+ * apart: a pipeline's number is not a retriever's.
  */
 import type { BrightDomain } from "../data/bright-domains.js";
 
@@ -13,8 +16,10 @@ export interface BrightAnchor {
   system: string;
   /** Query setting the row was measured with: "original", "GPT-4 reasoning", "rewritten". */
   query: string;
-  /** Per domain nDCG@10 ×100, in BRIGHT_DOMAINS order. */
-  scores: Record<BrightDomain, number>;
+  /** A single retrieval model, or a multi-stage pipeline (query rewriting, several retrievers, reranking). */
+  kind: "single model" | "pipeline";
+  /** Per domain nDCG@10 ×100; undefined for rows published with the average only. */
+  scores?: Record<BrightDomain, number>;
   /** The published average (×100) over the 12 domains. */
   average: number;
   source: string;
@@ -25,9 +30,14 @@ const ORDER: BrightDomain[] = [
   "leetcode", "pony", "aops", "theoremqa_questions", "theoremqa_theorems",
 ];
 
-function row(key: string, system: string, query: string, values: number[], average: number, source: string): BrightAnchor {
+function row(key: string, system: string, query: string, values: number[], average: number, source: string, kind: BrightAnchor["kind"] = "single model"): BrightAnchor {
   if (values.length !== ORDER.length) throw new Error(`anchor ${key}: expected ${ORDER.length} values`);
-  return { key, system, query, scores: Object.fromEntries(ORDER.map((d, i) => [d, values[i]!])) as Record<BrightDomain, number>, average, source };
+  return { key, system, query, kind, scores: Object.fromEntries(ORDER.map((d, i) => [d, values[i]!])) as Record<BrightDomain, number>, average, source };
+}
+
+/** A row published as an average only (the report leaves its domain cells empty). */
+function averageRow(key: string, system: string, query: string, average: number, source: string, kind: BrightAnchor["kind"]): BrightAnchor {
+  return { key, system, query, kind, average, source };
 }
 
 const METHOD = "docs/METHOD.md §5";
@@ -41,7 +51,13 @@ export const BRIGHT_ANCHORS: readonly BrightAnchor[] = [
   row("diver-4b", "DIVER-Retriever-4B", "original", [41.8, 43.7, 21.7, 35.3, 21.0, 21.2, 25.1, 37.6, 13.2, 10.7, 38.4, 37.3], 28.9, `${METHOD}; DIVER report`),
   row("reasonembed-4b", "ReasonEmbed-Qwen3-4B", "original", [55.4, 54.5, 34.9, 46.9, 34.0, 36.1, 37.4, 34.5, 13.6, 11.3, 41.4, 45.1], 37.1, `${METHOD}; ReasonEmbed report`),
   row("mre-t1", "MRE-T1 (T1 family, 4B)", "original", [55.3, 56.5, 32.9, 48.2, 33.1, 34.2, 37.3, 35.0, 35.5, 16.7, 43.3, 46.9], 39.6, `${METHOD}; CRE-T1 report (arXiv 2603.17387)`),
-  row("diver-v3", "DIVER v3 pipeline (expand + rerank)", "rewritten", [66.0, 63.7, 42.4, 55.0, 40.6, 44.7, 50.4, 32.5, 47.3, 17.2, 46.4, 55.6], 46.8, `${METHOD}; DIVER report`),
+  row("diver-v3", "DIVER v3 pipeline (expand + rerank)", "rewritten", [66.0, 63.7, 42.4, 55.0, 40.6, 44.7, 50.4, 32.5, 47.3, 17.2, 46.4, 55.6], 46.8, `${METHOD}; DIVER report`, "pipeline"),
+  averageRow("reasonembed-8b", "ReasonEmbed-Qwen3-8B", "original", 38.1, "ReasonEmbed report (arXiv 2510.08252), BRIGHT average", "single model"),
+  averageRow("bge-reasoner-embed-8b", "BGE-Reasoner-Embed-8B", "original", 37.1, "BGE-Reasoner README (FlagOpen/FlagEmbedding research/BGE_Reasoner), BRIGHT average", "single model"),
+  averageRow("seed1.5-embedding", "Seed1.5-Embedding", "original", 27.2, "BRIGHT leaderboard / Seed1.5-Embedding report, BRIGHT average", "single model"),
+  averageRow("rader-7b", "RaDeR-7B", "original", 25.5, "RaDeR report, BRIGHT average", "single model"),
+  averageRow("inf-x-retriever", "INF-X-Retriever", "rewritten", 63.4, "BRIGHT leaderboard, BRIGHT average", "pipeline"),
+  averageRow("mqr-a1-mre-t1", "MQR-A1 rewriter + MRE-T1", "rewritten", 66.9, "CRE-T1 report (arXiv 2603.17387), BRIGHT average", "pipeline"),
 ];
 
 /** Anchors the HTML report draws in its bar chart next to our numbers (the others are in its table). */

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyExclusions, brightExclusions, brightQrels, brightQueries, loadBrightExamples, readExclusionsFile, type Exclusions } from "../data/bright.js";
+import { applyExclusions, applyExclusionsAfterCut, brightExclusions, findBrightFiles, brightQrels, brightQueries, loadBrightExamples, readExclusionsFile, type Exclusions } from "../data/bright.js";
 import { brightInstruction, normalizeBrightDomain, BRIGHT_DOMAINS, BRIGHT_LONG_DOMAINS, type BrightDomain } from "../data/bright-domains.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
@@ -18,6 +18,9 @@ import { readRun, writeRun } from "../data/trec-files.js";
 import { rankRun } from "../data/ranking.js";
 import type { BrightRetriever } from "./retrievers.js";
 import { renderBrightReport } from "./report-html.js";
+import { describeCompat, describeQueryPrompt, queryPromptText, type CompatMode, type QueryPromptSetting } from "./protocol.js";
+import { fileHashes, readBrightDownloadRecord } from "../data/bright-revision.js";
+import { readBrightExpectedScores } from "../data/bright-expected.js";
 import { BRIGHT_MEASURES, BRIGHT_METRIC_KEYS, type BrightDomainResult, type BrightEvalResults, type BrightMetrics } from "./results.js";
 
 export interface BrightEvalOptions {
@@ -39,6 +42,13 @@ export interface BrightEvalOptions {
    * leetcode). Default none: only the examples' excluded_ids, as the official code.
    */
   exclusionFiles?: Partial<Record<BrightDomain, string[]>>;
+  /**
+   * "official" (default): BRIGHT run.py (exclusions before the cut, pytrec_eval averaging);
+   * "pyserini": Anserini/Pyserini 2CR (exclusions and -removeQuery after the cut, trec_eval -c).
+   */
+  compat?: CompatMode;
+  /** Query prompt: a preset (default "bright", BRIGHT's task instruction) or a file. BM25 ignores it. */
+  queryPrompt?: QueryPromptSetting;
   /** The command line recorded in results.json. Default: "(library call)". */
   command?: string;
   /** Silence progress and log lines. Default false. */
@@ -63,6 +73,7 @@ function countIds(ex: Exclusions): number {
 
 /** The protocol block of results.json: every choice that shapes the numbers. */
 function protocolOf(o: BrightEvalOptions, domains: BrightDomain[]): Record<string, unknown> {
+  const compat = o.compat ?? "official";
   return {
     benchmark: "BRIGHT (xlangai/BRIGHT)",
     dir: o.dir,
@@ -73,19 +84,51 @@ function protocolOf(o: BrightEvalOptions, domains: BrightDomain[]): Record<strin
     topK: o.k ?? 1000,
     retriever: o.retriever.name,
     [o.retriever.name]: o.retriever.settings,
+    compat: describeCompat(compat),
+    dataset: datasetRecord(o.dir),
+    queryPrompt: o.retriever.name === "bm25" ? null : describeQueryPrompt(o.queryPrompt ?? {}),
     exclusions: {
-      rule: "per query, drop excluded_ids (skipping \"N/A\") and any extra file's ids from the scored list BEFORE keeping the top k (official BRIGHT run.py)",
+      rule: compat === "pyserini"
+        ? "per query, keep the top k, THEN drop hits whose docid equals the qid and the excluded_ids (skipping \"N/A\") and any extra file's ids (Anserini -removeQuery and filter)"
+        : "per query, drop excluded_ids (skipping \"N/A\") and any extra file's ids from the scored list BEFORE keeping the top k (official BRIGHT run.py)",
       extraFiles: o.exclusionFiles ?? {},
     },
     evaluation: {
-      tool: "t1 evaluateRun, mode pytrec_eval (trec_eval 9 semantics as pytrec_eval bundles them)",
+      tool: compat === "pyserini" ? "t1 evaluateRun, mode trec_eval with -c (completeQueries)" : "t1 evaluateRun, mode pytrec_eval (trec_eval 9 semantics as pytrec_eval bundles them)",
       measures: [...BRIGHT_MEASURES],
       relevance: "binary: every gold id at level 1",
-      averaging: "per domain: mean over queries in both run and qrels; overall: mean over domains",
+      averaging: compat === "pyserini"
+        ? "per domain: mean over every query with judgments (no hits = 0, trec_eval -c); overall: mean over domains"
+        : "per domain: mean over queries in both run and qrels; overall: mean over domains",
       ties: "trec_eval order (score descending, then docid descending); the official Python keeps corpus order",
     },
-    instructions: "per domain below (BRIGHT's published templates; BM25 uses none)",
+    instructions: "per domain below: the exact query prompt and document instruction (BM25 uses none)",
   };
+}
+
+/** One log line naming the choices that move the numbers (all of them are in results.json). */
+function protocolSummary(o: BrightEvalOptions): string {
+  const parts = [`compat ${o.compat ?? "official"}`, `k ${o.k ?? 1000}`, `queries ${o.queries ?? "examples"}`, `dataset revision ${String(datasetRecord(o.dir).revision)}`];
+  const t = o.retriever.settings;
+  if (o.retriever.name === "t1") {
+    const r = t.reasoning as { budget: number; decoding: string; seed: number };
+    const p = describeQueryPrompt(o.queryPrompt ?? {});
+    parts.push(
+      `document length ${String(t.maxDocumentTokens)} tokens (${String(t.maxDocumentTokensSource)})`,
+      `document instruction ${JSON.stringify(t.documentInstruction)} (${String(t.documentInstructionSource)})`,
+      `query prompt ${p.kind === "file" ? `file ${p.file}` : p.name}`,
+      `reasoning ${r.budget} tokens, ${r.decoding}, seed ${r.seed}`,
+    );
+  } else parts.push(`bm25 ${String(t.variant)} k1=${String(t.k1)} b=${String(t.b)}`);
+  return parts.join("; ");
+}
+
+/** The dataset revision `t1 download --bright` recorded (document hashes are per domain). */
+function datasetRecord(dir: string): Record<string, unknown> {
+  const r = readBrightDownloadRecord(dir);
+  return r
+    ? { repo: r.repo, revision: r.revision, downloadedAt: r.downloadedAt, recordedIn: "t1-download.json" }
+    : { repo: "xlangai/BRIGHT", revision: "unknown (the copy has no t1-download.json; compare the document hashes per domain)" };
 }
 
 function settingsKey(o: BrightEvalOptions, domain: BrightDomain): string {
@@ -96,6 +139,8 @@ function settingsKey(o: BrightEvalOptions, domain: BrightDomain): string {
     long: o.longDocuments ?? false,
     k: o.k ?? 1000,
     exclusionFiles: o.exclusionFiles?.[domain] ?? [],
+    compat: o.compat ?? "official",
+    queryPrompt: o.retriever.name === "bm25" ? null : o.queryPrompt ?? {},
   }, (key, v) => (key === "modelId" ? undefined : v));
 }
 
@@ -122,9 +167,14 @@ async function evalDomain(o: BrightEvalOptions, domain: BrightDomain, key: strin
   // Only the evaluated queries' exclusions (an extra file may list every query of the domain).
   const queryIds = new Set(rows.map((r) => r.id));
   const exclusions: Exclusions = new Map([...brightExclusions(rows, ...extra)].filter(([qid]) => queryIds.has(qid)));
-  const instruction = brightInstruction(domain, { longDocuments: long });
-  const got = await o.retriever.retrieve({ dir: o.dir, domain, longDocuments: long, queries, exclusions, instruction, k, indexDir: join(o.out, "index"), quiet: o.quiet ?? false, log });
-  const { run, dropped: removed } = applyExclusions(got.run, exclusions, k);
+  const compat = o.compat ?? "official";
+  const taskInstruction = brightInstruction(domain, { longDocuments: long });
+  const queryPrompt = queryPromptText(o.queryPrompt ?? {}, domain, long);
+  const documentFiles = findBrightFiles(o.dir, long ? "long_documents" : "documents", domain);
+  // Pyserini retrieves k whatever the exclusions; the official order needs k + |exclusions| candidates.
+  const depthExclusions: Exclusions = compat === "pyserini" ? new Map() : exclusions;
+  const got = await o.retriever.retrieve({ dir: o.dir, domain, longDocuments: long, queries, exclusions: depthExclusions, taskInstruction, queryPrompt, k, indexDir: join(o.out, "index"), quiet: o.quiet ?? false, log });
+  const { run, dropped: removed } = compat === "pyserini" ? applyExclusionsAfterCut(got.run, exclusions, k) : applyExclusions(got.run, exclusions, k);
   let dropped = 0;
   let queriesAffected = 0;
   for (const [qid, docs] of got.run) {
@@ -138,7 +188,10 @@ async function evalDomain(o: BrightEvalOptions, domain: BrightDomain, key: strin
   writeRun(join(o.out, runFile), run, `t1-bright-${o.retriever.name}`);
   // Evaluate what was written, so the numbers are exactly those of the file.
   const written = readRun(join(o.out, runFile));
-  const ev = evaluateRun(qrels, written, { measures: [...BRIGHT_MEASURES], mode: "pytrec_eval" });
+  const ev = evaluateRun(qrels, written, compat === "pyserini"
+    ? { measures: [...BRIGHT_MEASURES], mode: "trec_eval", completeQueries: true }
+    : { measures: [...BRIGHT_MEASURES], mode: "pytrec_eval" });
+  const zeroHit = [...qrels.keys()].filter((qid) => (written.get(qid)?.length ?? 0) === 0);
   const metrics = Object.fromEntries(BRIGHT_METRIC_KEYS.map((m) => [m, ev.mean[m] ?? 0])) as BrightMetrics;
   const result: BrightDomainResult = {
     domain,
@@ -146,7 +199,9 @@ async function evalDomain(o: BrightEvalOptions, domain: BrightDomain, key: strin
     queries: queries.length,
     evaluatedQueries: ev.numQueries,
     documents: got.documents,
-    instruction: o.retriever.instructions(instruction),
+    instruction: o.retriever.instructions(taskInstruction, queryPrompt),
+    queriesWithoutHits: zeroHit.length,
+    documentFiles: await fileHashes(documentFiles),
     exclusions: {
       listedInExamples: rows.reduce((a, r) => a + r.excludedIds.length, 0),
       listedInFiles: extra.reduce((a, m) => a + countIds(m), 0),
@@ -202,6 +257,7 @@ export async function runBrightEval(o: BrightEvalOptions): Promise<BrightEvalRes
     if (!domains.includes(normalizeBrightDomain(d))) throw new InputError(`bright eval: an exclusion file is given for "${d}", which is not among the domains evaluated (${domains.join(", ")})`);
   }
   mkdirSync(join(o.out, "domains"), { recursive: true });
+  log(`bright eval: ${protocolSummary(o)}`);
   const results: BrightDomainResult[] = [];
   const resumed: string[] = [];
   for (const domain of domains) {
@@ -218,7 +274,8 @@ export async function runBrightEval(o: BrightEvalOptions): Promise<BrightEvalRes
     const r = await evalDomain(o, domain, key, log);
     log(
       `bright eval: ${domain}: ${r.queries} queries, ${r.documents} documents; exclusions ${r.exclusions.applied} applied, ` +
-        `${r.exclusions.dropped} dropped from the top ${k} before the cut (${r.exclusions.queriesAffected} queries); ` +
+        `${r.exclusions.dropped} ${(o.compat ?? "official") === "pyserini" ? `removed from the top ${k} after the cut` : `dropped from the top ${k} before the cut`} (${r.exclusions.queriesAffected} queries); ` +
+        (r.queriesWithoutHits > 0 ? `${r.queriesWithoutHits} judged queries without hits; ` : "") +
         `nDCG@10 ${r.metrics.ndcg_cut_10.toFixed(4)} R@100 ${r.metrics.recall_100.toFixed(4)} R@1000 ${r.metrics.recall_1000.toFixed(4)} (${r.seconds.toFixed(1)} s)`,
     );
     results.push(r);
@@ -238,6 +295,10 @@ export async function runBrightEval(o: BrightEvalOptions): Promise<BrightEvalRes
     resumed,
     files,
   };
+  const expected = o.retriever.name === "bm25" ? readBrightExpectedScores() : undefined;
+  if (expected) {
+    out.reference = { file: expected.file, notes: expected.notes, scores: Object.fromEntries(results.flatMap((d) => (expected.scores.has(d.domain) ? [[d.domain, expected.scores.get(d.domain)!]] : []))) };
+  }
   writeFileAtomic(files.json, JSON.stringify(out, null, 2) + "\n");
   writeFileAtomic(files.tsv, formatResultsTsv(out));
   writeFileAtomic(files.html, renderBrightReport(out));

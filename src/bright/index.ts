@@ -18,3 +18,14 @@ export {
 } from "./retrievers.js";
 export { BRIGHT_ANCHORS, CHART_ANCHORS, brightAnchor, type BrightAnchor } from "./anchors.js";
 export { renderBrightReport, escapeHtml } from "./report-html.js";
+export {
+  DOC_LENGTH_PRESETS,
+  QUERY_PROMPT_PRESETS,
+  resolveDocLength,
+  resolveDocInstruction,
+  queryPromptText,
+  parseCompatMode,
+  type CompatMode,
+  type DocInstruction,
+  type QueryPromptSetting,
+} from "./protocol.js";

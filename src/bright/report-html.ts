@@ -21,7 +21,7 @@ function barChart(r: BrightEvalResults): string {
     { name: `t1 ${r.protocol.retriever as string} (this run)`, value: (d: BrightDomain) => 100 * (r.domains.find((x) => x.domain === d)?.metrics.ndcg_cut_10 ?? 0) },
     ...CHART_ANCHORS.map((key) => {
       const a = brightAnchor(key)!;
-      return { name: `${a.system} [${a.query}]`, value: (d: BrightDomain) => a.scores[d] };
+      return { name: `${a.system} [${a.query}]`, value: (d: BrightDomain) => a.scores?.[d] ?? 0 };
     }),
   ];
   const domains = r.domains.map((d) => d.domain);
@@ -54,29 +54,70 @@ function barChart(r: BrightEvalResults): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="nDCG@10 per domain">${parts.join("")}</svg><div class="legend">${legend}</div>`;
 }
 
+/** Single-model rows with per-domain numbers: the columns of the main table. */
+const DOMAIN_ANCHORS = BRIGHT_ANCHORS.filter((a) => a.kind === "single model" && a.scores !== undefined);
+
+const reasoningTokens = (d: BrightEvalResults["domains"][number]): string => {
+  const m = (d.details.reasoning as { meanTokens?: number } | undefined)?.meanTokens;
+  return m === undefined ? "—" : m.toFixed(1);
+};
+const truncated = (d: BrightEvalResults["domains"][number]): string => {
+  const n = d.details.truncatedDocuments;
+  return typeof n === "number" ? String(n) : "—";
+};
+
 function table(r: BrightEvalResults): string {
-  const anchors = BRIGHT_ANCHORS;
+  const anchors = DOMAIN_ANCHORS;
+  const ref = r.reference;
+  const refHead = ref ? `<th class="ref" title="${escapeHtml(ref.file)}">Anserini BM25<br><small>expected_scores.tsv</small><br>nDCG@10 / R@100 / R@1000</th>` : "";
   const head =
-    `<tr><th>domain</th><th>queries</th><th>documents</th><th>excluded (applied / dropped)</th><th>nDCG@10 ×100</th><th>R@100 ×100</th><th>R@1000 ×100</th>` +
+    `<tr><th>domain</th><th>queries</th><th>no hits</th><th>documents</th><th>truncated docs</th><th>excluded (applied / dropped)</th><th>mean reasoning tokens</th><th>nDCG@10 ×100</th><th>R@100 ×100</th><th>R@1000 ×100</th>${refHead}` +
     anchors.map((a) => `<th class="anchor" title="${escapeHtml(a.source)}">${escapeHtml(a.system)}<br><small>${escapeHtml(a.query)}</small></th>`).join("") +
     `</tr>`;
+  const refCell = (d: BrightDomain): string => {
+    if (!ref) return "";
+    const e = ref.scores[d];
+    return `<td class="ref">${e ? `${pct(e.ndcg_cut_10)} / ${pct(e.recall_100)} / ${pct(e.recall_1000)}` : "—"}</td>`;
+  };
   const rows = r.domains.map(
     (d) =>
-      `<tr class="domain"><td>${escapeHtml(d.domain)}</td><td>${d.queries}</td><td>${d.documents}</td><td>${d.exclusions.applied} / ${d.exclusions.dropped}</td>` +
-      `<td class="ours">${pct(d.metrics.ndcg_cut_10)}</td><td>${pct(d.metrics.recall_100)}</td><td>${pct(d.metrics.recall_1000)}</td>` +
-      anchors.map((a) => `<td class="anchor">${a.scores[d.domain].toFixed(1)}</td>`).join("") +
+      `<tr class="domain"><td>${escapeHtml(d.domain)}</td><td>${d.queries}</td><td>${d.queriesWithoutHits ?? 0}</td><td>${d.documents}</td><td>${truncated(d)}</td><td>${d.exclusions.applied} / ${d.exclusions.dropped}</td><td>${reasoningTokens(d)}</td>` +
+      `<td class="ours">${pct(d.metrics.ndcg_cut_10)}</td><td>${pct(d.metrics.recall_100)}</td><td>${pct(d.metrics.recall_1000)}</td>${refCell(d.domain)}` +
+      anchors.map((a) => `<td class="anchor">${a.scores![d.domain].toFixed(1)}</td>`).join("") +
       `</tr>`,
   );
   const all = r.domains.length === 12;
   const avgAnchor = (a: (typeof anchors)[number]) =>
-    all ? a.average.toFixed(1) : (r.domains.reduce((s, d) => s + a.scores[d.domain], 0) / Math.max(1, r.domains.length)).toFixed(1);
+    all ? a.average.toFixed(1) : (r.domains.reduce((s, d) => s + a.scores![d.domain], 0) / Math.max(1, r.domains.length)).toFixed(1);
+  const refAvg = ref
+    ? `<td class="ref">${(["ndcg_cut_10", "recall_100", "recall_1000"] as const).map((m) => pct(r.domains.reduce((s, d) => s + (ref.scores[d.domain]?.[m] ?? 0), 0) / Math.max(1, r.domains.length))).join(" / ")}</td>`
+    : "";
   const avg =
-    `<tr class="avg"><td>average (${r.averageOver} domain${r.averageOver === 1 ? "" : "s"})</td><td></td><td></td><td></td>` +
-    `<td class="ours">${pct(r.average.ndcg_cut_10)}</td><td>${pct(r.average.recall_100)}</td><td>${pct(r.average.recall_1000)}</td>` +
+    `<tr class="avg"><td>average (${r.averageOver} domain${r.averageOver === 1 ? "" : "s"})</td><td></td><td></td><td></td><td></td><td></td><td></td>` +
+    `<td class="ours">${pct(r.average.ndcg_cut_10)}</td><td>${pct(r.average.recall_100)}</td><td>${pct(r.average.recall_1000)}</td>${refAvg}` +
     anchors.map((a) => `<td class="anchor">${avgAnchor(a)}</td>`).join("") +
     `</tr>`;
   return `<table><thead>${head}</thead><tbody>${rows.join("")}${avg}</tbody></table>` +
-    (all ? "" : `<p class="note">Anchor averages are recomputed over the same ${r.domains.length} domain(s); the published ones are over all 12.</p>`);
+    (all ? "" : `<p class="note">Anchor averages are recomputed over the same ${r.domains.length} domain(s); the published ones are over all 12.</p>`) +
+    (ref ? `<p class="note">Anserini's numbers were measured with -removeQuery and trec_eval -c: compare them with a <code>--compat pyserini</code> run (this run: ${escapeHtml(String((r.protocol.compat as { mode?: string } | undefined)?.mode ?? "official"))}).</p>` : "");
+}
+
+/** Published averages, single models and multi-stage pipelines in separate tables. */
+function publishedAverages(): string {
+  const part = (kind: "single model" | "pipeline", title: string): string => {
+    const rows = BRIGHT_ANCHORS.filter((a) => a.kind === kind)
+      .map((a) => `<tr><td>${escapeHtml(a.system)}</td><td>${escapeHtml(a.query)}</td><td>${a.average.toFixed(1)}</td><td class="text">${escapeHtml(a.source)}</td></tr>`)
+      .join("");
+    return `<h3>${escapeHtml(title)}</h3><table class="${kind === "pipeline" ? "pipelines" : "singles"}"><thead><tr><th>system</th><th>queries</th><th>average nDCG@10 ×100</th><th>source</th></tr></thead><tbody>${rows}</tbody></table>`;
+  };
+  return part("single model", "Single retrieval models") + part("pipeline", "Multi-stage pipelines (query rewriting, ensembles, reranking): not comparable with one retriever");
+}
+
+function truncationNote(r: BrightEvalResults): string {
+  const cut = r.domains.filter((d) => typeof d.details.truncatedDocuments === "number" && (d.details.truncatedDocuments as number) > 0);
+  if (cut.length === 0) return "No document was truncated.";
+  const max = cut[0]!.details.maxDocumentTokens;
+  return `<b>Documents were truncated</b> at ${escapeHtml(String(max))} tokens: ${cut.map((d) => `${escapeHtml(d.domain)} ${d.details.truncatedDocuments as number}`).join(", ")}.`;
 }
 
 /** The whole page. */
@@ -91,19 +132,22 @@ export function renderBrightReport(r: BrightEvalResults): string {
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th{background:#f4f4f4;vertical-align:bottom}td:first-child,th:first-child{text-align:left}
-td.ours{font-weight:bold;background:#eef5fc}td.anchor,th.anchor{color:#555}tr.avg td{border-top:2px solid #888;font-weight:bold}
+td.ours{font-weight:bold;background:#eef5fc}td.ref,th.ref{background:#f7f3e8}td.anchor,th.anchor{color:#555}tr.avg td{border-top:2px solid #888;font-weight:bold}
 pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:480px}.legend{margin:4px 0 12px}.key{margin-right:14px}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:4px}.note{color:#666}td.text{text-align:left}
 </style></head><body>
 <h1>BRIGHT evaluation: t1 ${escapeHtml(String(r.protocol.retriever))}</h1>
 <p>nDCG@10 ×100 per domain, average <b>${pct(r.average.ndcg_cut_10)}</b> over ${r.averageOver} domain(s). t1 ${escapeHtml(r.t1Version)}, ${escapeHtml(r.timestamp)}.</p>
 <p>Command: <code>${escapeHtml(r.command)}</code></p>
+<p>Comparability mode: <b>${escapeHtml(String((r.protocol.compat as { mode?: string } | undefined)?.mode ?? "official"))}</b>. ${truncationNote(r)}</p>
 <h2>Per domain</h2>
 ${table(r)}
 <h2>nDCG@10 ×100</h2>
 ${barChart(r)}
-<h2>Instructions</h2>
-<table><thead><tr><th>domain</th><th>query instruction</th><th>document instruction</th></tr></thead><tbody>${instructions}</tbody></table>
+<h2>Published averages</h2>
+${publishedAverages()}
+<h2>Prompts and instructions (exact text)</h2>
+<table><thead><tr><th>domain</th><th>query prompt</th><th>document instruction</th></tr></thead><tbody>${instructions}</tbody></table>
 <h2>Protocol</h2>
 <pre>${escapeHtml(JSON.stringify(r.protocol, null, 2))}</pre>
 <h2>Anchor sources</h2>

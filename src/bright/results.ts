@@ -18,7 +18,12 @@ export interface BrightDomainResult {
   /** Queries with gold ids that the run answers (what the mean divides by, as pytrec_eval). */
   evaluatedQueries: number;
   documents: number;
+  /** The exact query prompt and document instruction of this domain (null: the retriever uses none). */
   instruction: { query: string | null; document: string | null };
+  /** Judged queries the run has no document for (they count 0 under trec_eval -c, are left out otherwise). */
+  queriesWithoutHits: number;
+  /** sha256 of each document file read (the BRIGHT documents changed after release). */
+  documentFiles: Record<string, string>;
   exclusions: {
     /** excluded_ids listed in the query rows ("N/A" skipped). */
     listedInExamples: number;
@@ -61,4 +66,9 @@ export interface BrightEvalResults {
   /** Domains skipped because a finished record was found (resume). */
   resumed: string[];
   files: { json: string; tsv: string; html: string };
+  /**
+   * For BM25 runs: Anserini's published numbers (expected_scores.tsv; measured with -removeQuery and
+   * trec_eval -c, i.e. what `--compat pyserini` reproduces) beside ours. Absent when the file is.
+   */
+  reference?: { file: string; notes: string[]; scores: Partial<Record<BrightDomain, BrightMetrics>> };
 }

@@ -12,7 +12,7 @@ import type { Query } from "../data/types.js";
 import type { Exclusions } from "../data/bright.js";
 import { findBrightFiles, iterateBrightDocuments, loadBrightDocuments } from "../data/bright.js";
 import type { BrightDomain } from "../data/bright-domains.js";
-import { documentInstructionText } from "../data/t1-format/index.js";
+import { documentInstructionText, documentPrefix } from "../data/t1-format/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
 import type { Run } from "../data/types.js";
@@ -22,6 +22,8 @@ import { openBackend } from "../backends/open.js";
 import { buildT1Index } from "../retrieval/build-index.js";
 import { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { hasManifest } from "../retrieval/index/manifest.js";
+import { readSavedBrightFormat, resolveDocInstruction, resolveDocLength, type Resolved } from "./protocol.js";
+import type { DocumentInstruction } from "../data/t1-format/index.js";
 
 /** What a retriever gets for one domain. */
 export interface DomainRetrievalInput {
@@ -31,8 +33,10 @@ export interface DomainRetrievalInput {
   longDocuments: boolean;
   queries: Query[];
   exclusions: Exclusions;
-  /** BRIGHT's instruction for the domain and setting (brightInstruction). */
-  instruction: string;
+  /** BRIGHT's task instruction for the domain and setting (brightInstruction): the "task" document instruction. */
+  taskInstruction: string;
+  /** The query prompt of the domain (the --query-prompt choice, filled in). */
+  queryPrompt: string;
   /** Documents kept per query after exclusions. */
   k: number;
   /** Folder holding the cached per-domain indexes. */
@@ -54,8 +58,8 @@ export interface BrightRetriever {
   readonly name: "bm25" | "t1";
   /** The settings that shape the numbers, recorded in results.json and in the resume key. */
   readonly settings: Record<string, unknown>;
-  /** Instructions used per side (null: none). */
-  instructions(instruction: string): { query: string | null; document: string | null };
+  /** Instructions used per side (null: the retriever uses none). */
+  instructions(taskInstruction: string, queryPrompt: string): { query: string | null; document: string | null };
   retrieve(input: DomainRetrievalInput): Promise<DomainRetrievalOutput>;
   close(): Promise<void>;
 }
@@ -132,7 +136,7 @@ export class Bm25BrightRetriever implements BrightRetriever {
       progress.tick();
     }
     progress.finish();
-    return { run, documents: index.numDocs, index: { path, reused, seconds }, details: {} };
+    return { run, documents: index.numDocs, index: { path, reused, seconds }, details: { truncatedDocuments: 0, truncation: "none: BM25 indexes every document whole" } };
   }
 
   async close(): Promise<void> {}
@@ -151,14 +155,22 @@ export interface T1RetrieverOptions {
   threads?: number;
   /** "reason" (T1: the model writes reasoning; default) or "none" (plain embedding, no reasoning). */
   mode?: "reason" | "none";
-  /** Reasoning budget. Default: the model's t1_format.json (256 without one). */
+  /** Reasoning budget. Default: the model's t1_format.json, else 256 (longer helps hard queries, costs linear time). */
   maxReasoningTokens?: number;
   /** Default 0 (greedy). */
   temperature?: number;
   /** Default 0. */
   seed?: number;
-  /** Document tokens kept. Default: the model's t1_format.json (512 without one; longer is slower and rarely changes BRIGHT's short passages). */
+  /**
+   * Document tokens kept (instruction included). Default: `docLengthPreset`, else the model's
+   * t1_format.json, else 512 (the official code uses 4096-8192: longer keeps more text, attention
+   * cost grows quadratically).
+   */
   maxLength?: number;
+  /** A named document length (DOC_LENGTH_PRESETS, e.g. "bright-qwen" = 8192). Default none. */
+  docLengthPreset?: string;
+  /** "none" | "task" | custom text before each document. Default: t1_format.json, else "task" (T1's instruction + text). */
+  documentInstruction?: string;
   /** Documents per prefill. Default 16. */
   batchSize?: number;
   /** An already open backend (tests, library use); not closed by the retriever. */
@@ -169,49 +181,66 @@ export class T1BrightRetriever implements BrightRetriever {
   readonly name = "t1" as const;
   readonly settings: Record<string, unknown>;
   private backend: T1Backend | undefined;
+  private readonly docLength: Resolved<number>;
+  private readonly docInstruction: Resolved<DocumentInstruction>;
 
   constructor(private readonly o: T1RetrieverOptions) {
     this.backend = o.backendInstance;
+    const saved = readSavedBrightFormat(o.model);
+    this.docLength = resolveDocLength({ maxDocLength: o.maxLength, preset: o.docLengthPreset, saved });
+    this.docInstruction = resolveDocInstruction(o.documentInstruction, saved);
+    const mode = o.mode ?? "reason";
+    const budget: Resolved<number> = mode === "none" ? { value: 0, source: "flag" }
+      : o.maxReasoningTokens !== undefined ? { value: o.maxReasoningTokens, source: "flag" }
+      : saved?.maxReasoningTokens !== undefined ? { value: saved.maxReasoningTokens, source: "t1_format.json" }
+      : { value: 256, source: "default" };
+    const temperature = o.temperature ?? 0;
     this.settings = {
       model: o.model,
       backend: o.backend ?? o.backendInstance?.kind ?? "native",
       ...(o.url ? { url: o.url } : {}),
-      reasoningMode: o.mode ?? "reason",
-      // Budget, document length and document instruction are filled in from the model's saved
-      // T1 format once the backend is open (flags override it).
-      temperature: o.temperature ?? 0,
+      savedFormat: saved?.file ?? null,
+      reasoningMode: mode,
+      maxReasoningTokens: budget.value,
+      reasoning: {
+        budget: budget.value,
+        budgetSource: budget.source,
+        decoding: temperature === 0 ? "greedy" : "sampled",
+        temperature,
+        seed: o.seed ?? 0,
+        stopTokens: saved?.stopTokens ?? "the model's end-of-turn tokens (EOS and the chat template's end-of-turn token)",
+        ...(saved?.enableThinking !== undefined ? { enableThinking: saved.enableThinking } : {}),
+      },
+      temperature,
       seed: o.seed ?? 0,
-      queryFormat: "model chat template; user turn = instruction + \"\\n\" + query; " +
-        ((o.mode ?? "reason") === "none" ? "no reasoning: <emb_token> right after the prompt" : "the model writes its reasoning, then <emb_token> is read from the same KV cache"),
-      documentFormat: "document instruction + \"\\n\" + text, cut to maxDocumentTokens, + <emb_token> (one prefill)",
+      maxDocumentTokens: this.docLength.value,
+      maxDocumentTokensSource: this.docLength.source,
+      documentInstruction: this.docInstruction.value,
+      documentInstructionSource: this.docInstruction.source,
+      queryFormat: "model chat template; user turn = query prompt + \"\\n\" + query (the query alone when the prompt is empty); " +
+        (mode === "none" ? "no reasoning: <emb_token> right after the prompt" : "the model writes its reasoning, then <emb_token> is read from the same KV cache"),
+      documentFormat: "document instruction + \"\\n\" + text (text alone with none), cut to maxDocumentTokens, + <emb_token> (one prefill)",
       score: "cosine (L2-normalised <emb_token> states, flat exact index)",
     };
   }
 
-  instructions(instruction: string): { query: string | null; document: string | null } {
-    return { query: instruction, document: this.documentInstruction(instruction) };
+  instructions(taskInstruction: string, queryPrompt: string): { query: string | null; document: string | null } {
+    return { query: queryPrompt, document: documentInstructionText({ instruction: taskInstruction, documentInstruction: this.docInstruction.value }) };
   }
 
-  /** The BRIGHT task instruction, nothing or custom text, as the model's saved format says. */
-  private documentInstruction(instruction: string): string {
-    return this.backend ? documentInstructionText({ instruction, documentInstruction: this.backend.format.documentInstruction }) : instruction;
-  }
-
-  private get maxLength(): number {
-    return this.o.maxLength ?? this.backend!.format.maxDocumentTokens;
+  /** Documents longer than the budget (instruction included), counted with the backend's tokenizer. */
+  private async countTruncated(backend: T1Backend, texts: readonly string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < texts.length; i += 256) {
+      const counts = await backend.countTokens(texts.slice(i, i + 256));
+      n += counts.filter((c) => c > this.docLength.value).length;
+    }
+    return n;
   }
 
   private async open(): Promise<T1Backend> {
     this.backend ??= await openBackend({ backend: this.o.backend ?? "native", model: this.o.model, url: this.o.url, threads: this.o.threads });
-    const f = this.backend.format;
-    Object.assign(this.settings, {
-      modelId: this.backend.modelId,
-      maxReasoningTokens: (this.o.mode ?? "reason") === "none" ? 0 : (this.o.maxReasoningTokens ?? f.maxReasoningTokens),
-      maxDocumentTokens: this.maxLength,
-      documentInstruction: f.documentInstruction,
-      ...(f.enableThinking !== undefined ? { enableThinking: f.enableThinking } : {}),
-      ...(f.stopTokens ? { stopTokens: f.stopTokens } : {}),
-    });
+    this.settings.modelId = this.backend.modelId;
     return this.backend;
   }
 
@@ -224,8 +253,9 @@ export class T1BrightRetriever implements BrightRetriever {
     // share theirs, and their instruction) encode them once.
     const digest = createHash("sha256");
     for (const d of docs) digest.update(d.id).update("\0").update(d.text).update("\0");
+    const docInstruction = documentInstructionText({ instruction: input.taskInstruction, documentInstruction: this.docInstruction.value });
     const tag = createHash("sha256")
-      .update(JSON.stringify([backend.modelId, this.maxLength, this.documentInstruction(input.instruction), digest.digest("hex")]))
+      .update(JSON.stringify([backend.modelId, this.docLength.value, docInstruction, digest.digest("hex")]))
       .digest("hex")
       .slice(0, 12);
     const shared = existsSync(input.indexDir) ? readdirSync(input.indexDir).find((f) => f.endsWith(`.t1-${tag}`)) : undefined;
@@ -236,15 +266,17 @@ export class T1BrightRetriever implements BrightRetriever {
     const existed = hasManifest(path);
     const built = await buildT1Index(backend, docs, {
       out: path,
-      instruction: this.documentInstruction(input.instruction),
-      queryInstruction: input.instruction,
-      maxLength: this.maxLength,
+      instruction: docInstruction,
+      queryInstruction: input.queryPrompt,
+      maxLength: this.docLength.value,
       batchSize: this.o.batchSize,
       storeText: false,
       bm25: false,
       progress: !input.quiet,
     });
     const indexSeconds = (performance.now() - t0) / 1000;
+    const truncated = await this.countTruncated(backend, docs.map((d) => documentPrefix(docInstruction) + d.text));
+    if (truncated > 0) input.log(`bright eval: ${input.domain}: ${truncated} of ${docs.length} documents are longer than ${this.docLength.value} tokens (${this.docLength.source}) and were truncated`);
     const pipeline = await RetrievalPipeline.open(path, { backendInstance: backend });
     try {
       const depth = Math.max(...input.queries.map((q) => candidateDepth(input.k, input.exclusions, q.id)), input.k);
@@ -253,8 +285,8 @@ export class T1BrightRetriever implements BrightRetriever {
       const results = await pipeline.search(input.queries, {
         k: depth,
         mode: (this.o.mode ?? "reason"),
-        instruction: input.instruction,
-        maxReasoningTokens: this.o.maxReasoningTokens,
+        instruction: input.queryPrompt,
+        maxReasoningTokens: this.settings.maxReasoningTokens as number,
         temperature: this.o.temperature,
         seed: this.o.seed,
         onProgress: (done) => {
@@ -271,6 +303,8 @@ export class T1BrightRetriever implements BrightRetriever {
         index: { path, reused: existed && built.encoded === 0, seconds: indexSeconds },
         details: {
           documentsEncoded: built.encoded,
+          truncatedDocuments: truncated,
+          maxDocumentTokens: this.docLength.value,
           reasoning: {
             queries: results.length,
             fromCache: results.filter((r) => r.cached).length,

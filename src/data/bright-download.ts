@@ -1,6 +1,7 @@
 import { T1Error } from "../util/errors.js";
 import { normalizeBrightDomain, brightFileName, BRIGHT_DOMAINS, BRIGHT_LONG_DOMAINS } from "./bright-domains.js";
 import { downloadHubFiles, listHubFolder, type HubOptions } from "./hub.js";
+import { writeBrightDownloadRecord } from "./bright-revision.js";
 
 export interface BrightDownloadRequest extends HubOptions {
   /** Domains (either spelling). Default: all 12. */
@@ -16,7 +17,8 @@ export interface BrightDownloadRequest extends HubOptions {
 /**
  * Downloads BRIGHT's parquet files for the requested domains and configs. The shard names are read
  * from the Hub's tree listing (so multi-shard splits come whole); `long_documents` is skipped for
- * domains that have none. Returns the local paths.
+ * domains that have none. Records the repo and revision in `<dir>/t1-download.json` (what
+ * `t1 bright eval` reports). Returns the local paths.
  */
 export async function downloadBrightDataset(req: BrightDownloadRequest): Promise<string[]> {
   const repo = req.repo ?? "xlangai/BRIGHT";
@@ -37,5 +39,6 @@ export async function downloadBrightDataset(req: BrightDownloadRequest): Promise
       out.push(...(await downloadHubFiles({ ...req, repo, repoType: "dataset", files, dir: req.dir })));
     }
   }
+  writeBrightDownloadRecord(req.dir, { repo, revision: req.revision ?? "main", ...(req.endpoint ? { endpoint: req.endpoint } : {}), downloadedAt: new Date().toISOString() });
   return out;
 }

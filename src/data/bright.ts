@@ -157,6 +157,27 @@ export function applyExclusions(run: Run, exclusions: Exclusions, k = 1000): { r
   return { run: out, dropped, droppedPerQuery };
 }
 
+/**
+ * Anserini/Pyserini's order (`--compat pyserini`): keep the top k FIRST, then drop hits whose docid
+ * equals the query id (`-removeQuery`) and the query's excluded ids, so fewer than k may remain.
+ */
+export function applyExclusionsAfterCut(run: Run, exclusions: Exclusions, k = 1000): { run: Run; dropped: number; droppedPerQuery: Map<string, number> } {
+  if (!Number.isInteger(k) || k <= 0) throw new InputError(`applyExclusionsAfterCut: k must be a positive integer, got ${k}`);
+  const out: Run = new Map();
+  const droppedPerQuery = new Map<string, number>();
+  let dropped = 0;
+  for (const [qid, docs] of run) {
+    const ex = exclusions.get(qid);
+    const top = rankRun(docs).slice(0, k);
+    const kept = top.filter((d) => d.docid !== qid && !ex?.has(d.docid));
+    const n = top.length - kept.length;
+    if (n > 0) droppedPerQuery.set(qid, n);
+    dropped += n;
+    out.set(qid, kept);
+  }
+  return { run: out, dropped, droppedPerQuery };
+}
+
 // ---- The Hugging Face layout of xlangai/BRIGHT, as downloaded to a local folder ----
 
 /** Configs of xlangai/BRIGHT: examples, documents, long_documents, and `<model>_reason` query sets. */

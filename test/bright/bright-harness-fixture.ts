@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBrightTopics, type BrightExample } from "../../src/data/bright.js";
+import type { BrightDomain } from "../../src/data/bright-domains.js";
 import { sharedPath } from "../../src/util/paths.js";
 import { uniformStream } from "../../src/util/mulberry32.js";
 
@@ -66,14 +67,18 @@ const rng = uniformStream;
 
 const words = (s: string) => s.toLowerCase().split(/[^a-z]+/).filter((w) => w.length > 3);
 
-export async function fixtureDomain(domain: "biology" | "leetcode", n: number, fillers: number): Promise<FixtureDomain> {
+/** The domains whose rows carry excluded_ids in BRIGHT. */
+const WITH_EXCLUSIONS = new Set(["leetcode", "aops", "theoremqa_questions"]);
+
+export async function fixtureDomain(domain: BrightDomain, n: number, fillers: number): Promise<FixtureDomain> {
   let rows: RawRow[];
+  const excluding = WITH_EXCLUSIONS.has(domain);
   if (REAL_ROWS) {
     const all = await loadBrightTopics(domain);
-    // leetcode: queries that carry excluded_ids; others: the first ones.
-    rows = all.filter((e) => (domain === "leetcode" ? e.excludedIds.length > 0 : true)).slice(0, n).map(toRaw);
+    // Domains with exclusions: queries that carry excluded_ids; others: the first ones.
+    rows = all.filter((e) => (excluding ? e.excludedIds.length > 0 : true)).slice(0, n).map(toRaw);
   } else {
-    rows = syntheticRows(domain, n, domain === "leetcode");
+    rows = syntheticRows(domain, n, excluding);
   }
   const docs = new Map<string, string>();
   // Every text starts with its id: no two documents are identical, so no exact score ties.

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { downloadHubFiles, downloadUrl } from "../../src/data/hub.js";
 import { downloadBrightDataset } from "../../src/data/bright-download.js";
+import { readBrightDownloadRecord } from "../../src/data/bright-revision.js";
 import { T1Error } from "../../src/util/errors.js";
 
 /** A loopback stand-in for the Hub: resolve URLs with Range support and sha256 ETags, a tree API, and faults on demand. */
@@ -145,6 +146,8 @@ test("downloadBrightDataset lists shards through the tree API and keeps the Hub 
     const ok = await downloadBrightDataset({ domains: ["pony"], configs: ["examples", "documents"], dir, endpoint: h.endpoint, quiet: true });
     assert.deepEqual(ok.map((p) => p.slice(dir.length + 1)), ["examples/pony-00000-of-00001.parquet", "documents/pony-00000-of-00002.parquet", "documents/pony-00001-of-00002.parquet"]);
     assert.equal(readFileSync(join(dir, "documents/pony-00001-of-00002.parquet"), "utf8"), "d1");
+    // The revision fetched is recorded for t1 bright eval's results.json.
+    assert.deepEqual({ ...readBrightDownloadRecord(dir)!, downloadedAt: "" }, { repo: "xlangai/BRIGHT", revision: "main", endpoint: h.endpoint, downloadedAt: "" });
   } finally {
     await h.close();
   }

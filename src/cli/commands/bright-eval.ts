@@ -8,6 +8,7 @@ import { BACKEND_OPTIONS } from "../options/backend.js";
 import { MAX_REASONING_TOKENS } from "../options/query.js";
 import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
 import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
+import { DOC_LENGTH_PRESETS, QUERY_PROMPT_PRESETS, parseCompatMode, type QueryPromptSetting } from "../../bright/protocol.js";
 
 const OPTIONS = {
   retriever: { type: "string", choices: ["bm25", "t1"], description: "BM25 or a T1 model", default: "bm25" },
@@ -24,12 +25,17 @@ const OPTIONS = {
   "max-reasoning-tokens": MAX_REASONING_TOKENS,
   temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0 },
   seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0 },
-  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: tokens kept per document (default: the model's t1_format.json, else 512)" },
+  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept, instruction included (default: --doc-length-preset, else the model's t1_format.json, else 512)", arg: "N" },
+  "doc-length-preset": { type: "string", choices: Object.keys(DOC_LENGTH_PRESETS), description: `t1: named document length: ${Object.entries(DOC_LENGTH_PRESETS).map(([k, n]) => `${k} ${n}`).join(", ")}`, arg: "NAME" },
+  "doc-instruction": { type: "string", description: "t1: before each document: none | task (BRIGHT's task instruction) | custom TEXT (default: the model's t1_format.json, else task)", arg: "none|task|TEXT" },
+  "query-prompt": { type: "string", choices: Object.keys(QUERY_PROMPT_PRESETS), description: "t1: query prompt preset (bright: BRIGHT's task instruction; bright-instruct: its Instruct/Query wrapper; none)", default: "bright" },
+  "query-prompt-file": { type: "string", description: "t1: query prompt text from FILE ({task} = the raw split name), instead of --query-prompt", arg: "FILE" },
+  compat: { type: "string", choices: ["official", "pyserini"], description: "official (BRIGHT run.py: exclusions before the cut, pytrec_eval averaging) | pyserini (Anserini: -removeQuery and exclusions after the cut, trec_eval -c)", default: "official" },
   "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16 },
   quiet: { type: "boolean", description: "No progress output" },
 } as const;
 
-const T1_ONLY = ["model", "url", "threads"] as const;
+const T1_ONLY = ["model", "url", "threads", "max-doc-length", "doc-length-preset", "doc-instruction", "query-prompt-file"] as const;
 
 /** The command line that reproduces this run, defaults spelled out (recorded in results.json). */
 function commandLine(values: OptionValues): string {
@@ -39,7 +45,8 @@ function commandLine(values: OptionValues): string {
   for (const name of Object.keys(OPTIONS)) {
     const v = values[name];
     if (v === undefined || v === false) continue;
-    if (retriever === "bm25" && ([...T1_ONLY, "no-gpu", "backend", "mode", "max-reasoning-tokens", "temperature", "seed", "max-doc-length", "batch-size"] as string[]).includes(name)) continue;
+    if (retriever === "bm25" && ([...T1_ONLY, "no-gpu", "backend", "mode", "max-reasoning-tokens", "temperature", "seed", "batch-size", "query-prompt"] as string[]).includes(name)) continue;
+    if (name === "query-prompt" && values["query-prompt-file"] !== undefined) continue;
     if (retriever === "t1" && ["variant", "k1", "b"].includes(name)) continue;
     if (v === true) args.push(`--${name}`);
     else for (const x of Array.isArray(v) ? v : [v]) args.push(`--${name}`, q(String(x)));
@@ -67,6 +74,12 @@ function exclusionSpecs(items: string[], domains: BrightDomain[]): Partial<Recor
   return out;
 }
 
+function queryPromptSetting(preset: string | undefined, file: string | undefined): QueryPromptSetting {
+  if (file === undefined) return { preset };
+  if (!existsSync(file)) throw new T1Error("NOT_FOUND", `t1 bright eval: --query-prompt-file not found: ${file}`);
+  return { file };
+}
+
 export default defineCommand({
   name: "bright eval",
   summary: "Reproduce a BRIGHT row: per-domain nDCG@10 (R@100, R@1000) for BM25 or a T1 model, with results.json and report.html",
@@ -76,7 +89,10 @@ For each domain: load the queries and gold ids (examples or --queries CONFIG) an
 the local BRIGHT copy (t1 download --bright), build or reuse the index (cached in RESULTS_DIR/index),
 score the documents, drop each query's excluded_ids ("N/A" skipped; plus --exclude files) BEFORE
 keeping the top --k, write RESULTS_DIR/<domain>.trec and evaluate nDCG@10, R@100 and R@1000 as
-pytrec_eval does (BRIGHT's official evaluation). Then RESULTS_DIR/results.json (every protocol
+pytrec_eval does (BRIGHT's official evaluation). --compat pyserini instead keeps the top --k first,
+then drops -removeQuery hits and exclusions, and averages as trec_eval -c (Anserini's numbers).
+T1 choices (document length, document instruction, query prompt, reasoning budget, decoding, stop
+tokens) default to the model's t1_format.json, are logged, and recorded with their source. Then RESULTS_DIR/results.json (every protocol
 choice: instructions, exclusion counts, query set, setting, BM25 parameters or model and reasoning
 settings, t1 version, time, command line), results.tsv and report.html (table and chart next to
 published rows). A killed run resumes: rerun the same command and finished domains are skipped.
@@ -109,6 +125,8 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
         temperature: values.temperature,
         seed: values.seed,
         maxLength: values["max-doc-length"],
+        docLengthPreset: values["doc-length-preset"],
+        documentInstruction: values["doc-instruction"],
         batchSize: values["batch-size"],
       });
     }
@@ -121,6 +139,8 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
         queries: values.queries,
         longDocuments: long,
         k: values.k,
+        compat: parseCompatMode(values.compat),
+        queryPrompt: queryPromptSetting(values["query-prompt"], values["query-prompt-file"]),
         exclusionFiles: exclusionSpecs(values.exclude ?? [], domains),
         command: commandLine({ ...values, dir }),
         quiet: values.quiet,
