@@ -73,15 +73,15 @@ export interface ExperimentConfig {
 export const DEFAULT_CONFIG: ExperimentConfig = {
   tokenizer: { vocabSize: 2048 },
   model: { hiddenSize: 192, layers: 4, heads: 4, kvHeads: 2, headDim: 48, intermediateSize: 512, tieEmbeddings: true },
-  formats: { maxDocLength: 96, maxReasoningLength: 96 },
-  pretrain: { steps: 1200, batchSize: 16, lr: 2e-3, warmupSteps: 50, packTokens: 96 },
-  stage1: { steps: 150, batchSize: 16, lr: 5e-4, warmupSteps: 10, negatives: 2, tau: 0.05 },
-  stage2: { steps: 400, batchSize: 16, lr: 5e-4, warmupSteps: 20, negatives: 2, tau: 0.05, lambda: 1 },
+  formats: { maxDocLength: 64, maxReasoningLength: 64 },
+  pretrain: { steps: 600, batchSize: 16, lr: 2e-3, warmupSteps: 30, packTokens: 96 },
+  stage1: { steps: 100, batchSize: 16, lr: 5e-4, warmupSteps: 10, negatives: 2, tau: 0.05 },
+  stage2: { steps: 300, batchSize: 16, lr: 5e-4, warmupSteps: 20, negatives: 2, tau: 0.05, lambda: 1 },
   stage3: {
-    steps: 60, lr: 1e-4, queriesPerStep: 4, groupSize: 8, samplingTemperature: 1.0, maxReasoningTokens: 64,
+    steps: 40, lr: 5e-5, queriesPerStep: 4, groupSize: 8, samplingTemperature: 0.8, maxReasoningTokens: 48,
     klBeta: 0.04, alpha: 0.1, lengthPenalty: 0.05, infoNceWeight: 0.1, infoNceTau: 0.05, negativesPerQuery: 2,
   },
-  eval: { maxReasoningTokens: 64, depth: 100, queryBatchSize: 16 },
+  eval: { maxReasoningTokens: 48, depth: 100, queryBatchSize: 16 },
   checkpointEvery: 50,
 };
 

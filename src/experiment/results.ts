@@ -43,6 +43,8 @@ export interface Curve {
 export interface ExperimentResults {
   schema: string;
   command: string;
+  /** The split every row is measured on ("test" unless tuning). */
+  split: "dev" | "test";
   testbed: { dir: string; corpus: number; train: number; dev: number; test: number; families: string[] };
   seeds: number[];
   config: ExperimentConfig;
@@ -112,8 +114,8 @@ export function orderingChecks(rows: Record<RowName, RowSummary>): { check: stri
   ];
 }
 
-export function aggregate(t: Testbed, seeds: readonly SeedResult[], cfg: ExperimentConfig, command: string, outDir: string): ExperimentResults {
-  const test = t.splits.test;
+export function aggregate(t: Testbed, seeds: readonly SeedResult[], cfg: ExperimentConfig, command: string, outDir: string, split: "dev" | "test" = "test"): ExperimentResults {
+  const test = t.splits[split];
   const families = [...new Set(test.map((q) => q.family))].sort();
   const rows = Object.fromEntries(ROWS.map((name) => {
     const per = seeds.map((s) => s.rows[name]);
@@ -138,6 +140,7 @@ export function aggregate(t: Testbed, seeds: readonly SeedResult[], cfg: Experim
   return {
     schema: RESULTS_SCHEMA,
     command,
+    split,
     testbed: { dir: t.dir, corpus: t.corpus.length, train: t.splits.train.length, dev: t.splits.dev.length, test: test.length, families },
     seeds: seeds.map((s) => s.seed),
     config: cfg,

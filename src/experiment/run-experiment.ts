@@ -24,6 +24,8 @@ export interface ExperimentOptions {
   /** Also write RESULTS.md (and its SVGs) here. Default: OUT/RESULTS.md only. */
   resultsMarkdown?: string;
   quiet?: boolean;
+  /** Split the rows are measured on. Default "test"; "dev" for tuning (results-dev.json, RESULTS-dev.md). */
+  evalSplit?: "dev" | "test";
   log?: (msg: string) => void;
 }
 
@@ -48,17 +50,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const k = getKernels();
   const seeds: SeedResult[] = [];
   for (const seed of o.seeds) {
-    seeds.push(await runSeed({ k, cfg: o.config, testbed, seed, outDir: o.outDir, quiet: o.quiet ?? false, log }));
+    seeds.push(await runSeed({ k, cfg: o.config, testbed, seed, outDir: o.outDir, quiet: o.quiet ?? false, log, evalSplit: o.evalSplit }));
     // Partial results after every seed, so a long run can be read while it goes on.
-    writeResults(o, aggregate(testbed, seeds, o.config, o.command, o.outDir));
+    writeResults(o, aggregate(testbed, seeds, o.config, o.command, o.outDir, o.evalSplit ?? "test"));
   }
-  const results = aggregate(testbed, seeds, o.config, o.command, o.outDir);
+  const results = aggregate(testbed, seeds, o.config, o.command, o.outDir, o.evalSplit ?? "test");
   writeResults(o, results);
   return results;
 }
 
 function writeResults(o: ExperimentOptions, r: ExperimentResults): void {
-  writeFileAtomic(join(o.outDir, "results.json"), JSON.stringify(r, null, 1) + "\n");
-  renderResults(r, join(o.outDir, "RESULTS.md"));
+  const dev = o.evalSplit === "dev" ? "-dev" : "";
+  writeFileAtomic(join(o.outDir, `results${dev}.json`), JSON.stringify(r, null, 1) + "\n");
+  renderResults(r, join(o.outDir, `RESULTS${dev}.md`));
   if (o.resultsMarkdown) renderResults(r, o.resultsMarkdown);
 }

@@ -43,6 +43,8 @@ export interface SeedRunOptions {
   outDir: string;
   quiet: boolean;
   log: (msg: string) => void;
+  /** Split the rows are measured on. Default "test"; "dev" is for choosing hyperparameters. */
+  evalSplit?: "dev" | "test";
 }
 
 /**
@@ -75,14 +77,17 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
   const nCont = continuedSteps(cfg);
   const cont = await step<StageResult>("stage2_continued", (d) => runContrastiveStage(stageRun(s2.result.checkpoint, d), 2, nCont));
 
-  const test = t.splits.test, qrels = t.qrels.test;
+  const split = o.evalSplit ?? "test";
+  const test = t.splits[split], qrels = t.qrels[split];
+  // Dev evaluations get their own step directories, so tuning never overwrites the test numbers.
+  const evalName = (name: string) => (split === "test" ? `eval-${name}` : `eval-${split}-${name}`);
   const dense = async (checkpoint: string, label: string) =>
     DenseModelEval.open(checkpoint, t.corpus, o.k, {
       instruction: t.instruction, maxDocLength: cfg.formats.maxDocLength, maxReasoningTokens: cfg.eval.maxReasoningTokens,
       depth: cfg.eval.depth, queryBatchSize: cfg.eval.queryBatchSize, quiet: o.quiet,
     }, label);
   const evalStep = async (name: string, checkpoint: string, rows: (m: DenseModelEval) => Promise<Record<string, RowEval>>) =>
-    (await step<Record<string, RowEval>>(`eval-${name}`, async () => {
+    (await step<Record<string, RowEval>>(evalName(name), async () => {
       const m = await dense(checkpoint, `seed ${seed} ${name}`);
       try {
         return await rows(m);
@@ -92,7 +97,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
     })).result;
 
   const gold = Object.fromEntries(test.map((q) => [q.id, q.reasoning]));
-  const bm = (await step<Record<string, RowEval>>("eval-bm25", async () => {
+  const bm = (await step<Record<string, RowEval>>(evalName("bm25"), async () => {
     const index = bm25IndexOf(t.corpus);
     return { bm25: bm25Row(index, test, qrels, cfg.eval.depth), "bm25+gold_reasoning": bm25Row(index, test, qrels, cfg.eval.depth, gold) };
   })).result;
@@ -108,7 +113,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
     "stage3:none": await m.row(test, qrels, "none", "stage3:none"),
   }));
   const own = Object.fromEntries(Object.entries(e3["stage3:reason"]!.reasoning ?? {}).map(([id, r]) => [id, r.text]));
-  const bmOwn = (await step<Record<string, RowEval>>("eval-bm25_model_reasoning", async () => ({ "bm25+model_reasoning": bm25Row(bm25IndexOf(t.corpus), test, qrels, cfg.eval.depth, own) }))).result;
+  const bmOwn = (await step<Record<string, RowEval>>(evalName("bm25_model_reasoning"), async () => ({ "bm25+model_reasoning": bm25Row(bm25IndexOf(t.corpus), test, qrels, cfg.eval.depth, own) }))).result;
   const eN = await evalStep("stage3_nce_only", nce.result.checkpoint, async (m) => ({ "stage3_nce_only:reason": await m.row(test, qrels, "reason", "stage3_nce_only:reason") }));
   const eC = await evalStep("stage2_continued", cont.result.checkpoint, async (m) => ({ "stage2_continued:reason": await m.row(test, qrels, "reason", "stage2_continued:reason") }));
 

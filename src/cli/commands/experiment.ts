@@ -33,6 +33,7 @@ after an interruption to continue.`,
     out: { type: "string", description: "Output directory", required: true, arg: "DIR" },
     config: { type: "string", description: "JSON overriding parts of the default config (see OUT/experiment.json)", arg: "FILE" },
     "results-md": { type: "string", description: "Also write RESULTS.md (and its SVGs) here", arg: "FILE" },
+    "eval-split": { type: "string", description: "Split the rows are measured on: test, or dev for tuning (results-dev.json)", default: "test", arg: "SPLIT" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
@@ -40,10 +41,12 @@ after an interruption to continue.`,
     const configFile = optStr(values, "config");
     const config = configFile ? readConfigFile(configFile) : DEFAULT_CONFIG;
     const seeds = parseSeeds(str(values, "seeds"));
+    const evalSplit = str(values, "eval-split");
+    if (evalSplit !== "test" && evalSplit !== "dev") throw new InputError(`--eval-split: expected test or dev, got "${evalSplit}"`);
     const command = ["t1", "experiment", ...process.argv.slice(3)].join(" ");
     const r = await runExperiment({
       testbedDir: str(values, "testbed"), seeds, outDir: str(values, "out"), config, command,
-      resultsMarkdown: optStr(values, "results-md") ? resolve(str(values, "results-md")) : undefined, quiet: bool(values, "quiet"),
+      resultsMarkdown: optStr(values, "results-md") ? resolve(str(values, "results-md")) : undefined, quiet: bool(values, "quiet"), evalSplit,
     });
     for (const name of ROWS) console.log(`${name.padEnd(26)} nDCG@10 ${r.rows[name].ndcg10.mean.toFixed(4)} ± ${r.rows[name].ndcg10.sd.toFixed(4)}  R@10 ${r.rows[name].recall10.mean.toFixed(4)} ± ${r.rows[name].recall10.sd.toFixed(4)}`);
   },
