@@ -106,15 +106,16 @@ export class DenseModelEval {
     });
     progress.finish();
     const run: Run = new Map();
-    for (const e of enc) run.set(e.id, this.search(e.vector));
+    for (const e of enc) run.set(e.id, this.rank(e.vector));
     const scored = scoreRun(run, qrels, queries);
     if (mode === "none") return scored;
     const tokens = mode === "external" ? await this.backend.countTokens(enc.map((e) => e.reasoning)) : enc.map((e) => e.reasoningTokens);
     return { ...scored, reasoning: Object.fromEntries(enc.map((e, i) => [e.id, { text: e.reasoning, tokens: tokens[i]! }])) };
   }
 
-  private search(q: Float32Array): { docid: string; score: number }[] {
-    const top = new TopK(this.o.depth);
+  /** The corpus ranked by cosine to a unit query vector: the best `k` (default: the run depth), best first. */
+  rank(q: Float32Array, k = this.o.depth): { docid: string; score: number }[] {
+    const top = new TopK(k);
     for (let r = 0; r < this.docVectors.length; r++) {
       const d = this.docVectors[r]!;
       let s = 0;
@@ -123,7 +124,7 @@ export class DenseModelEval {
     }
     const out: { docid: string; score: number }[] = [];
     for (let i = 0; i < top.size; i++) out.push({ docid: this.docIds[top.rows[i]!]!, score: top.scores[i]! });
-    return out;
+    return out.sort((a, b) => b.score - a.score);
   }
 
   async close(): Promise<void> {

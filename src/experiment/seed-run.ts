@@ -57,25 +57,50 @@ export function continuedSteps(cfg: ExperimentConfig): number {
   return Math.max(1, Math.round((cfg.stage3.steps * q * g) / cfg.stage2.batchSize));
 }
 
-export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
-  const { cfg, testbed: t, seed } = o;
-  const dir = (name: string) => join(o.outDir, `seed-${seed}`, name);
-  const seconds: Record<string, number> = {};
-  const step = async <T>(name: string, work: (d: string) => Promise<T>): Promise<StepRecord<T>> => {
-    const r = await runStep(dir(name), `seed ${seed} ${name}`, work, o.log);
+type Stepper = <T>(name: string, work: (d: string) => Promise<T>) => Promise<StepRecord<T>>;
+
+function stepper(o: SeedRunOptions, seconds: Record<string, number>): { step: Stepper; dir: (name: string) => string } {
+  const dir = (name: string) => join(o.outDir, `seed-${o.seed}`, name);
+  const step: Stepper = async (name, work) => {
+    const r = await runStep(dir(name), `seed ${o.seed} ${name}`, work, o.log);
     seconds[name] = r.seconds;
     return r;
   };
+  return { step, dir };
+}
 
+export interface T1Chain {
+  tok: StepRecord<TokenizerInfo>;
+  base: StepRecord<PretrainResult>;
+  s1: StepRecord<StageResult>;
+  s2: StepRecord<StageResult>;
+  s3: StepRecord<StageResult>;
+}
+
+/** The T1 curriculum alone (no controls, no evaluation): tokenizer, pretraining, stages 1-3. */
+export async function trainT1Chain(o: SeedRunOptions, seconds: Record<string, number> = {}): Promise<T1Chain> {
+  const { cfg, testbed: t, seed } = o;
+  const { step, dir } = stepper(o, seconds);
   const tok = await step<TokenizerInfo>("tokenizer", async (d) => writeTestbedTokenizer(trainingTexts(t), cfg.tokenizer.vocabSize, d));
   const base = await step<PretrainResult>("pretrain", (d) => pretrainBase(o.k, cfg, dir("tokenizer"), [...t.pretrain, ...t.corpus.map((x) => x.text)], d, seed, o.quiet));
-  const stageRun = (fromDir: string, outDir: string): StageRun => ({ k: o.k, cfg, testbed: t, fromDir, outDir, seed, quiet: o.quiet });
-  const s1 = await step<StageResult>("stage1", (d) => runContrastiveStage(stageRun(base.result.checkpoint, d), 1));
-  const s2 = await step<StageResult>("stage2", (d) => runContrastiveStage(stageRun(s1.result.checkpoint, d), 2));
-  const s3 = await step<StageResult>("stage3", (d) => runGrpoStage(stageRun(s2.result.checkpoint, d), true));
-  const nce = await step<StageResult>("stage3_nce_only", (d) => runGrpoStage(stageRun(s2.result.checkpoint, d), false));
+  const s1 = await step<StageResult>("stage1", (d) => runContrastiveStage(stageRun(o, base.result.checkpoint, d), 1));
+  const s2 = await step<StageResult>("stage2", (d) => runContrastiveStage(stageRun(o, s1.result.checkpoint, d), 2));
+  const s3 = await step<StageResult>("stage3", (d) => runGrpoStage(stageRun(o, s2.result.checkpoint, d), true));
+  return { tok, base, s1, s2, s3 };
+}
+
+function stageRun(o: SeedRunOptions, fromDir: string, outDir: string): StageRun {
+  return { k: o.k, cfg: o.cfg, testbed: o.testbed, fromDir, outDir, seed: o.seed, quiet: o.quiet };
+}
+
+export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
+  const { cfg, testbed: t, seed } = o;
+  const seconds: Record<string, number> = {};
+  const { step } = stepper(o, seconds);
+  const { tok, base, s1, s2, s3 } = await trainT1Chain(o, seconds);
+  const nce = await step<StageResult>("stage3_nce_only", (d) => runGrpoStage(stageRun(o, s2.result.checkpoint, d), false));
   const nCont = continuedSteps(cfg);
-  const cont = await step<StageResult>("stage2_continued", (d) => runContrastiveStage(stageRun(s2.result.checkpoint, d), 2, nCont));
+  const cont = await step<StageResult>("stage2_continued", (d) => runContrastiveStage(stageRun(o, s2.result.checkpoint, d), 2, nCont));
 
   const split = o.evalSplit ?? "test";
   const test = t.splits[split], qrels = t.qrels[split];
