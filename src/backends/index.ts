@@ -4,4 +4,3 @@ export { openBackend, parseBackendKind, BACKEND_KINDS, type OpenBackendOptions }
 export { NativeBackend, type NativeBackendOptions } from "./native.js";
 export { LlamaCppBackend, type LlamaCppBackendOptions } from "./llamacpp.js";
 export { RemoteBackend, type RemoteBackendOptions } from "./remote.js";
-export { OpenAIServer, type OpenAIServerOptions } from "../serve/openai-server.js";

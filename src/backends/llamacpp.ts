@@ -10,18 +10,11 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { T1Error } from "../util/errors.js";
-import { ChatTemplate } from "./chat-template.js";
-import {
-  EMB_TOKEN,
-  type ChatMessage,
-  type DocumentEmbedOptions,
-  type EmbeddedGeneration,
-  type Generation,
-  type GenerationOptions,
-  type T1Backend,
-} from "./types.js";
+import { EMB_TOKEN, T1Inputs, readT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
+import { BackendFormat, FormattedBackend } from "./format.js";
+import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Generation, GenerationOptions, T1Backend } from "./types.js";
 
-export interface LlamaCppBackendOptions {
+export interface LlamaCppBackendOptions extends FormatBackendOptions {
   /** Path of the GGUF file. */
   model: string;
   /** Identity recorded in indexes. Default: the resolved GGUF path. */
@@ -32,6 +25,8 @@ export interface LlamaCppBackendOptions {
   threads?: number;
   /** Context window in tokens. Default 4096: must hold prompt + reasoning + 1. */
   contextSize?: number;
+  /** Jinja chat template used instead of the GGUF's. Default: the GGUF's tokenizer.chat_template. */
+  chatTemplate?: string;
 }
 
 /** The internal handle node-llama-cpp keeps for the native context (`getEmbedding` lives there). */
@@ -39,11 +34,14 @@ interface ContextInternals {
   _ctx: { getEmbedding(inputTokensLength: number): Float64Array };
 }
 
-export class LlamaCppBackend implements T1Backend {
+export class LlamaCppBackend extends FormattedBackend implements T1Backend {
   readonly kind = "llamacpp" as const;
   readonly dims: number;
   private readonly embId: Token;
-  private readonly chat: ChatTemplate;
+  private readonly inputs: T1Inputs;
+  protected readonly fmt: BackendFormat;
+  /** Stop tokens of the format settings, on top of the model's end-of-generation tokens. */
+  private readonly extraStops: Set<Token>;
   private busy: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -52,18 +50,31 @@ export class LlamaCppBackend implements T1Backend {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly seq: LlamaContextSequence,
+    opts: LlamaCppBackendOptions,
+    saved: T1FormatSettings | undefined,
   ) {
+    super();
     this.dims = model.embeddingVectorSize;
     const emb = model.tokenize(EMB_TOKEN, true);
     if (emb.length !== 1) throw new T1Error("UNSUPPORTED", `${modelId}: the vocabulary has no ${EMB_TOKEN} token (T1 models add it)`);
     this.embId = emb[0];
     const meta = model.fileInfo.metadata as { tokenizer?: { chat_template?: string } };
     const tokens = model.tokens;
-    this.chat = new ChatTemplate({
-      template: meta.tokenizer?.chat_template,
-      bosToken: tokens.bosString ?? undefined,
-      eosToken: tokens.eosString ?? undefined,
-    });
+    const bos = tokens.shouldPrependBosToken && tokens.bos !== null ? tokens.bos : undefined;
+    this.inputs = new T1Inputs({ tokenize: (t) => model.tokenize(t, true), bosId: bos, embId: this.embId });
+    this.fmt = new BackendFormat(
+      modelId,
+      { template: meta.tokenizer?.chat_template ?? "", bosToken: tokens.bosString ?? undefined, eosToken: tokens.eosString ?? undefined },
+      saved,
+      opts,
+    );
+    this.extraStops = new Set(
+      (this.fmt.settings.stopTokens ?? []).map((s) => {
+        const t = model.tokenize(s, true);
+        if (t.length !== 1) throw new T1Error("BAD_INPUT", `${modelId}: stop token ${JSON.stringify(s)} is not one token of the vocabulary`);
+        return t[0]!;
+      }),
+    );
   }
 
   static async open(opts: LlamaCppBackendOptions): Promise<LlamaCppBackend> {
@@ -94,15 +105,7 @@ export class LlamaCppBackend implements T1Backend {
       sequences: 1,
       _embeddings: true,
     });
-    return new LlamaCppBackend(opts.modelId ?? path, llama, model, context, context.getSequence());
-  }
-
-  chatPrompt(userMessage: string): string {
-    return this.chat.userPrompt(userMessage);
-  }
-
-  chatMessagesPrompt(messages: readonly ChatMessage[]): string {
-    return this.chat.render(messages);
+    return new LlamaCppBackend(opts.modelId ?? path, llama, model, context, context.getSequence(), opts, readT1FormatSettings(path));
   }
 
   async embedTokenIds(ids: readonly (readonly number[])[]): Promise<Float32Array[]> {
@@ -113,15 +116,15 @@ export class LlamaCppBackend implements T1Backend {
         if (!Number.isInteger(x) || x < 0 || x >= vocab) throw new T1Error("BAD_INPUT", `token id ${x} is outside the vocabulary (0..${vocab - 1})`);
         return x as Token;
       });
-      out.push(await this.embedTokens(this.uptoLastEmb(t)));
+      out.push(await this.embedTokens(this.inputs.uptoEmb(t) as Token[]));
     }
     return out;
   }
 
-  /** llama.cpp reads the last position, so cut after the last `<emb_token>` (or append one). */
-  private uptoLastEmb(t: Token[]): Token[] {
-    const last = t.lastIndexOf(this.embId);
-    return last >= 0 ? t.slice(0, last + 1) : [...t, this.embId];
+  async embedParts(inputs: readonly (readonly string[])[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const parts of inputs) out.push(await this.embedTokens([...this.inputs.parts(parts), this.embId] as Token[]));
+    return out;
   }
 
   private vocabSize(): number {
@@ -130,39 +133,18 @@ export class LlamaCppBackend implements T1Backend {
   }
 
   async countTokens(texts: readonly string[]): Promise<number[]> {
-    return texts.map((t) => this.promptTokens(t).length);
-  }
-
-  /**
-   * Tokens of a prompt of ours: special tokens parsed, BOS when the GGUF's add_bos_token asks for it
-   * and EOS when its add_eos_token does, as the native engine's tokenizer (built from the same GGUF
-   * flags) does, so both backends feed the same ids.
-   */
-  private promptTokens(text: string): Token[] {
-    const t = this.model.tokenize(text, true);
-    const { bos, eos } = this.model.tokens;
-    if (this.model.tokens.shouldPrependBosToken && bos !== null && t[0] !== bos) t.unshift(bos);
-    if (this.model.tokens.shouldAppendEosToken && eos !== null) t.push(eos);
-    return t;
+    return texts.map((t) => this.inputs.text(t).length);
   }
 
   async embedDocuments(texts: readonly string[], opts: DocumentEmbedOptions): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
-    for (const text of texts) {
-      // Special tokens are parsed as in the native engine (HF tokenizers do), so backends agree.
-      let t = this.promptTokens(opts.instruction + text);
-      if (t.length > opts.maxLength) t = t.slice(0, opts.maxLength);
-      t.push(this.embId);
-      out.push(await this.embedTokens(t));
-    }
+    for (const text of texts) out.push(await this.embedTokens(this.inputs.document(opts.instruction, text, opts.maxLength) as Token[]));
     return out;
   }
 
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
-    for (const text of texts) {
-      out.push(await this.embedTokens(this.uptoLastEmb(this.promptTokens(text))));
-    }
+    for (const text of texts) out.push(await this.embedTokens(this.inputs.uptoEmb(this.inputs.text(text)) as Token[]));
     return out;
   }
 
@@ -218,7 +200,7 @@ export class LlamaCppBackend implements T1Backend {
   ): Promise<{ gen: Generation; vector?: Float32Array; timings: { generateMs: number; embedMs: number } }> {
     return this.exclusive(async () => {
       const t0 = performance.now();
-      const promptTokens = this.promptTokens(prompt);
+      const promptTokens = this.inputs.text(prompt) as Token[];
       if (promptTokens.length + opts.maxTokens + 1 > this.context.contextSize) {
         throw new T1Error("BAD_INPUT", `prompt (${promptTokens.length} tokens) + maxTokens (${opts.maxTokens}) exceed the context of ${this.context.contextSize}`);
       }
@@ -236,7 +218,7 @@ export class LlamaCppBackend implements T1Backend {
       if (opts.maxTokens > 0) {
         for await (const tok of iter) {
           if (opts.signal?.aborted) break;
-          if (this.model.isEogToken(tok)) {
+          if (this.model.isEogToken(tok) || this.extraStops.has(tok)) {
             finishReason = "stop";
             break;
           }

@@ -3,42 +3,45 @@
  * /v1/chat/completions, vectors from /v1/embeddings with `<emb_token>` written into the text (the
  * server must parse special tokens in embedding inputs, as `t1 serve` and llama.cpp's server do).
  *
+ * Prompts are rendered on the client with the model's own chat template: the `chatTemplate` option
+ * (`--chat-template FILE`), else the template a t1 server announces in /v1/models (`t1.chat_template`);
+ * without either, building a query prompt is the same error as on the local backends. The model's
+ * T1 format settings come the same way (`t1.format`, the server's t1_format.json).
+ *
  * Against a t1 server (`owned_by: "t1"` in /v1/models) it uses the t1 extensions: documents are
- * cut by tokens server-side exactly like the local backends, token counts are real, and a query's
- * vector comes from the KV cache its reasoning was generated in. Against other servers a query is
- * generated, then re-embedded in a second request; document lengths are estimated at 4 characters
- * per token.
+ * cut by tokens server-side exactly like the local backends, token counts are real, queries without
+ * or with external reasoning are tokenised in parts server-side (`t1_parts`), and a query's vector
+ * comes from the KV cache its reasoning was generated in. Against other servers a query is
+ * generated, then re-embedded in a second request (prompt and reasoning joined into one text);
+ * document lengths are estimated at 4 characters per token.
  */
 import { T1Error } from "../util/errors.js";
-import { ChatTemplate } from "./chat-template.js";
+import { EMB_TOKEN, parseT1FormatSettings, type ChatMessage, type ChatTemplateSpec } from "../data/t1-format/index.js";
+import { BackendFormat, FormattedBackend } from "./format.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
-import {
-  EMB_TOKEN,
-  type ChatMessage,
-  type DocumentEmbedOptions,
-  type EmbeddedGeneration,
-  type Generation,
-  type GenerationOptions,
-  type T1Backend,
-} from "./types.js";
+import type { DocumentEmbedOptions, EmbeddedGeneration, FormatBackendOptions, Generation, GenerationOptions, PromptOptions, T1Backend } from "./types.js";
 
-export interface RemoteBackendOptions extends HttpClientOptions {
+export interface RemoteBackendOptions extends HttpClientOptions, FormatBackendOptions {
   /** Server base URL, with or without the trailing /v1 (e.g. http://127.0.0.1:8080). */
   url: string;
   /** Model name sent in requests. Default: the first model of /v1/models. */
   model?: string;
   /** Where reasoning comes from. Default "completions" (raw prompt, exact template); "chat" lets the server apply its template. */
   reasoningEndpoint?: "completions" | "chat";
-  /** Jinja chat template used to build query prompts client-side. Default ChatML (Qwen, t1 tiny models). */
-  chatTemplate?: string;
   /** Inputs per /v1/embeddings request. Default 32: fewer requests vs. longer ones. */
   embedBatch?: number;
   /** Use the t1 extensions when the server announces them ("auto", default) or never (false: plain OpenAI API). */
   extensions?: "auto" | false;
 }
 
+/** A model entry of /v1/models; `t1` is what a t1 server announces about it. */
+interface ModelEntry {
+  id: string;
+  owned_by?: string;
+  t1?: { dims?: number; chat_template?: { template?: unknown; bos_token?: unknown; eos_token?: unknown }; format?: unknown };
+}
 interface ModelsResponse {
-  data?: { id: string; owned_by?: string; t1?: { dims?: number } }[];
+  data?: ModelEntry[];
 }
 interface EmbeddingsResponse {
   data?: { index: number; embedding: number[] | string }[];
@@ -56,9 +59,9 @@ interface CompletionsResponse {
   usage?: { completion_tokens?: number };
 }
 
-export class RemoteBackend implements T1Backend {
+export class RemoteBackend extends FormattedBackend implements T1Backend {
   readonly kind = "remote" as const;
-  private readonly chat: ChatTemplate;
+  protected readonly fmt: BackendFormat;
   /** Prompts this backend built from a user message, so the "chat" endpoint can send the message itself. */
   private readonly promptMessages = new Map<string, ChatMessage[]>();
 
@@ -69,8 +72,15 @@ export class RemoteBackend implements T1Backend {
     /** The server speaks the t1 extensions. */
     readonly t1Server: boolean,
     private readonly opts: RemoteBackendOptions,
+    entry: ModelEntry | undefined,
   ) {
-    this.chat = new ChatTemplate({ template: opts.chatTemplate });
+    super();
+    const where = `${http.base}/models`;
+    const ct = entry?.t1?.chat_template;
+    const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+    const announced: ChatTemplateSpec | undefined = ct ? { template: str(ct.template) ?? "", bosToken: str(ct.bos_token), eosToken: str(ct.eos_token) } : undefined;
+    const saved = entry?.t1?.format !== undefined ? parseT1FormatSettings(entry.t1.format, `${where} (t1.format of ${modelId})`) : undefined;
+    this.fmt = new BackendFormat(modelId, announced, saved, opts);
   }
 
   static async open(opts: RemoteBackendOptions): Promise<RemoteBackend> {
@@ -82,11 +92,11 @@ export class RemoteBackend implements T1Backend {
     const modelId = entry?.id ?? opts.model!;
     const t1Server = entry?.owned_by === "t1" && opts.extensions !== false;
     let dims = entry?.t1?.dims;
-    const backend = new RemoteBackend(http, modelId, dims ?? 0, t1Server, opts);
+    const backend = new RemoteBackend(http, modelId, dims ?? 0, t1Server, opts, entry);
     if (!dims) {
       const [probe] = await backend.embedTexts(["dimension probe" + EMB_TOKEN]);
       dims = probe.length;
-      return new RemoteBackend(http, modelId, dims, t1Server, opts);
+      return new RemoteBackend(http, modelId, dims, t1Server, opts, entry);
     }
     return backend;
   }
@@ -96,15 +106,8 @@ export class RemoteBackend implements T1Backend {
     return this.http.concurrency;
   }
 
-  chatPrompt(userMessage: string): string {
-    const messages = [{ role: "user", content: userMessage }];
-    const prompt = this.chat.render(messages);
-    if (this.opts.reasoningEndpoint === "chat") this.promptMessages.set(prompt, messages);
-    return prompt;
-  }
-
-  chatMessagesPrompt(messages: readonly ChatMessage[]): string {
-    const prompt = this.chat.render(messages);
+  override chatMessagesPrompt(messages: readonly ChatMessage[], opts?: PromptOptions): string {
+    const prompt = super.chatMessagesPrompt(messages, opts);
     if (this.opts.reasoningEndpoint === "chat") this.promptMessages.set(prompt, [...messages]);
     return prompt;
   }
@@ -130,6 +133,12 @@ export class RemoteBackend implements T1Backend {
     return this.embedInputs(ids);
   }
 
+  embedParts(inputs: readonly (readonly string[])[]): Promise<Float32Array[]> {
+    if (this.t1Server) return this.embedInputs(inputs, { t1_parts: true });
+    // A plain server tokenises one string: the parts are joined (token boundaries may differ).
+    return this.embedTexts(inputs.map((parts) => parts.join("") + EMB_TOKEN));
+  }
+
   async generate(prompts: readonly string[], opts: GenerationOptions): Promise<Generation[]> {
     return Promise.all(prompts.map((p, i) => this.generateOne(i, p, opts, false).then((r) => r.gen)));
   }
@@ -140,7 +149,7 @@ export class RemoteBackend implements T1Backend {
         const t0 = performance.now();
         const r = await this.generateOne(i, p, opts, this.t1Server && this.opts.reasoningEndpoint !== "chat" && !opts.onToken);
         const t1 = performance.now();
-        const vector = r.vector ?? (await this.embedTexts([p + r.gen.text]))[0];
+        const vector = r.vector ?? (await this.embedParts([[p, r.gen.text]]))[0];
         return { ...r.gen, vector, timings: { generateMs: t1 - t0, embedMs: performance.now() - t1 } };
       }),
     );
@@ -150,9 +159,9 @@ export class RemoteBackend implements T1Backend {
     this.promptMessages.clear();
   }
 
-  private async embedInputs(inputs: readonly (string | readonly number[])[], extra: Record<string, unknown> = {}): Promise<Float32Array[]> {
+  private async embedInputs(inputs: readonly (string | readonly number[] | readonly string[])[], extra: Record<string, unknown> = {}): Promise<Float32Array[]> {
     const batch = this.opts.embedBatch ?? 32;
-    const chunks: (string | readonly number[])[][] = [];
+    const chunks: (string | readonly number[] | readonly string[])[][] = [];
     for (let i = 0; i < inputs.length; i += batch) chunks.push(inputs.slice(i, i + batch));
     const results = await Promise.all(
       chunks.map(async (chunk) => {
@@ -193,6 +202,7 @@ export class RemoteBackend implements T1Backend {
       ...(opts.topP !== undefined && opts.topP < 1 ? { top_p: opts.topP } : {}),
       ...(opts.topK ? { top_k: opts.topK } : {}),
       seed: opts.seed ?? 0,
+      ...(this.format.stopTokens ? { stop: this.format.stopTokens } : {}),
       ...(messages ? { messages } : { prompt }),
       ...(embed ? { t1_embed: true } : {}),
     };

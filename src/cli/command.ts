@@ -1,15 +1,24 @@
 import { parseArgs } from "node:util";
 import { InputError } from "../util/errors.js";
 
-/** One command-line option. Shown in `t1 <command> --help` with its default. */
+/**
+ * One command-line option. Shown in `t1 <command> --help` with its default. `defineCommand` infers
+ * each value's TypeScript type from its spec: a number, a boolean, one of `choices`, a string, or a
+ * string[] for `multiple`.
+ */
 export interface OptionSpec {
   type: "string" | "number" | "boolean";
   description: string;
   short?: string;
   default?: string | number | boolean;
   required?: boolean;
-  /** Placeholder shown in help, e.g. "FILE". */
+  /** Placeholder shown in help, e.g. "FILE". Default: N for numbers, the choices for an enum, else VALUE. */
   arg?: string;
+  /**
+   * String options: the only accepted values. Anything else is refused while parsing, with a
+   * one-line error naming the option and the valid values.
+   */
+  choices?: readonly string[];
   /**
    * The option may be given several times; its value is then a string[] in the order given
    * (numbers are checked but kept as strings). Absent: the default, wrapped in an array.
@@ -21,32 +30,53 @@ export interface OptionSpec {
   min?: number;
   /** Number options: largest accepted value (inclusive). */
   max?: number;
+  /** Number options: the value must be > min (not >=), e.g. a learning rate. */
+  exclusiveMin?: boolean;
 }
 
+export type OptionSpecs = Record<string, OptionSpec>;
 export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
+
+/** The parsed type of one option. */
+type ValueOf<S extends OptionSpec> = S extends { multiple: true }
+  ? string[]
+  : S extends { type: "number" }
+    ? number
+    : S extends { type: "boolean" }
+      ? boolean
+      : S extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
+
+/** Booleans, required options and options with a default always have a value. */
+type AlwaysSet<S extends OptionSpec> = S extends { type: "boolean" } ? true : S extends { required: true } ? true : S extends { default: string | number | boolean } ? true : false;
+
+/** The values `run` receives for a command whose options are O. */
+export type Values<O extends OptionSpecs> = string extends keyof O ? OptionValues : { [K in keyof O]: AlwaysSet<O[K]> extends true ? ValueOf<O[K]> : ValueOf<O[K]> | undefined };
 
 /**
  * A CLI command: one per file in src/cli/commands/, exported as default. A name with a space
  * ("bm25 index") is a subcommand.
  */
-export interface Command {
+export interface Command<O extends OptionSpecs = OptionSpecs> {
   name: string;
   summary: string;
   /** Usage line after `t1 <name>`, e.g. "[options] IDX QUERY". */
   usage?: string;
   /** Longer text shown under the usage line in --help. */
   details?: string;
-  options: Record<string, OptionSpec>;
+  options: O;
   /** Returns the exit code (default 0). */
-  run(values: OptionValues, positionals: string[]): Promise<number | void>;
+  run(values: Values<O>, positionals: string[]): Promise<number | void>;
 }
 
-export function defineCommand(c: Command): Command {
-  return c;
+/** Declares a command; `values` in `run` are typed from the option specs (use `as const` on shared groups). */
+export function defineCommand<const O extends OptionSpecs>(c: Command<O>): Command {
+  return c as unknown as Command;
 }
 
 /** Parses argv for a command, applies defaults and converts numbers; errors name the option. */
-export function parseCommandArgs(cmd: Command, argv: string[]): { values: OptionValues; positionals: string[]; help: boolean } {
+export function parseCommandArgs(cmd: Command<OptionSpecs>, argv: string[]): { values: OptionValues; positionals: string[]; help: boolean } {
   const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = { help: { type: "boolean", short: "h" } };
   for (const [name, spec] of Object.entries(cmd.options)) {
     if (spec.multiple && spec.type === "boolean") throw new Error(`t1 ${cmd.name}: option --${name} cannot be both boolean and multiple`);
@@ -84,8 +114,10 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
     if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n))) {
       throw new InputError(`t1 ${cmd.name}: --${name} expects ${what}, got "${String(v)}"`);
     }
-    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-      const range = spec.max === undefined ? `>= ${spec.min}` : spec.min === undefined ? `<= ${spec.max}` : `between ${spec.min} and ${spec.max}`;
+    const belowMin = spec.min !== undefined && (spec.exclusiveMin ? n <= spec.min : n < spec.min);
+    if (belowMin || (spec.max !== undefined && n > spec.max)) {
+      const lower = spec.exclusiveMin ? `> ${spec.min}` : `>= ${spec.min}`;
+      const range = spec.max === undefined ? lower : spec.min === undefined ? `<= ${spec.max}` : spec.exclusiveMin ? `${lower} and <= ${spec.max}` : `between ${spec.min} and ${spec.max}`;
       throw new InputError(`t1 ${cmd.name}: --${name} must be ${range}, got ${n}`);
     }
     return n;
@@ -103,10 +135,13 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
       continue;
     }
     if (v === undefined) {
-      values[name] = spec.default;
+      values[name] = spec.default ?? (spec.type === "boolean" ? false : undefined);
       continue;
     }
     if (Array.isArray(v)) throw new Error(`t1 ${cmd.name}: --${name} parsed as a list but not declared multiple`);
+    if (spec.choices && !spec.choices.includes(String(v))) {
+      throw new InputError(`t1 ${cmd.name}: --${name} must be one of ${spec.choices.join(", ")}; got "${String(v)}"`);
+    }
     values[name] = spec.type === "number" ? toNumber(name, v) : v;
   }
   const help = Boolean(raw.help);
@@ -120,13 +155,17 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Option
   return { values, positionals: parsed.positionals, help };
 }
 
+function placeholder(spec: OptionSpec): string {
+  return spec.arg ?? (spec.choices ? spec.choices.join("|") : spec.type === "number" ? "N" : "VALUE");
+}
+
 export function formatCommandHelp(cmd: Command): string {
   const lines = [`Usage: t1 ${cmd.name} ${cmd.usage ?? "[options]"}`, "", cmd.summary];
   if (cmd.details) lines.push("", cmd.details.trim());
   lines.push("", "Options:");
   const rows: [string, string][] = [];
   for (const [name, spec] of Object.entries(cmd.options)) {
-    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "boolean" ? "" : ` ${spec.arg ?? spec.type.toUpperCase()}`}`;
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "boolean" ? "" : ` ${placeholder(spec)}`}`;
     let desc = spec.description;
     if (spec.multiple) desc += " (repeatable)";
     if (spec.required) desc += " (required)";

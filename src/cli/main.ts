@@ -23,7 +23,8 @@ function globalHelp(cmds: Command[]): string {
   return [
     "t1: reasoning-intensive retrieval with the T1 method",
     "",
-    "Usage: t1 <command> [options]      (t1 <command> --help for its options)",
+    "Usage: t1 <command> [options]      (t1 <command> --help, or t1 help <command>, for its options)",
+    "       t1 --version",
     "",
     "Commands:",
     ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
@@ -32,11 +33,13 @@ function globalHelp(cmds: Command[]): string {
 
 export async function main(argv: string[]): Promise<number> {
   const cmds = await loadCommands();
+  // `t1 help index` is `t1 index --help`.
+  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"]);
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(globalHelp(cmds));
     return 0;
   }
-  if (argv[0] === "--version") {
+  if (argv[0] === "--version" || argv[0] === "-v") {
     const { packageRoot } = await import("../util/paths.js");
     const { readFileSync } = await import("node:fs");
     console.log(JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version);
@@ -80,19 +83,29 @@ function isEntryPoint(): boolean {
     return false;
   }
 }
+/**
+ * Prints an error that ended a command as one line and returns the exit code: 2 for bad input
+ * (BAD_INPUT, NOT_FOUND, MISMATCH), else 1. Anything that is not a T1Error is a bug or an
+ * environment failure (a RangeError deep in a converter, ENOSPC): the user gets its message; the
+ * stack trace, which helps a developer and not them, only with T1_DEBUG=1.
+ */
+export function reportError(err: unknown, print: (line: string) => void = console.error): number {
+  if (err instanceof T1Error) {
+    print(`t1: error [${err.code}]: ${err.message}`);
+    return err.code === "BAD_INPUT" || err.code === "NOT_FOUND" || err.code === "MISMATCH" ? 2 : 1;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  print(`t1: internal error (${e.name}): ${e.message}${process.env.T1_DEBUG ? `\n${e.stack ?? ""}` : " (set T1_DEBUG=1 for the stack trace)"}`);
+  return 1;
+}
+
 if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof T1Error) {
-        console.error(`t1: error [${err.code}]: ${err.message}`);
-        process.exitCode = err.code === "BAD_INPUT" || err.code === "NOT_FOUND" || err.code === "MISMATCH" ? 2 : 1;
-      } else {
-        console.error(err);
-        process.exitCode = 1;
-      }
+      process.exitCode = reportError(err);
     },
   );
 }

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { InputError } from "../util/errors.js";
-import { formatQrels } from "../eval/trec-files.js";
+import { formatQrels } from "./trec-files.js";
 import type { BrightTask } from "./bright.js";
 
 export interface BrightExportFiles {

@@ -48,6 +48,28 @@ function headers(o: HubOptions, extra: Record<string, string> = {}): Record<stri
   return { "user-agent": "t1", ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
 }
 
+/**
+ * The Hub (or mirror) could not be reached at all: no DNS answer, connection refused, offline.
+ * Names the host and the network's own cause, so the CLI can say how to go on without it.
+ */
+export class HubUnreachableError extends T1Error {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+    attempts: number,
+  ) {
+    super("REMOTE", `cannot reach ${host} (${reason}) after ${attempts} attempt${attempts === 1 ? "" : "s"}`);
+    this.name = "HubUnreachableError";
+  }
+}
+
+/** The network-level cause of a failed fetch ("ECONNREFUSED", "ENOTFOUND ...") rather than undici's bare "fetch failed". */
+function networkCause(e: unknown): string {
+  const c = (e as { cause?: { code?: string; message?: string } }).cause;
+  if (c?.code && c.message && !c.message.includes(c.code)) return `${c.code}: ${c.message}`;
+  return c?.message ?? c?.code ?? (e as Error).message;
+}
+
 function httpError(status: number, url: string): T1Error {
   if (status === 404) return new T1Error("NOT_FOUND", `${url}: 404 not found (check the repo, revision and file path)`);
   if (status === 401 || status === 403) return new T1Error("REMOTE", `${url}: ${status} access denied (a gated or private repo needs HF_TOKEN, and the terms accepted on the Hub)`);
@@ -101,7 +123,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Downloads one URL to `dest` resumably and atomically (see HubOptions). Returns dest. */
 export async function downloadUrl(url: string, dest: string, o: HubOptions = {}): Promise<string> {
   if (existsSync(dest) && !o.force) return dest;
-  mkdirSync(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
   const attempts = Math.max(1, o.retries ?? 4);
   let lastError: unknown;
@@ -111,7 +132,7 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
     try {
       res = await fetchFollowing(url, o, have > 0 ? { range: `bytes=${have}-` } : {});
     } catch (e) {
-      lastError = new T1Error("REMOTE", `${url}: ${(e as Error).message}`, { cause: e });
+      lastError = e instanceof T1Error ? e : new HubUnreachableError(new URL(url).host, networkCause(e), attempt);
       await sleep(200 * attempt);
       continue;
     }
@@ -138,6 +159,8 @@ export async function downloadUrl(url: string, dest: string, o: HubOptions = {})
     if (append) progress.tick(have);
     // Each chunk is written before the next is read, so whatever arrived before a failure is on
     // disk and the next attempt resumes after it.
+    // The folder is made only once the server answers with data, so a failed run leaves nothing behind.
+    mkdirSync(dirname(dest), { recursive: true });
     const fd = openSync(part, append ? "a" : "w");
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -194,7 +217,7 @@ export async function listHubFolder(req: HubOptions & { repo: string; repoType: 
   try {
     res = await fetch(url, { headers: headers(req) });
   } catch (e) {
-    throw new T1Error("REMOTE", `${url}: ${(e as Error).message}`, { cause: e });
+    throw new HubUnreachableError(new URL(url).host, networkCause(e), 1);
   }
   if (!res.ok) throw httpError(res.status, url);
   const body = (await res.json()) as unknown;

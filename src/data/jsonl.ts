@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { InputError, T1Error } from "../util/errors.js";
-import { readTextFile } from "../eval/trec-files.js";
+import { readTextFile } from "./text-file.js";
 import type { Document, Query } from "./types.js";
 
 /**

@@ -1,15 +1,16 @@
 /**
  * `addEmbToken`: gives a model that lacks it the `<emb_token>` special token — tokenizer entry,
  * embedding row (and untied lm_head row) initialised to the mean of the existing rows, and
- * config vocab_size — and saves the result as a new Hugging Face directory.
+ * config vocab_size — and saves the result as a new Hugging Face directory, with the T1 format
+ * settings (t1_format.json: the source's, else the defaults, with `format` on top) beside it.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError, T1Error } from "../util/errors.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { parseHfConfig } from "./config.js";
 import { readSafetensors, readSafetensorsHeader, safetensorsFiles, writeSafetensors, type SafetensorsDtype, type TensorMap } from "./safetensors.js";
-import { EMB_TOKEN } from "./model.js";
+import { EMB_TOKEN, readT1FormatSettings, writeT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
 
 export interface AddEmbTokenResult {
   /** Id of `<emb_token>` in the saved model. */
@@ -43,7 +44,12 @@ function growRows(t: { shape: number[]; data: Float32Array }, rows: number): { s
   return { shape: [rows, C], data };
 }
 
-export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTokenResult> {
+export interface AddEmbTokenOptions {
+  /** T1 format settings recorded in the output's t1_format.json, over the source's own (or the defaults). Default: none. */
+  format?: Partial<T1FormatSettings>;
+}
+
+export async function addEmbToken(dir: string, outDir: string, opts: AddEmbTokenOptions = {}): Promise<AddEmbTokenResult> {
   if (resolve(dir) === resolve(outDir)) throw new T1Error("BAD_INPUT", "addEmbToken: outDir must differ from the source directory");
   const cfgPath = join(dir, "config.json");
   const rawCfg = readJson(cfgPath);
@@ -58,7 +64,8 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
   const model = tokJson.model as { vocab?: Record<string, number> | [string, number][] } | undefined;
   const existing = added.find((t) => t.content === EMB_TOKEN);
   if (existing) {
-    for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(outDir, f));
+    for (const f of readdirSync(dir)) copyFileWithNormalMode(join(dir, f), join(outDir, f));
+    writeT1FormatSettings(outDir, { ...readT1FormatSettings(dir), ...opts.format });
     return { id: existing.id, added: false, vocabSize: cfg.vocabSize };
   }
   // The next id after every token the tokenizer knows (model vocab and added tokens).
@@ -94,10 +101,11 @@ export async function addEmbToken(dir: string, outDir: string): Promise<AddEmbTo
 
   const skip = new Set(["config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors", "model.safetensors.index.json"]);
   const shardNames = new Set(files.map((f) => f.split("/").pop()!));
-  for (const f of readdirSync(dir)) if (!skip.has(f) && !shardNames.has(f)) copyFileSync(join(dir, f), join(outDir, f));
+  for (const f of readdirSync(dir)) if (!skip.has(f) && !shardNames.has(f)) copyFileWithNormalMode(join(dir, f), join(outDir, f));
   writeSafetensors(join(outDir, "model.safetensors"), tensors, { format: "pt" }, { dtype });
   writeFileAtomic(join(outDir, "tokenizer.json"), JSON.stringify(tokJson, null, 1));
   writeFileAtomic(join(outDir, "tokenizer_config.json"), JSON.stringify(tokCfg, null, 2));
   writeFileAtomic(join(outDir, "config.json"), JSON.stringify(rawCfg, null, 2) + "\n");
+  writeT1FormatSettings(outDir, { ...readT1FormatSettings(dir), ...opts.format });
   return { id, added: true, vocabSize };
 }

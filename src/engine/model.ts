@@ -15,8 +15,16 @@ import { f32ArrayToF16 } from "./kernels/shapes.js";
 import { TextTokenizer, type ChatMessage, type ChatTemplateOptions } from "./tokenizer/tokenizer.js";
 import { BatchGeneration, type FinishReason, type GenerateOptions } from "./generate.js";
 import { embedBatches, lastIndexOf, type EmbedOptions } from "./embed.js";
+import { EMB_TOKEN } from "../data/t1-format/index.js";
 
-export const EMB_TOKEN = "<emb_token>";
+export { EMB_TOKEN };
+
+export interface StreamingOptions extends GenerateOptions {
+  /** Called with each new piece of text of prompt `row` (whole UTF-8 characters only). Default: none. */
+  onToken?: (row: number, piece: string) => void;
+  /** Stops generation between decoding steps (e.g. the HTTP client went away): the call rejects. Default: none. */
+  signal?: AbortSignal;
+}
 
 export interface LoadModelOptions {
   /** Compute kernels. Default `getKernels()` (the fastest available, shared). */
@@ -30,6 +38,8 @@ export interface LoadModelOptions {
    * GGUF, anything but F32: a 4B bf16 model then needs ~8 GB instead of 16), else f32.
    */
   weights?: "auto" | "f32" | "f16";
+  /** Jinja chat template used instead of the checkpoint's (for models saved without one). Default: the checkpoint's. */
+  chatTemplate?: string;
 }
 
 /** Whether a checkpoint stores its weight matrices below f32 precision: bf16/f16 safetensors, or a
@@ -77,6 +87,8 @@ export interface GenerationResult {
 export interface GenerateThenEmbedResult extends GenerationResult {
   /** Final-norm hidden state at the appended `<emb_token>` (unnormalised). */
   embedding: Float32Array;
+  /** Milliseconds of the whole batch spent generating, then embedding. */
+  timings: { generateMs: number; embedMs: number };
 }
 
 export class Model {
@@ -116,7 +128,7 @@ export class Model {
 
   requireEmbTokenId(): number {
     const id = this.embTokenId;
-    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with addEmbToken(dir, outDir) from the engine)`);
+    if (id === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with \`t1 add-emb-token --model DIR --out NEW_DIR\`)`);
     return id;
   }
 
@@ -133,8 +145,9 @@ export class Model {
     return this.requireTokenizer().encodeChat(messages, opts);
   }
 
+  /** Text prompts get BOS when the model wants one and never an automatic EOS (see TextTokenizer.encodePrompt). */
   private toIds(p: PromptInput): number[] {
-    return typeof p === "string" ? this.encode(p) : Array.from(p);
+    return typeof p === "string" ? this.requireTokenizer().encodePrompt(p) : Array.from(p);
   }
 
   /** Logits (V floats) after the last token of each input, or (T·V) for every position with `all`. */
@@ -162,7 +175,7 @@ export class Model {
     const emb = this.requireEmbTokenId();
     const ids = inputs.map((p, i) => {
       if (typeof p === "string") {
-        const s = this.encode(p);
+        const s = this.toIds(p);
         // A text that does not END with <emb_token> gets one, even if it mentions the token
         // earlier (documents can contain any string).
         if (s[s.length - 1] !== emb) s.push(emb);
@@ -177,31 +190,39 @@ export class Model {
   }
 
   /** Streams tokens and text of every prompt's continuation as they are generated. */
-  async *generate(prompts: readonly PromptInput[], opts: GenerateOptions = {}): AsyncGenerator<StreamEvent> {
+  async *generate(prompts: readonly PromptInput[], opts: StreamingOptions = {}): AsyncGenerator<StreamEvent> {
     const gen = new BatchGeneration(this.transformer, prompts.map((p) => this.toIds(p)), opts, this.stopTokenIds);
-    const texts = prompts.map(() => "");
     try {
-      let last = Date.now();
-      for (const ev of gen.steps()) {
-        const out = gen.outputs[ev.row]!;
-        let text = "";
-        if (this.tokenizer) {
-          const full = this.tokenizer.decode(out);
-          // Hold back a trailing replacement char: the next token may complete the UTF-8 sequence.
-          const stable = "finishReason" in ev || !full.endsWith("\uFFFD") ? full : texts[ev.row]!;
-          text = stable.startsWith(texts[ev.row]!) ? stable.slice(texts[ev.row]!.length) : stable;
-          texts[ev.row] = stable;
-        }
-        if ("finishReason" in ev) yield { row: ev.row, text, finishReason: ev.finishReason };
-        else yield { row: ev.row, token: ev.token, text };
-        // Let other work (an HTTP server, a progress timer) run during long generations.
-        if (Date.now() - last > 50) {
-          await new Promise((r) => setImmediate(r));
-          last = Date.now();
-        }
-      }
+      yield* this.stream(gen, opts.signal);
     } finally {
       gen.cache.free();
+    }
+  }
+
+  /**
+   * Drives a generation, turning its steps into text events: a trailing replacement character is
+   * held back (the next token may complete the UTF-8 sequence), the event loop gets a turn every
+   * 50 ms (a server stays responsive), and an aborted `signal` stops it between steps.
+   */
+  private async *stream(gen: BatchGeneration, signal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
+    const texts = gen.outputs.map(() => "");
+    let last = Date.now();
+    for (const ev of gen.steps()) {
+      if (signal?.aborted) throw new T1Error("INTERNAL", "generation aborted");
+      const out = gen.outputs[ev.row]!;
+      let text = "";
+      if (this.tokenizer) {
+        const full = this.tokenizer.decode(out);
+        const stable = "finishReason" in ev || !full.endsWith("\uFFFD") ? full : texts[ev.row]!;
+        text = stable.startsWith(texts[ev.row]!) ? stable.slice(texts[ev.row]!.length) : stable;
+        texts[ev.row] = stable;
+      }
+      if ("finishReason" in ev) yield { row: ev.row, text, finishReason: ev.finishReason };
+      else yield { row: ev.row, token: ev.token, text };
+      if (Date.now() - last > 50) {
+        await new Promise((r) => setImmediate(r));
+        last = Date.now();
+      }
     }
   }
 
@@ -219,21 +240,25 @@ export class Model {
   /**
    * The T1 query encoder: generates from each prompt, then appends `<emb_token>` to the SAME KV
    * cache (prompt + output, stop token excluded) and returns its final-norm hidden state — no
-   * second prefill.
+   * second prefill. Streams with `onToken`; an aborted `signal` rejects between steps.
    */
-  async generateThenEmbed(prompts: readonly PromptInput[], opts: GenerateOptions = {}): Promise<GenerateThenEmbedResult[]> {
+  async generateThenEmbed(prompts: readonly PromptInput[], opts: StreamingOptions = {}): Promise<GenerateThenEmbedResult[]> {
     const emb = this.requireEmbTokenId();
+    const t0 = performance.now();
     const gen = new BatchGeneration(this.transformer, prompts.map((p) => this.toIds(p)), opts, this.stopTokenIds, 1);
     try {
-      gen.runToEnd();
+      for await (const ev of this.stream(gen, opts.signal)) if (ev.text && opts.onToken) opts.onToken(ev.row, ev.text);
+      const t1 = performance.now();
       const embTok = [emb];
       const r = this.transformer.forward(gen.cache, prompts.map((_, row) => ({ row, tokens: embTok })), { logits: "none" });
+      const timings = { generateMs: t1 - t0, embedMs: performance.now() - t1 };
       const C = this.hiddenSize;
       return gen.outputs.map((ids, i) => ({
         ids,
         text: this.tokenizer ? this.tokenizer.decode(ids) : "",
         finishReason: gen.finish[i]!,
         embedding: r.hidden.slice(r.offsets[i]! * C, r.offsets[i]! * C + C),
+        timings,
       }));
     } finally {
       gen.cache.free();
@@ -266,6 +291,7 @@ export async function loadModel(dirOrFile: string, opts: LoadModelOptions = {}):
         }
       : {},
   );
+  if (opts.chatTemplate !== undefined) ck.tokenizerConfig = { ...(ck.tokenizerConfig ?? {}), chat_template: opts.chatTemplate };
   return modelFromCheckpoint(ck, { kernels, f16, ownsWeights: true });
 }
 

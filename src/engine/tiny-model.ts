@@ -3,10 +3,10 @@
  * tokenizer_config.json, generation_config.json) for tests of the engine, GGUF conversion,
  * training and retrieval. Weights are seeded, so the same options give the same bytes.
  */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { T1Error } from "../util/errors.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { sharedPath } from "../util/paths.js";
 import { SeededRng } from "./rng.js";
 import { writeSafetensors, type TensorMap } from "./safetensors.js";
@@ -31,6 +31,12 @@ export interface TinyModelOptions {
   /** Write tokenizer files. Default true; for llama this needs ../shared/models/stories260k.
    * false writes only config + weights (enough for id-level tests). */
   withTokenizer?: boolean;
+  /** Copy tokenizer.json + tokenizer_config.json from this folder (e.g. ../shared/models/qwen3-tokenizer,
+   * the real Qwen3 tokenizer) instead of building the tiny BPE. Default: unset. qwen2/qwen3 only.
+   * `vocab` then defaults to the tokenizer's size (highest id + 1); a larger `vocab` pads the
+   * embedding as Qwen3's checkpoints do (151,936 rows for 151,669 tokens), with ZERO rows past the
+   * tokenizer: a padded row then has logit 0 and never wins greedy decoding over the real tokens. */
+  tokenizerDir?: string;
   /** Std of the random normal init of linear weights, relative to 1/sqrt(fan_in). Default 1:
    * large enough that logits differ visibly between tokens (a tiny-std model is ~uniform and
    * makes parity tests weak). */
@@ -59,6 +65,7 @@ export function createTinyModel(dir: string, opts: TinyModelOptions): TinyModelI
   mkdirSync(dir, { recursive: true });
 
   let specialIds: Record<string, number>;
+  let tokenRows: number | undefined;
   let bos: number | null, eos: number | number[];
   if (arch === "llama") {
     specialIds = { "<unk>": 0, "<s>": 1, "</s>": 2 };
@@ -68,8 +75,16 @@ export function createTinyModel(dir: string, opts: TinyModelOptions): TinyModelI
       const src = sharedPath("models", "stories260k");
       if (!src) throw new T1Error("NOT_FOUND", "createTinyModel(llama) copies the tokenizer of ../shared/models/stories260k, which is absent; pass withTokenizer: false");
       if (V !== 512) throw new T1Error("BAD_INPUT", `createTinyModel(llama): vocab must be 512 (the stories260k tokenizer), got ${V}`);
-      for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(src, f), join(dir, f));
+      for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileWithNormalMode(join(src, f), join(dir, f));
     }
+  } else if (opts.tokenizerDir !== undefined) {
+    const ext = externalTokenizer(opts.tokenizerDir, opts.vocab);
+    specialIds = ext.ids;
+    bos = ext.bos;
+    eos = ext.eos;
+    tokenRows = ext.tokens;
+    V = ext.vocab;
+    if (withTokenizer) for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileWithNormalMode(join(opts.tokenizerDir, f), join(dir, f));
   } else {
     if (V < 300) throw new T1Error("BAD_INPUT", `createTinyModel(${arch}): vocab must be >= 300 (256 bytes + merges + 6 special tokens), got ${V}`);
     const tok = buildTinyQwenTokenizer(V);
@@ -109,12 +124,32 @@ export function createTinyModel(dir: string, opts: TinyModelOptions): TinyModelI
     join(dir, "generation_config.json"),
     JSON.stringify({ bos_token_id: bos, eos_token_id: eos, do_sample: false }, null, 2) + "\n",
   );
-  writeSafetensors(join(dir, "model.safetensors"), randomWeights(opts, V, tie), { format: "pt" });
+  writeSafetensors(join(dir, "model.safetensors"), randomWeights(opts, V, tie, tokenRows ?? V), { format: "pt" });
   if (!existsSync(join(dir, "model.safetensors"))) throw new T1Error("INTERNAL", "model.safetensors was not written");
   return { dir, vocabSize: V, specialIds };
 }
 
-function randomWeights(opts: TinyModelOptions, V: number, tie: boolean): TensorMap {
+/** Vocabulary facts of a real tokenizer folder, and the config ids Qwen3's config.json uses. */
+function externalTokenizer(src: string, vocab: number | undefined): { ids: Record<string, number>; bos: number | null; eos: number[]; tokens: number; vocab: number } {
+  const path = join(src, "tokenizer.json");
+  if (!existsSync(path)) throw new T1Error("NOT_FOUND", `createTinyModel: ${path} is missing`);
+  const tok = JSON.parse(readFileSync(path, "utf8")) as { model: { vocab: Record<string, number> }; added_tokens?: { id: number; content: string }[] };
+  const ids: Record<string, number> = {};
+  let maxId = -1;
+  for (const id of Object.values(tok.model.vocab)) if (id > maxId) maxId = id;
+  for (const a of tok.added_tokens ?? []) {
+    ids[a.content] = a.id;
+    if (a.id > maxId) maxId = a.id;
+  }
+  const tokens = maxId + 1;
+  const V = vocab ?? tokens;
+  if (V < tokens) throw new T1Error("BAD_INPUT", `createTinyModel: vocab ${V} is smaller than the tokenizer in ${src} (${tokens} tokens)`);
+  const eos = ["<|im_end|>", "<|endoftext|>"].map((t) => ids[t]).filter((id): id is number => id !== undefined);
+  if (eos.length === 0) throw new T1Error("BAD_INPUT", `createTinyModel: ${path} has neither <|im_end|> nor <|endoftext|>`);
+  return { ids, bos: ids["<|endoftext|>"] ?? null, eos, tokens, vocab: V };
+}
+
+function randomWeights(opts: TinyModelOptions, V: number, tie: boolean, tokenRows: number): TensorMap {
   const { arch, hiddenSize: C, layers, heads: H, kvHeads: KV, headDim: D, intermediateSize: I } = opts;
   const scale = opts.initScale ?? 1;
   const rng = new SeededRng(opts.seed);
@@ -128,7 +163,9 @@ function randomWeights(opts: TinyModelOptions, V: number, tie: boolean): TensorM
   const linear = (out: number, inp: number) => normal([out, inp], scale / Math.sqrt(inp));
   // Norm weights near 1 but not exactly, so a missing or misplaced norm shows in parity tests.
   const norm = (n: number) => normal([n], 0.1, 1);
-  t.set("model.embed_tokens.weight", normal([V, C], 1));
+  const embed = normal([V, C], 1);
+  embed.data.fill(0, tokenRows * C);
+  t.set("model.embed_tokens.weight", embed);
   for (let l = 0; l < layers; l++) {
     const p = `model.layers.${l}.`;
     t.set(p + "input_layernorm.weight", norm(C));
@@ -151,6 +188,10 @@ function randomWeights(opts: TinyModelOptions, V: number, tie: boolean): TensorM
     t.set(p + "mlp.down_proj.weight", linear(C, I));
   }
   t.set("model.norm.weight", norm(C));
-  if (!tie) t.set("lm_head.weight", linear(V, C));
+  if (!tie) {
+    const head = linear(V, C);
+    head.data.fill(0, tokenRows * C);
+    t.set("lm_head.weight", head);
+  }
   return t;
 }

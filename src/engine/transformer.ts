@@ -13,7 +13,7 @@ import { T1Error } from "../util/errors.js";
 import { KVCache } from "./kv-cache.js";
 import { ropeForward, ropeTable, type RopeTable } from "./ops/rope.js";
 import { attentionKernelForward, kvCacheWriteForward, type AttentionScratch } from "./ops/attention.js";
-import { addBiasForward } from "./ops/swiglu.js";
+import { addBiasForward } from "./ops/add-bias.js";
 import { f16ToF32Table } from "./kernels/shapes.js";
 
 /** A weight matrix (N, K) in f32 or as IEEE half bit patterns (half the memory and bandwidth). */

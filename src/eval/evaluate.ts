@@ -1,7 +1,8 @@
 import { InputError } from "../util/errors.js";
-import type { Qrels, Run, ScoredDoc } from "./types.js";
-import { compareRanked } from "./ranking.js";
-import { computeMeasure, relString, parseMeasures, MIN_GEO_MEAN, NOT_IN_POOL, UNJUDGED, type JudgedRanking, type MeasureSpec } from "./measures.js";
+import type { Qrels, Run, ScoredDoc } from "../data/types.js";
+import { compareRanked } from "../data/ranking.js";
+import { computeMeasure, relString, parseMeasures, MIN_GEO_MEAN, type MeasureSpec } from "./measures.js";
+import { NOT_IN_POOL, UNJUDGED, type JudgedRanking } from "./judged-ranking.js";
 
 /** Options for evaluateRun. */
 export interface EvaluateOptions {

@@ -1,4 +1,4 @@
-import type { JudgedRanking } from "./measures.js";
+import type { JudgedRanking } from "./judged-ranking.js";
 
 /**
  * The gain-based trec_eval measures: ndcg with custom gains, rbp, and the experimental G,

@@ -8,7 +8,7 @@
 import { NativeBackend } from "../backends/native.js";
 import type { Kernels } from "../engine/kernels/types.js";
 import { evaluateRun } from "../eval/evaluate.js";
-import type { Qrels, Run } from "../eval/types.js";
+import type { Qrels, Run } from "../data/types.js";
 import { buildBm25IndexSync, type Bm25Index } from "../retrieval/bm25/index.js";
 import { encodeQueries, type QueryMode } from "../retrieval/encoders/query-encoder.js";
 import { documentPrefix } from "../retrieval/encoders/instructions.js";

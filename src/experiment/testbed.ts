@@ -4,7 +4,7 @@
  * learn from.
  */
 import type { Document } from "../data/types.js";
-import type { Qrels } from "../eval/types.js";
+import type { Qrels } from "../data/types.js";
 import { readTestbed as readTestbedDir, type TestbedQueryRecord } from "../data/testbed/read.js";
 
 export type SplitName = "train" | "dev" | "test";

@@ -2,24 +2,33 @@
  * Builds (or resumes) a T1 index directory: the dense index of document vectors plus, by default, a
  * BM25 index of the same corpus for hybrid search.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { T1Backend } from "../backends/types.js";
 import type { Document } from "../data/types.js";
+import { documentInstructionText } from "../data/t1-format/index.js";
 import { readDocuments } from "../data/jsonl.js";
 import { InputError, T1Error } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
 import { createIndex, openIndex, type DenseIndex } from "./index/dense-index.js";
 import { removeDocStore, syncDocStore } from "./index/doc-store.js";
-import { hasManifest, type HnswParams, type IndexKind, type VectorDType } from "./index/manifest.js";
+import { hasManifest, readManifest, type HnswParams, type IndexKind, type VectorDType } from "./index/manifest.js";
+import { indexModelIdentity, recordModelLocation } from "./index/model-identity.js";
+import { queryUserMessage } from "./encoders/instructions.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import { encodeDocuments, type DocumentEncodeResult } from "./encoders/document-encoder.js";
 import { buildBm25Index } from "./bm25/index.js";
-import { BM25_FILE, type PipelineMeta } from "./pipeline.js";
+import { BM25_FILE, CHAT_TEMPLATE_FILE, type PipelineMeta } from "./pipeline.js";
 
 /** A JSONL corpus file, or a directory whose *.jsonl / *.jsonl.gz files are read in name order. */
 export function loadCorpus(path: string): Document[] {
   if (!existsSync(path)) throw new T1Error("NOT_FOUND", `corpus not found: ${path}`);
-  if (!statSync(path).isDirectory()) return readDocuments(path);
+  const docs = statSync(path).isDirectory() ? readCorpusDir(path) : readDocuments(path);
+  if (docs.length === 0) throw new InputError(`the corpus has no documents (expected JSONL lines {"id", "text"}); nothing to index`, { file: path });
+  return docs;
+}
+
+function readCorpusDir(path: string): Document[] {
   const files = readdirSync(path).filter((f) => /\.jsonl(\.gz)?$/.test(f)).sort();
   if (!files.length) throw new InputError(`${path}: no .jsonl or .jsonl.gz files in this directory`);
   const docs: Document[] = [];
@@ -43,13 +52,13 @@ export interface BuildIndexOptions {
   /** Default "f32". */
   dtype?: VectorDType;
   hnsw?: Partial<HnswParams>;
-  /** Document instruction. Default "". */
+  /** Document instruction. Default: the model's saved document instruction (t1_format.json; none without one). */
   instruction?: string;
-  /** Query instruction recorded for search. Default: the document instruction. */
+  /** Query instruction recorded for search. Default: `instruction` when given, else the model's saved instruction. */
   queryInstruction?: string;
   /** Documents per prefill. Default 16. */
   batchSize?: number;
-  /** Tokens kept per document. Default 512. */
+  /** Tokens kept per document. Default: the model's saved maximum (t1_format.json; 512 without one). */
   maxLength?: number;
   /** Documents between checkpoints. Default 1024. */
   checkpointEvery?: number;
@@ -68,6 +77,11 @@ export interface BuildIndexOptions {
   pipeline?: Omit<PipelineMeta, "queryInstruction">;
   /** Progress on stderr. Default true. */
   progress?: boolean;
+  /** Chat template file the backend was opened with (a model saved without one): copied into the
+   * index so that search builds the same query prompt. Default: none (the model's own). */
+  chatTemplateFile?: string;
+  /** Receives one line with the plan (documents to embed, batch size, checkpoints) before work starts. Default: none. */
+  log?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -81,18 +95,23 @@ export interface BuildIndexResult extends DocumentEncodeResult {
 
 export async function buildT1Index(backend: T1Backend, docs: readonly Document[], o: BuildIndexOptions): Promise<BuildIndexResult> {
   const t0 = performance.now();
-  const instruction = o.instruction ?? "";
+  const instruction = o.instruction ?? documentInstructionText(backend.format);
+  if (docs.length === 0) throw new InputError(`the corpus has no documents; nothing to index`, o.pipeline?.corpus ? { file: o.pipeline.corpus } : {});
+  checkQueryPrompt(backend, o.queryInstruction ?? o.instruction ?? backend.format.instruction);
   let index: DenseIndex;
   const resuming = hasManifest(o.out) && !o.overwrite;
   if (resuming) {
-    index = openIndex(o.out, { model: backend.modelId, instruction, dims: backend.dims });
+    const m = readManifest(o.out);
+    const identity = indexModelIdentity(o.out, (m.meta?.pipeline ?? {}) as PipelineMeta, m.model, backend.modelId);
+    index = openIndex(o.out, { model: identity, instruction, dims: backend.dims });
     if (o.kind && index.manifest.kind !== o.kind) {
       index.close();
       throw new T1Error("MISMATCH", `${o.out} is a ${index.manifest.kind} index; pass --overwrite to rebuild it as ${o.kind}`);
     }
   } else {
     const recorded = o.pipeline ?? { backend: backend.kind, modelPath: backend.modelId };
-    const pipeline: PipelineMeta = { ...recorded, queryInstruction: o.queryInstruction ?? instruction };
+    const location = backend.kind === "remote" ? {} : recordModelLocation(o.out, recorded.modelPath ?? backend.modelId);
+    const pipeline: PipelineMeta = { ...recorded, ...location, queryInstruction: o.queryInstruction ?? o.instruction ?? backend.format.instruction };
     index = createIndex(o.out, {
       kind: o.kind,
       dtype: o.dtype,
@@ -104,6 +123,9 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
       meta: { pipeline },
     });
   }
+  const templatePath = join(o.out, CHAT_TEMPLATE_FILE);
+  if (o.chatTemplateFile !== undefined) writeFileAtomic(templatePath, readFileSync(o.chatTemplateFile));
+  else if (!resuming && existsSync(templatePath)) rmSync(templatePath);
   let pruned = 0;
   if (o.prune) {
     const keep = new Set(docs.map((d) => d.id));
@@ -117,6 +139,11 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
     index.close();
     throw e;
   }
+  const todo = docs.filter((d) => !index.has(d.id)).length;
+  o.log?.(
+    `t1 index: ${docs.length} documents, ${docs.length - todo} already in ${o.out}, ${todo} to embed with ${backend.modelId} (${backend.dims} dims) in batches of ${o.batchSize ?? 16}, ` +
+      `up to ${o.maxLength ?? 512} tokens each, a checkpoint every ${o.checkpointEvery ?? 1024}`,
+  );
   const progress = new Progress("index", docs.length, { unit: "docs", quiet: o.progress === false });
   let last = 0;
   let r: DocumentEncodeResult;
@@ -145,4 +172,20 @@ export async function buildT1Index(backend: T1Backend, docs: readonly Document[]
     bm.save(bm25Path);
   }
   return { ...r, docs: docs.length, pruned, seconds: (performance.now() - t0) / 1000, bm25: wantBm25 };
+}
+
+/**
+ * Builds one query prompt before any document is embedded, so a model that can never be searched
+ * (no chat template) is refused in seconds rather than after the whole corpus.
+ */
+function checkQueryPrompt(backend: T1Backend, queryInstruction: string): void {
+  try {
+    backend.chatPrompt(queryUserMessage(queryInstruction, "test query"));
+  } catch (e) {
+    throw new T1Error(
+      "BAD_INPUT",
+      `${backend.modelId}: cannot build the query prompt, so the index could never be searched: ${(e as Error).message}. ` +
+        `Pass --chat-template FILE (a Jinja chat template; it is kept in the index for t1 search)`,
+    );
+  }
 }

@@ -10,23 +10,25 @@ import { openBackend } from "../backends/open.js";
 import { T1Error } from "../util/errors.js";
 import { openIndex, type DenseIndex } from "./index/dense-index.js";
 import { readManifest } from "./index/manifest.js";
+import { indexModelIdentity, locateIndexModel, type ModelLocation } from "./index/model-identity.js";
 import { encodeQueries, type QueryInput, type QueryMode } from "./encoders/query-encoder.js";
 import { ReasoningCache } from "./encoders/reasoning-cache.js";
 import { rrf, weightedFusion, type RankedList } from "./hybrid.js";
 import { openBm25Index, type Bm25Index } from "./bm25/index.js";
 import { DocStore } from "./index/doc-store.js";
 import type { Document } from "../data/types.js";
+import type { T1FormatSettings } from "../data/t1-format/index.js";
 
 /** BM25 index file kept beside the dense index by `t1 index`. */
 export const BM25_FILE = "bm25.idx";
+/** Chat template kept in an index built with `t1 index --chat-template` (a model saved without one). */
+export const CHAT_TEMPLATE_FILE = "chat_template.jinja";
 /** Default reasoning cache file inside an index directory. */
 export const REASONING_CACHE_FILE = "reasoning-cache.jsonl";
 
 /** What `t1 index` records in the manifest's `meta` so search can reopen the same setup. */
-export interface PipelineMeta {
+export interface PipelineMeta extends ModelLocation {
   backend: BackendKind;
-  /** Model path / name as given to the backend (the manifest's `model` is its identity). */
-  modelPath?: string;
   url?: string;
   /** Instruction used for queries (documents use the manifest's `instruction`). */
   queryInstruction: string;
@@ -43,17 +45,20 @@ export interface OpenPipelineOptions {
   url?: string;
   threads?: number;
   gpu?: boolean;
+  /** `--chat-template FILE` for the backend. Default: the index's CHAT_TEMPLATE_FILE (kept by `t1 index --chat-template`), else the model's template. */
+  chatTemplateFile?: string;
   /** HNSW search candidate list for this session. Default: the index's own. */
   expansionSearch?: number;
   /** An already open backend (library use, tests). */
   backendInstance?: T1Backend;
+  /** T1 format settings over the model's t1_format.json. Default: the saved file. */
+  format?: Partial<T1FormatSettings>;
 }
 
 export class RetrievalPipeline {
   constructor(
     readonly index: DenseIndex,
     readonly backend: T1Backend,
-    readonly bm25: Bm25Index | undefined,
     readonly meta: PipelineMeta,
   ) {}
 
@@ -62,21 +67,24 @@ export class RetrievalPipeline {
     const meta = (manifest.meta?.pipeline ?? {}) as Partial<PipelineMeta>;
     const kind = o.backend ?? meta.backend;
     if (!o.backendInstance && !kind) throw new T1Error("BAD_INPUT", `${dir}: the index does not record its backend; pass --backend`);
+    const templateFile = join(dir, CHAT_TEMPLATE_FILE);
     const backend =
       o.backendInstance ??
       (await openBackend({
         backend: kind!,
-        model: o.model ?? meta.modelPath ?? manifest.model,
+        // A moved index finds its model by the recorded absolute path, else relative to the index.
+        model: o.model ?? (kind === "remote" ? (meta.modelPath ?? manifest.model) : locateIndexModel(dir, meta, manifest.model)),
         url: o.url ?? meta.url,
         modelId: o.modelId,
         threads: o.threads,
         gpu: o.gpu,
+        chatTemplateFile: o.chatTemplateFile ?? (existsSync(templateFile) ? templateFile : undefined),
+        format: o.format,
       }));
     try {
-      const index = openIndex(dir, { model: backend.modelId, dims: backend.dims, verify: false, expansionSearch: o.expansionSearch });
-      const bm25Path = join(dir, BM25_FILE);
-      const bm25 = existsSync(bm25Path) ? openBm25Index(bm25Path) : undefined;
-      return new RetrievalPipeline(index, backend, bm25, {
+      const identity = o.modelId ?? indexModelIdentity(dir, meta, manifest.model, backend.modelId);
+      const index = openIndex(dir, { model: identity, dims: backend.dims, expansionSearch: o.expansionSearch });
+      return new RetrievalPipeline(index, backend, {
         backend: backend.kind,
         queryInstruction: meta.queryInstruction ?? manifest.instruction,
         ...meta,
@@ -85,6 +93,25 @@ export class RetrievalPipeline {
       if (!o.backendInstance) await backend.close();
       throw e;
     }
+  }
+
+  private bm25Index: Bm25Index | undefined | null = null;
+
+  /**
+   * The BM25 index kept beside the dense one, opened on first use: dense-only search never reads
+   * it, so a damaged bm25.idx only affects hybrid search. Undefined when the index has none.
+   */
+  get bm25(): Bm25Index | undefined {
+    if (this.bm25Index === null) {
+      const path = join(this.index.dir, BM25_FILE);
+      try {
+        this.bm25Index = existsSync(path) ? openBm25Index(path) : undefined;
+      } catch (e) {
+        if (!(e instanceof T1Error)) throw e;
+        throw new T1Error(e.code, `${e.message}; rebuild the index (t1 index ... --overwrite), or search without --hybrid (dense search does not read it)`);
+      }
+    }
+    return this.bm25Index;
   }
 
   private docs: DocStore | undefined | null = null;
@@ -117,9 +144,11 @@ export class RetrievalPipeline {
       maxReasoningTokens: opts.maxReasoningTokens,
       temperature: opts.temperature,
       seed: opts.seed,
+      enableThinking: opts.enableThinking,
       cache,
       onToken: opts.onToken,
       onProgress: opts.onProgress,
+      signal: opts.signal,
     });
     const depth = hybrid === "none" ? k : Math.max(k, opts.fusionDepth ?? 100);
     const out: PipelineResult[] = [];
@@ -160,8 +189,10 @@ export interface PipelineSearchOptions {
   mode?: QueryMode;
   /** Query instruction. Default: the one recorded at indexing. */
   instruction?: string;
-  /** Reasoning budget. Default 256. */
+  /** Reasoning budget. Default: the model's saved budget (t1_format.json; 256 without one). */
   maxReasoningTokens?: number;
+  /** Qwen3's enable_thinking for query prompts. Default: the backend's (t1_format.json, else the template's default). */
+  enableThinking?: boolean;
   temperature?: number;
   seed?: number;
   /** Reasoning cache; false disables it. Default: `reasoning-cache.jsonl` in the index directory. */
@@ -179,6 +210,8 @@ export interface PipelineSearchOptions {
   bm25WithReasoning?: boolean;
   onToken?: (queryIndex: number, piece: string) => void;
   onProgress?: (done: number) => void;
+  /** Aborts query generation (e.g. the HTTP client went away): the search rejects. */
+  signal?: AbortSignal;
 }
 
 export interface PipelineHit {

@@ -5,8 +5,12 @@
  *
  * T1 extensions, announced by `owned_by: "t1"` and a `t1` object in /v1/models, and used by the
  * remote backend when present:
+ * - /v1/models `t1.chat_template` ({ template, bos_token, eos_token }) and `t1.format` (the model's
+ *   t1_format.json, defaults filled in): clients render prompts with the model's own template;
  * - /v1/embeddings `t1_document: { instruction, max_length }`: inputs are raw documents, embedded
  *   exactly as the local backends do (instruction + text cut to max_length tokens + <emb_token>);
+ * - /v1/embeddings `t1_parts: true`: each input is an array of strings tokenised apart (prompt,
+ *   then reasoning) and joined, BOS once, `<emb_token>` appended (T1Backend.embedParts);
  * - /v1/completions `t1_embed: true`: each choice also carries the `<emb_token>` vector read from the
  *   KV cache its text was generated in;
  * - /v1/t1/token_counts `{ texts }` → `{ counts }`;
@@ -18,6 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { ChatMessage, GenerationOptions, T1Backend } from "../backends/types.js";
 import { T1Error } from "../util/errors.js";
+import { t1FormatJson } from "../data/t1-format/index.js";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { parseSearchRequest, runSearch } from "./search-route.js";
 import { streamSearch } from "./search-stream.js";
@@ -146,7 +151,13 @@ export class OpenAIServer {
           object: "model",
           created: 0,
           owned_by: "t1",
-          t1: { dims: b.dims, backend: b.kind, ...(this.opts.pipeline ? { index: { documents: this.opts.pipeline.index.size } } : {}) },
+          t1: {
+            dims: b.dims,
+            backend: b.kind,
+            format: t1FormatJson(b.format),
+            ...(b.chatTemplate ? { chat_template: { template: b.chatTemplate.template, bos_token: b.chatTemplate.bosToken, eos_token: b.chatTemplate.eosToken } } : {}),
+            ...(this.opts.pipeline ? { index: { documents: this.opts.pipeline.index.size } } : {}),
+          },
         },
       ],
     };
@@ -159,7 +170,13 @@ export class OpenAIServer {
     let vectors: Float32Array[];
     let tokens = 0;
     const doc = body.t1_document as { instruction?: unknown; max_length?: unknown } | undefined;
-    if (typeof input === "string" || (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === "string"))) {
+    if (body.t1_parts === true) {
+      if (!Array.isArray(input) || input.length === 0 || !input.every((r) => Array.isArray(r) && r.every((x) => typeof x === "string"))) {
+        throw new HttpError(400, `with t1_parts, "input" must be a non-empty array of arrays of strings`);
+      }
+      vectors = await this.backend.embedParts(input as string[][]);
+      tokens = (await this.backend.countTokens((input as string[][]).map((r) => r.join("")))).reduce((a, b) => a + b, 0);
+    } else if (typeof input === "string" || (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === "string"))) {
       const texts = typeof input === "string" ? [input] : (input as string[]);
       if (doc !== undefined) {
         if (typeof doc.instruction !== "string" || !Number.isInteger(doc.max_length) || (doc.max_length as number) < 1) {

@@ -12,7 +12,6 @@
  * (checked every decoding step) and nothing more is written to the closed socket.
  */
 import type { ServerResponse } from "node:http";
-import type { T1Backend } from "../backends/types.js";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { T1Error } from "../util/errors.js";
 import { runSearch, type SearchRequest } from "./search-route.js";
@@ -25,27 +24,6 @@ export function writeEvent(res: ServerResponse, event: string, data: unknown): b
   if (res.destroyed || res.writableEnded) return false;
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   return true;
-}
-
-/** The backend with `signal` added to every generation call (the pipeline does not take one itself). */
-function withSignal(backend: T1Backend, signal: AbortSignal): T1Backend {
-  return new Proxy(backend, {
-    get(target, prop) {
-      if (prop === "generate" || prop === "generateAndEmbed") {
-        const fn = target[prop] as (prompts: readonly string[], opts: object) => Promise<unknown>;
-        return (prompts: readonly string[], opts: object) => fn.call(target, prompts, { ...opts, signal });
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/** The pipeline seen through `backend` (index, BM25 and document store stay the shared ones). */
-function withBackend(pipeline: RetrievalPipeline, backend: T1Backend): RetrievalPipeline {
-  return new Proxy(pipeline, {
-    get: (target, prop, receiver) => (prop === "backend" ? backend : Reflect.get(target, prop, receiver)),
-  });
 }
 
 export async function streamSearch(
@@ -71,10 +49,7 @@ export async function streamSearch(
         if (signal.aborted) throw new T1Error("INTERNAL", "client disconnected");
         if (piece) writeEvent(res, "reasoning", { text: piece });
       };
-      return runSearch(withBackend(pipeline, withSignal(pipeline.backend, signal)), {
-        ...req,
-        options: { ...req.options, onToken },
-      });
+      return runSearch(pipeline, { ...req, options: { ...req.options, onToken, signal } });
     });
     if (writeEvent(res, "results", result)) writeEvent(res, "done", {});
   } catch (e) {

@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { writeFileAtomic } from "../util/atomic.js";
+import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { InputError, T1Error } from "../util/errors.js";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../engine/safetensors.js";
 import { toHfConfig } from "./model-config.js";
@@ -46,7 +46,7 @@ export function saveCheckpoint(dir: string, model: TrainModel, opt: AdamW, state
     }
   }
   writeSafetensors(join(tmp, "optimizer.safetensors"), moments, { adamStep: String(opt.step) });
-  if (tokenizerDir) for (const f of TOKENIZER_FILES) if (existsSync(join(tokenizerDir, f))) copyFileSync(join(tokenizerDir, f), join(tmp, f));
+  if (tokenizerDir) for (const f of TOKENIZER_FILES) if (existsSync(join(tokenizerDir, f))) copyFileWithNormalMode(join(tokenizerDir, f), join(tmp, f));
   writeFileAtomic(join(tmp, "trainer_state.json"), JSON.stringify({ ...state, adamStep: opt.step }, null, 2) + "\n");
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);

@@ -1,5 +1,5 @@
 import { InputError } from "../util/errors.js";
-import type { TrainModel, TokenBatch, OutputGrads } from "./train-model.js";
+import type { OutputGrads, PassModel, TokenBatch } from "./train-model-types.js";
 import { linearForward, linearBackward } from "./ops/linear.js";
 import { embeddingForward, embeddingBackward } from "./ops/embedding.js";
 import { rmsnormForward, rmsnormBackward } from "./ops/rmsnorm.js";
@@ -51,7 +51,7 @@ export interface Tape {
 }
 
 /** logitRows: true = logits at every position, false = none, an array = only those positions. */
-export function forwardPass(m: TrainModel, batchIn: TokenBatch, logitRows: boolean | Int32Array): Tape {
+export function forwardPass(m: PassModel, batchIn: TokenBatch, logitRows: boolean | Int32Array): Tape {
   const { k, config: c } = m;
   const { B, T } = batchIn;
   const N = B * T;
@@ -152,7 +152,7 @@ export function forwardPass(m: TrainModel, batchIn: TokenBatch, logitRows: boole
   return { batch, hidden, logits, logitPositions: selected, layers, xL: x, rstdF, floats, free: () => { for (const a of owned) pool.give(a); owned.length = 0; } };
 }
 
-export function backwardPass(m: TrainModel, tape: Tape, grads: OutputGrads): void {
+export function backwardPass(m: PassModel, tape: Tape, grads: OutputGrads): void {
   const { k, config: c } = m;
   const { B, T, ids, positions } = tape.batch;
   const N = B * T;

@@ -6,25 +6,9 @@ import { TrainRng } from "./rng.js";
 import { buildRopeTable, type RopeTable } from "./ops/rope.js";
 import { BufferPool } from "./buffer-pool.js";
 import { forwardPass, backwardPass, type Tape } from "./train-model-pass.js";
+import type { OutputGrads, Param, PassModel, TokenBatch } from "./train-model-types.js";
 
-/** One trainable tensor: its Hugging Face name, shape, value and gradient (null when frozen). */
-export interface Param {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-  grad: Float32Array | null;
-}
-
-/** A padded batch of token sequences, row-major (B, T). */
-export interface TokenBatch {
-  B: number;
-  T: number;
-  ids: Int32Array;
-  /** (B, T) 1 = real token, 0 = padding. Default: all real. */
-  mask?: Uint8Array;
-  /** (B, T) RoPE positions. Default 0..T-1 in every row, as Hugging Face's forward without position_ids. */
-  positions?: Int32Array;
-}
+export type { OutputGrads, Param, TokenBatch } from "./train-model-types.js";
 
 export interface ForwardOptions {
   /** Compute lm_head logits for every row. Default true; false for embedding-only objectives
@@ -39,15 +23,6 @@ export interface ForwardOptions {
    * Cannot be combined with `logits: false`.
    */
   logitPositions?: Int32Array;
-}
-
-/** Gradients flowing into a forward pass's outputs; either may be omitted. */
-export interface OutputGrads {
-  /** (N, C) gradient of the final-norm hidden states (embedding objectives). */
-  dHidden?: Float32Array;
-  /** (N, V) gradient of the logits (language-modelling objectives); (P, V) when the forward ran
-   * with logitPositions. */
-  dLogits?: Float32Array;
 }
 
 export interface TrainModelOptions {
@@ -66,7 +41,7 @@ export interface TrainModelOptions {
  * activation the backward pass needs saved on a Tape. Parameters and activations live in kernel
  * memory. Gradients accumulate across backward calls until zeroGrads().
  */
-export class TrainModel {
+export class TrainModel implements PassModel {
   readonly params: Param[];
   readonly byName: Map<string, Param>;
   private ropeTable: RopeTable | null = null;

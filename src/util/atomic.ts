@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync, mkdirSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync, mkdirSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 
 /** A sibling temporary path: same directory so that rename() is atomic on POSIX file systems. */
@@ -64,4 +64,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
       closeSync(fd);
     }
   });
+}
+
+/**
+ * Copies a file and gives the copy ordinary permissions (rw-r--r--): copyFileSync keeps the
+ * source's mode, so files copied out of a read-only folder (a shared model) stayed read-only and
+ * could not be replaced or deleted by the tools that own the copy.
+ */
+export function copyFileWithNormalMode(src: string, dest: string): void {
+  copyFileSync(src, dest);
+  chmodSync(dest, 0o644);
 }

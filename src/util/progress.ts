@@ -33,6 +33,9 @@ export class Progress {
     this.tty = Boolean(this.stream.isTTY);
     this.logEvery = (opts.logEverySeconds ?? 10) * 1000;
     this.quiet = opts.quiet ?? false;
+    // The first line comes at once (the count to do, "0/N"), not after the first logEvery seconds:
+    // a redirected log shows that the job started and how big it is.
+    if (!this.quiet) this.write(`${label}: starting, ${total !== undefined ? `${total} ` : ""}${this.unit}${total !== undefined ? " to do" : ""}`, false);
   }
 
   /** Adds `n` finished items and redraws or logs when due. */
@@ -64,6 +67,10 @@ export class Progress {
     if (this.total !== undefined && !final && rate > 0) text += `, ETA ${formatDuration((this.total - this.done) / rate)}`;
     if (final) text += `, ${formatDuration(secs)}`;
     text += ")";
+    this.write(text, final);
+  }
+
+  private write(text: string, final: boolean): void {
     if (this.tty) this.stream.write(`\r\x1b[K${text}${final ? "\n" : ""}`);
     else this.stream.write(text + "\n");
   }

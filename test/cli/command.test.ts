@@ -36,8 +36,8 @@ test("a repeatable number option checks each occurrence and names the option", (
 
 test("help marks repeatable options", () => {
   const help = formatCommandHelp(cmd);
-  assert.match(help, /-m, --measure STRING\s+a measure \(repeatable\) \(default: map\)/);
-  assert.doesNotMatch(help, /--tag STRING\s+a tag \(repeatable\)/);
+  assert.match(help, /-m, --measure VALUE\s+a measure \(repeatable\) \(default: map\)/);
+  assert.doesNotMatch(help, /--tag VALUE\s+a tag \(repeatable\)/);
 });
 
 test("number options with integer/min/max are checked while parsing, naming the option", () => {

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
-import { readQrels, readRun } from "../../src/eval/trec-files.js";
+import { readQrels, readRun } from "../../src/data/trec-files.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
 import { runInProcess } from "../cli/in-process.js";
@@ -53,7 +53,7 @@ test("t1 bright export writes corpus/queries/qrels/exclusions that t1 index, run
   assert.equal(meta.documents, 20);
 
   const idx = join(fx.root, "idx");
-  await t1("index", "--model", fx.modelDir, "--corpus", join(out, "documents.jsonl"), "--task", "biology", "--out", idx, "--max-length", "64", "--quiet", "--skip-bm25");
+  await t1("index", "--model", fx.modelDir, "--corpus", join(out, "documents.jsonl"), "--task", "biology", "--out", idx, "--max-doc-length", "64", "--quiet", "--skip-bm25");
   const plain = join(fx.root, "plain.trec");
   const excluded = join(fx.root, "excluded.trec");
   const common = ["--index", idx, "--queries", join(out, "queries.jsonl"), "--mode", "none", "--quiet"];

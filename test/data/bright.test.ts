@@ -12,7 +12,7 @@ import {
 } from "../../src/data/bright.js";
 import { BRIGHT_DOMAINS, brightInstruction, normalizeBrightDomain } from "../../src/data/bright-domains.js";
 import { InputError, T1Error } from "../../src/util/errors.js";
-import type { Run } from "../../src/eval/types.js";
+import type { Run } from "../../src/data/types.js";
 
 test("real BRIGHT topics: 1,384 queries; qrels built from gold_ids equal the official qrels files", async (t) => {
   const dir = needShared("data", "bright");

@@ -39,7 +39,7 @@ test("t1 generate --json prints ids and text equal to the API's greedy output", 
 test("t1 embed writes (N, D) float32 .npy equal to Model.embed; bad input names file and line", async () => {
   const dir = mkdtempSync(join(tmpdir(), "embed-"));
   writeFileSync(join(dir, "in.jsonl"), '"the sky is blue"\n{"id": "x", "text": "salt in the sea<emb_token>"}\n');
-  const r = t1("embed", "--model", QWEN, "--input", join(dir, "in.jsonl"), "--out", join(dir, "v.npy"), "--chunk", "1", "--quiet");
+  const r = t1("embed", "--model", QWEN, "--input", join(dir, "in.jsonl"), "--out", join(dir, "v.npy"), "--checkpoint-every", "1", "--quiet");
   assert.equal(r.code, 0, r.stderr);
   const { shape, data } = readNpyF32(join(dir, "v.npy"));
   assert.deepEqual(shape, [2, 64]);

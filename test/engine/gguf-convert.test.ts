@@ -103,8 +103,8 @@ test("convert --type q8_0 quantises 2-D weights (f16 where rows are not a multip
 
 test("t1 convert rejects bad arguments and inputs with clear errors", async () => {
   const isErr = (code: string, re: RegExp) => (e: unknown) => e instanceof T1Error && e.code === code && re.test(e.message);
-  await assert.rejects(quietMain(["convert", "--type", "q5_k", "a", "b.gguf"]), isErr("BAD_INPUT", /--type must be f32, f16, bf16, q8_0 or q4_0, got "q5_k"/));
-  await assert.rejects(quietMain(["convert", "--to", "onnx", "a", "b"]), isErr("BAD_INPUT", /--to must be gguf/));
+  await assert.rejects(quietMain(["convert", "--type", "q5_k", "a", "b.gguf"]), isErr("BAD_INPUT", /--type must be one of f32, f16, bf16, q8_0, q4_0; got "q5_k"/));
+  await assert.rejects(quietMain(["convert", "--to", "onnx", "a", "b"]), isErr("BAD_INPUT", /--to must be one of gguf; got "onnx"/));
   await assert.rejects(quietMain(["convert", "only-one"]), isErr("BAD_INPUT", /expected DIR and OUT.gguf/));
   await assert.rejects(convertHfToGguf(join(dir, "nope"), join(dir, "x.gguf")), isErr("NOT_FOUND", /has no config.json/));
   const m = join(dir, "q2");

@@ -11,7 +11,9 @@ import { GgmlType } from "../../src/engine/gguf/constants.js";
 import { readGgufHeader } from "../../src/engine/gguf/reader.js";
 import { tokenizerFromGguf } from "../../src/engine/gguf/tokenizer-from-gguf.js";
 import { TextTokenizer } from "../../src/engine/tokenizer/tokenizer.js";
-import { sharedPath } from "../../src/util/paths.js";
+import { packageRoot, sharedPath } from "../../src/util/paths.js";
+
+const METHOD_DOC = join(packageRoot(), "docs", "METHOD.md");
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 export type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
@@ -98,14 +100,11 @@ export function mixedText(bytes: number, specials: string[], prose: string[]): s
   return parts.join(i % 2 ? " " : "\n").normalize("NFC");
 }
 
-/** English prose for the mixed text: the method doc and Cranfield abstracts when ../shared is present. */
+/** English prose for the mixed text: the method doc (docs/METHOD.md) and Cranfield abstracts when ../shared is present. */
 function prose(): string[] {
-  const out: string[] = [];
-  const doc = sharedPath("docs", "T1-METHOD.md");
-  if (doc) out.push(readFileSync(doc, "utf8"));
+  const out: string[] = [readFileSync(METHOD_DOC, "utf8")];
   const cran = sharedPath("data", "classic", "cranfield", "cran.all.1400");
   if (cran) out.push(readFileSync(cran, "utf8"));
-  if (!out.length) out.push("The quick brown fox jumps over the lazy dog. It's a test, isn't it?");
   return out;
 }
 

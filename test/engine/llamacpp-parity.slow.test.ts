@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKernels } from "../../src/engine/kernels/index.js";
-import { sharedPath } from "../../src/util/paths.js";
+import { packageRoot } from "../../src/util/paths.js";
 import { needShared } from "../helpers/shared.js";
 import { parity } from "./llamacpp-helpers.js";
 
@@ -19,8 +19,7 @@ after(() => {
 });
 
 function longText(): string {
-  const doc = sharedPath("docs", "T1-METHOD.md");
-  return (doc ? readFileSync(doc, "utf8") : "The quick brown fox jumps over the lazy dog. ".repeat(60)).slice(0, 2400);
+  return readFileSync(join(packageRoot(), "docs", "METHOD.md"), "utf8").slice(0, 2400);
 }
 
 test("Qwen3 ~3.5M (hidden 256, 4 layers, head_dim 48), long prompt: 64 greedy tokens and <emb_token> state match llama.cpp", async (t) => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getKernels } from "../../src/engine/kernels/index.js";
-import { attentionForward, attentionKernelForward, kvCacheWriteForward } from "../../src/engine/ops/attention.js";
+import { attentionKernelForward, kvCacheWriteForward } from "../../src/engine/ops/attention.js";
 import { SeededRng } from "../../src/engine/rng.js";
 
 /** Plain float64 causal GQA attention over explicit per-row sequences: the reference. */
@@ -19,7 +19,7 @@ function reference(q: Float64Array[][], k: Float64Array[][], v: Float64Array[][]
   );
 }
 
-test("attention: loop and kernel versions match a float64 reference on a packed 2-row batch with a prior cache", () => {
+test("attention: the kernel version matches a float64 reference on a packed 2-row batch with a prior cache", () => {
   const kernels = getKernels();
   const rng = new SeededRng(5);
   const H = 6, KV = 2, D = 8, maxT = 200;
@@ -46,35 +46,13 @@ test("attention: loop and kernel versions match a float64 reference on a packed 
     seqs[r]![t]!.v.forEach((x, g) => v.set(x, (n * KV + g) * D));
   }
   kvCacheWriteForward(kC, vC, k, v, rowOf, pos, N, KV, D, maxT);
-  const a = new Float32Array(N * H * D), b = kernels.alloc(N * H * D);
-  attentionForward(a, q, kC, vC, rowOf, pos, N, H, KV, D, maxT, new Float32Array(maxT));
+  const b = kernels.alloc(N * H * D);
   attentionKernelForward(kernels, { qg: kernels.alloc(1), scores: kernels.alloc(1), og: kernels.alloc(1) }, b, q, kC, vC, rowOf, pos, N, H, KV, D, maxT);
   const refs = seqs.map((s) => reference(s.map((x) => x.q), s.map((x) => x.k), s.map((x) => x.v), H, KV, D));
   let worst = 0;
   for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) for (let d = 0; d < D; d++) {
     const r = refs[rowOf[i]!]![pos[i]!]![h]![d]!;
-    worst = Math.max(worst, Math.abs(a[(i * H + h) * D + d]! - r), Math.abs(b[(i * H + h) * D + d]! - r));
+    worst = Math.max(worst, Math.abs(b[(i * H + h) * D + d]! - r));
   }
   assert.ok(worst < 1e-5, `max abs diff ${worst}`);
-});
-
-test("TS rmsnorm and swiglu ops match a float64 evaluation of their formulas", async () => {
-  const { rmsnormForward } = await import("../../src/engine/ops/rmsnorm.js");
-  const { swigluForward } = await import("../../src/engine/ops/swiglu.js");
-  const rng = new SeededRng(9);
-  const N = 3, C = 17, eps = 1e-6;
-  const x = Float32Array.from({ length: N * C }, () => rng.normal() * 3);
-  const w = Float32Array.from({ length: C }, () => 1 + 0.1 * rng.normal());
-  const out = new Float32Array(N * C);
-  rmsnormForward(out, x, w, N, C, eps);
-  for (let n = 0; n < N; n++) {
-    let ss = 0;
-    for (let c = 0; c < C; c++) ss += x[n * C + c]! ** 2;
-    for (let c = 0; c < C; c++) assert.ok(Math.abs(out[n * C + c]! - (x[n * C + c]! / Math.sqrt(ss / C + eps)) * w[c]!) < 1e-5);
-  }
-  const g = Float32Array.from({ length: 50 }, () => rng.normal() * 4);
-  const u = Float32Array.from({ length: 50 }, () => rng.normal());
-  const s = new Float32Array(50);
-  swigluForward(s, g, u, 50);
-  for (let i = 0; i < 50; i++) assert.ok(Math.abs(s[i]! - (g[i]! / (1 + Math.exp(-g[i]!))) * u[i]!) < 1e-5);
 });

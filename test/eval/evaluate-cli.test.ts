@@ -48,7 +48,7 @@ test("t1 evaluate -c, --mode pytrec_eval and --json on a run missing a qrels que
   const { runInProcess } = await import("../cli/in-process.js");
   const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
-  const { readQrels, readRun } = await import("../../src/eval/trec-files.js");
+  const { readQrels, readRun } = await import("../../src/data/trec-files.js");
   const { evaluateRun } = await import("../../src/eval/evaluate.js");
   const tmp = mkdtempSync(join(tmpdir(), "t1-eval-cli-"));
   try {

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evaluateRun, formatFixed4, formatTrecEval } from "../../src/eval/evaluate.js";
 import { parseMeasures } from "../../src/eval/measures.js";
-import { parseQrels } from "../../src/eval/trec-files.js";
+import { parseQrels } from "../../src/data/trec-files.js";
 import { InputError } from "../../src/util/errors.js";
-import type { Run } from "../../src/eval/types.js";
+import type { Run } from "../../src/data/types.js";
 
 // A small case worked out by hand (values in the comments), for the pytrec_eval averaging that BRIGHT
 // uses and for trec_eval's tie-breaking.

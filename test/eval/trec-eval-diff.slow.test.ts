@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseQrels, parseRunWithTag } from "../../src/eval/trec-files.js";
+import { parseQrels, parseRunWithTag } from "../../src/data/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../src/eval/evaluate.js";
 import { uniformStream } from "../../src/util/mulberry32.js";
 

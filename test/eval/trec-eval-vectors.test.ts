@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { needShared } from "../helpers/shared.js";
-import { readQrels, readRun } from "../../src/eval/trec-files.js";
+import { readQrels, readRun } from "../../src/data/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../src/eval/evaluate.js";
 
 // NIST trec_eval's own test vectors: every line of every measure we implement must be reproduced

@@ -11,7 +11,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NativeBackend } from "../../src/backends/native.js";
 import { OpenAIServer } from "../../src/serve/openai-server.js";
-import { readRun } from "../../src/eval/trec-files.js";
+import { readRun } from "../../src/data/trec-files.js";
 import { fixtureCorpus, FIXTURE_QUERIES, makeTinyModel } from "../backends/fixtures/tiny.js";
 
 const run = promisify(execFile);
@@ -42,10 +42,10 @@ const runs: Record<string, Map<string, { docid: string; score: number }[]>> = {}
 for (const [name, args] of Object.entries(setups)) {
   test(`${name}: index, search (dense and hybrid), run`, async () => {
     const idx = join(fx.root, `idx-${name}`);
-    const built = await t1("index", ...args, "--corpus", corpus, "--out", idx, "--batch-size", "8", "--max-length", "64", "--instruction", "Given a fact, retrieve passages");
+    const built = await t1("index", ...args, "--corpus", corpus, "--out", idx, "--batch-size", "8", "--max-doc-length", "64", "--instruction", "Given a fact, retrieve passages");
     assert.match(built.stderr, /40 docs \(40 embedded, 0 already done\).*docs\/s/);
     if (name === "native") {
-      const again = await t1("index", ...args, "--corpus", corpus, "--out", idx, "--instruction", "Given a fact, retrieve passages", "--batch-size", "8", "--max-length", "64");
+      const again = await t1("index", ...args, "--corpus", corpus, "--out", idx, "--instruction", "Given a fact, retrieve passages", "--batch-size", "8", "--max-doc-length", "64");
       assert.match(again.stderr, /0 embedded, 40 already done/, "a rerun resumes and finds everything done");
       // --show-reasoning streams the reasoning to stderr as it is written (same text as the cached one printed below).
       const shown = await t1("search", idx, "why is the sky blue?", "--k", "3", "--max-reasoning-tokens", "6", "--show-reasoning", "--no-cache");
@@ -86,7 +86,7 @@ test("the three backends give the same top-10 (>= 9/10 per query)", () => {
 test("searching with another model or a missing index is a clear error", async () => {
   const idx = join(fx.root, "idx-native");
   await assert.rejects(t1("search", idx, "q", "--backend", "llamacpp", "--model", fx.gguf, "--no-gpu", "--threads", "1"), (e: { stderr: string; code: number }) => {
-    assert.match(e.stderr, /MISMATCH.*was built with model/);
+    assert.match(e.stderr, /MISMATCH.*was built with another model: .*model\.gguf has content sha256:.*--model-id/);
     assert.equal(e.code, 2);
     return true;
   });

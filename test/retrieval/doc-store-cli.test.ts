@@ -25,7 +25,7 @@ const docs = fixtureCorpus();
 const byId = new Map(docs.map((d) => [d.id, d]));
 const corpus = join(fx.root, "docs.jsonl");
 writeFileSync(corpus, docs.map((d) => JSON.stringify(d)).join("\n") + "\n");
-const common = ["--model", fx.modelDir, "--batch-size", "8", "--max-length", "64", "--quiet"];
+const common = ["--model", fx.modelDir, "--batch-size", "8", "--max-doc-length", "64", "--quiet"];
 
 test("t1 index stores texts; t1 search prints each hit's snippet (table and JSON); --prune and --no-store-text keep it in sync", async () => {
   const idx = join(fx.root, "idx");

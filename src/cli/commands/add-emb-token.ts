@@ -1,8 +1,9 @@
 import { bool, defineCommand, str } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { addEmbToken } from "../../engine/emb-token.js";
+import { loadModel } from "../../engine/model.js";
 
 export default defineCommand({
   name: "add-emb-token",
@@ -29,6 +30,10 @@ empty folder.`,
     if (resolve(model) === resolve(out)) throw new InputError(`t1 add-emb-token: --out must differ from --model (the source is never modified)`);
     // Refuse to mix with another model's files: a stale shard or tokenizer there would be loaded too.
     if (existsSync(out) && readdirSync(out).length > 0) throw new InputError(`t1 add-emb-token: --out ${out} exists and is not empty`);
+    // Load the source as t1 would (config, tokenizer, every weight's shape and bytes) before
+    // writing anything: a corrupt model is refused here, naming its file, not copied.
+    if (!existsSync(join(model, "config.json"))) throw new InputError(`t1 add-emb-token: --model ${model} has no config.json (expected a Hugging Face model folder)`);
+    (await loadModel(model, { weights: "f16" })).dispose();
     const r = await addEmbToken(model, out);
     if (bool(values, "json")) console.log(JSON.stringify({ ...r, out }));
     else console.log(r.added ? `added <emb_token> as id ${r.id} (vocab_size ${r.vocabSize}); wrote ${out}` : `<emb_token> already present as id ${r.id}; copied to ${out}`);

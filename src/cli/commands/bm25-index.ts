@@ -1,9 +1,9 @@
-import { defineCommand, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { iterateDocuments } from "../../data/jsonl.js";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBm25IndexResumable } from "../../retrieval/bm25/resumable-build.js";
-import { bm25ParamOptions, readBm25Params } from "../../retrieval/bm25/cli-options.js";
+import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
 import { InputError } from "../../util/errors.js";
 
 export default defineCommand({
@@ -13,36 +13,33 @@ export default defineCommand({
   details: `
 One checksummed binary file (postings, document lengths, ids, term dictionary) written atomically.
 k1, b and variant are stored as the index's defaults; \`t1 bm25 search\` can override them.
-The build saves a segment every --segment-docs documents in OUT.parts/: run the same command again
+The build saves a segment every --checkpoint-every documents in OUT.parts/: run the same command again
 after a kill and it resumes from there (a changed corpus file starts over).`,
   options: {
     corpus: { type: "string", description: "Documents, JSONL {id,text,title?} (.gz allowed)", required: true, arg: "FILE" },
     out: { type: "string", description: "Index file to write", required: true, arg: "FILE" },
-    ...bm25ParamOptions(true),
-    "segment-docs": { type: "number", description: "Documents per resumable segment (fewer: less lost on a kill, longer merge)", default: 100000, arg: "N" },
+    ...BM25_OPTIONS,
+    "checkpoint-every": { type: "number", integer: true, min: 1, description: "Documents between checkpoints (resumable segments; fewer: less lost on a kill, longer merge)", default: 100000 },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 bm25 index: unexpected argument "${positionals[0]}"`);
-    const corpus = str(values, "corpus");
-    const quiet = values.quiet === true;
-    const segmentDocs = values["segment-docs"];
-    if (typeof segmentDocs !== "number" || !Number.isInteger(segmentDocs) || segmentDocs <= 0) {
-      throw new InputError(`t1 bm25 index: --segment-docs must be a positive integer, got ${String(segmentDocs)}`);
-    }
+    const corpus = values.corpus;
+    const quiet = values.quiet;
+    const segmentDocs = values["checkpoint-every"];
     let stat;
     try {
       stat = statSync(corpus);
     } catch {
       throw new InputError(`t1 bm25 index: cannot read the corpus file`, { file: corpus });
     }
-    const index = await buildBm25IndexResumable(iterateDocuments(corpus), str(values, "out"), {
-      ...readBm25Params("bm25 index", values),
+    const index = await buildBm25IndexResumable(iterateDocuments(corpus), values.out, {
+      ...bm25Params(values),
       quiet,
       source: corpus,
       segmentDocs,
       jobKey: `${resolve(corpus)}:${stat.size}:${stat.mtimeMs}`,
     });
-    if (!quiet) console.error(`t1 bm25 index: ${index.numDocs} documents, ${index.numTerms} terms → ${str(values, "out")}`);
+    if (!quiet) console.error(`t1 bm25 index: ${index.numDocs} documents, ${index.numTerms} terms → ${values.out}`);
   },
 });

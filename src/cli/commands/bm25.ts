@@ -1,10 +1,10 @@
-import { defineCommand, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { iterateDocuments, readQueries } from "../../data/jsonl.js";
 import { CLASSIC_NAMES, loadClassicCollection, type ClassicName } from "../../data/classic.js";
+import { writeRun } from "../../data/trec-files.js";
 import { evaluateRun } from "../../eval/evaluate.js";
-import { writeRun } from "../../eval/trec-files.js";
 import { bm25Run, buildBm25Index, buildBm25IndexSync } from "../../retrieval/bm25/index.js";
-import { bm25ParamOptions, readBm25Params, readK } from "../../retrieval/bm25/cli-options.js";
+import { BM25_OPTIONS, bm25Params, type Bm25Params } from "../options/bm25.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 
@@ -36,35 +36,32 @@ prints nDCG@10, MAP, R@100, R@1000, P@10 and MRR.`,
     corpus: { type: "string", description: "Documents, JSONL {id,text,title?} (.gz allowed)", arg: "FILE" },
     queries: { type: "string", description: "Queries, JSONL {id,text}", arg: "FILE" },
     out: { type: "string", description: "TREC run to write", arg: "FILE" },
-    collection: { type: "string", description: `Evaluate on a classic collection instead: ${CLASSIC_NAMES.join(", ")}`, arg: "NAME" },
-    k: { type: "number", description: "Documents per query", default: 1000, arg: "N" },
-    ...bm25ParamOptions(true),
+    collection: { type: "string", choices: CLASSIC_NAMES, description: "Evaluate on a classic collection (../shared/data/classic) instead", arg: "NAME" },
+    k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000 },
+    ...BM25_OPTIONS,
     tag: { type: "string", description: "Run tag (last column)", default: "t1-bm25", arg: "TAG" },
     quiet: { type: "boolean", description: "No progress output" },
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 bm25: unexpected argument "${positionals[0]}" (subcommands: index, search)`);
-    const params = readBm25Params("bm25", values);
-    const collection = optStr(values, "collection");
-    if (collection !== undefined) return classic(collection, params);
-    for (const f of ["corpus", "queries", "out"]) if (optStr(values, f) === undefined) throw new InputError(`t1 bm25: --${f} is required (or --collection NAME)`);
-    const k = readK("bm25", values, 1000);
-    const corpus = str(values, "corpus");
-    const quiet = values.quiet === true;
-    const queries = readQueries(str(values, "queries"));
+    const params = bm25Params(values);
+    if (values.collection !== undefined) return classic(values.collection as ClassicName, params);
+    const { corpus, queries: queryFile, out } = values;
+    if (corpus === undefined || queryFile === undefined || out === undefined) throw new InputError("t1 bm25: --corpus, --queries and --out are required (or --collection NAME)");
+    const quiet = values.quiet;
+    const queries = readQueries(queryFile);
     const index = await buildBm25Index(iterateDocuments(corpus), { ...params, quiet, source: corpus });
-    const run = bm25Run(index, queries, { k, quiet, padWithZeros: params.variant === "bright-gensim" });
-    writeRun(str(values, "out"), run, optStr(values, "tag") ?? "t1-bm25");
-    if (!quiet) console.error(`t1 bm25: ${index.numDocs} documents, ${index.numTerms} terms, ${queries.length} queries → ${str(values, "out")}`);
+    const run = bm25Run(index, queries, { k: values.k, quiet, padWithZeros: params.variant === "bright-gensim" });
+    writeRun(out, run, values.tag);
+    if (!quiet) console.error(`t1 bm25: ${index.numDocs} documents, ${index.numTerms} terms, ${queries.length} queries → ${out}`);
   },
 });
 
-function classic(name: string, params: ReturnType<typeof readBm25Params>): void {
-  if (!(CLASSIC_NAMES as readonly string[]).includes(name)) throw new InputError(`t1 bm25: --collection must be one of ${CLASSIC_NAMES.join(", ")}, got "${name}"`);
-  const dir = sharedPath("data", "classic", FOLDERS[name as ClassicName]);
-  if (!dir) throw new T1Error("NOT_FOUND", `the classic collections (../shared/data/classic/${FOLDERS[name as ClassicName]}) are not here; set T1_SHARED_DIR to a folder holding data/classic`);
+function classic(name: ClassicName, params: Bm25Params): void {
+  const dir = sharedPath("data", "classic", FOLDERS[name]);
+  if (!dir) throw new T1Error("NOT_FOUND", `the classic collections (../shared/data/classic/${FOLDERS[name]}) are not here; set T1_SHARED_DIR to a folder holding data/classic`);
   const t0 = performance.now();
-  const c = loadClassicCollection(name as ClassicName, dir);
+  const c = loadClassicCollection(name, dir);
   const index = buildBm25IndexSync(c.documents, { ...params, quiet: true });
   const t1 = performance.now();
   const run = bm25Run(index, c.queries, { k: 1000, quiet: true });

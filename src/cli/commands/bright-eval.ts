@@ -1,39 +1,35 @@
 import { existsSync } from "node:fs";
-import { bool, defineCommand, num, optNum, optStr, str, strList, type OptionSpec, type OptionValues } from "../command.js";
+import { bool, defineCommand, str, strList, type OptionValues } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { defaultCacheDir } from "../../data/hub-model.js";
 import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../data/bright-domains.js";
-import { parseBackendKind } from "../../backends/open.js";
-import { readBm25Params } from "../../retrieval/bm25/cli-options.js";
-import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../eval/bright-harness.js";
-import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../eval/bright-harness-retrievers.js";
+import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
+import { BACKEND_OPTIONS } from "../options/backend.js";
+import { MAX_REASONING_TOKENS } from "../options/query.js";
+import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
+import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
 
-const OPTIONS: Record<string, OptionSpec> = {
-  retriever: { type: "string", description: "bm25 | t1", default: "bm25", arg: "NAME" },
+const OPTIONS = {
+  retriever: { type: "string", choices: ["bm25", "t1"], description: "BM25 or a T1 model", default: "bm25" },
   out: { type: "string", description: "Results folder (runs, indexes, results.json/tsv, report.html); rerun to resume", required: true, arg: "RESULTS_DIR" },
   dir: { type: "string", description: "Local BRIGHT copy (default: where t1 download --bright puts it)", arg: "BRIGHT_DIR" },
   domains: { type: "string", description: "Comma-separated domains (default: all 12; with --long the 8 that have long documents)", arg: "LIST", multiple: true },
   queries: { type: "string", description: "Query config: examples (original queries) or a reasoning set such as gpt4_reason", default: "examples", arg: "CONFIG" },
   long: { type: "boolean", description: "Long-document setting: long_documents and gold_ids_long" },
-  k: { type: "number", integer: true, min: 1, description: "Documents kept per query after exclusions", default: 1000, arg: "N" },
+  k: { type: "number", integer: true, min: 1, description: "Documents kept per query after exclusions", default: 1000 },
   exclude: { type: "string", description: "Extra qid docid exclusion file, as DOMAIN=FILE (FILE alone with one domain), e.g. leetcode=exclude.bright-leetcode.txt", arg: "SPEC", multiple: true },
-  variant: { type: "string", description: "bm25: lucene (Anserini/Pyserini scores) or bright-gensim (BRIGHT's official gensim BM25)", default: "lucene", arg: "NAME" },
-  k1: { type: "number", description: "bm25: term-frequency saturation", default: 0.9, arg: "X" },
-  b: { type: "number", description: "bm25: length normalisation, 0..1", default: 0.4, arg: "X" },
-  model: { type: "string", description: "t1: model directory or .gguf (native), .gguf (llamacpp), model name (remote)", arg: "M" },
-  backend: { type: "string", description: "t1: native | llamacpp | remote", default: "native", arg: "KIND" },
-  url: { type: "string", description: "t1: server URL for --backend remote", arg: "URL" },
-  mode: { type: "string", description: "t1: reason (the model writes reasoning, T1) | none (plain embedding)", default: "reason", arg: "MODE" },
-  "max-reasoning-tokens": { type: "number", integer: true, min: 0, description: "t1: reasoning budget in tokens", default: 256, arg: "N" },
-  temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0, arg: "T" },
-  seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0, arg: "N" },
-  "max-length": { type: "number", integer: true, min: 1, description: "t1: document tokens kept", default: 512, arg: "N" },
-  "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16, arg: "N" },
-  threads: { type: "number", integer: true, min: 1, description: "t1: CPU threads (default: all cores)", arg: "N" },
+  ...BM25_OPTIONS,
+  ...BACKEND_OPTIONS,
+  mode: { type: "string", choices: ["reason", "none"], description: "t1: reason (the model writes reasoning, T1) | none (plain embedding)", default: "reason" },
+  "max-reasoning-tokens": MAX_REASONING_TOKENS,
+  temperature: { type: "number", min: 0, description: "t1: 0 = greedy; > 0 samples", default: 0 },
+  seed: { type: "number", integer: true, description: "t1: sampling seed", default: 0 },
+  "max-doc-length": { type: "number", integer: true, min: 1, description: "t1: tokens kept per document (default: the model's t1_format.json, else 512)" },
+  "batch-size": { type: "number", integer: true, min: 1, description: "t1: documents per prefill", default: 16 },
   quiet: { type: "boolean", description: "No progress output" },
-};
+} as const;
 
-const T1_ONLY = ["model", "url", "threads"];
+const T1_ONLY = ["model", "url", "threads"] as const;
 
 /** The command line that reproduces this run, defaults spelled out (recorded in results.json). */
 function commandLine(values: OptionValues): string {
@@ -43,7 +39,7 @@ function commandLine(values: OptionValues): string {
   for (const name of Object.keys(OPTIONS)) {
     const v = values[name];
     if (v === undefined || v === false) continue;
-    if (retriever === "bm25" && (T1_ONLY.includes(name) || ["backend", "mode", "max-reasoning-tokens", "temperature", "seed", "max-length", "batch-size"].includes(name))) continue;
+    if (retriever === "bm25" && ([...T1_ONLY, "no-gpu", "backend", "mode", "max-reasoning-tokens", "temperature", "seed", "max-doc-length", "batch-size"] as string[]).includes(name)) continue;
     if (retriever === "t1" && ["variant", "k1", "b"].includes(name)) continue;
     if (v === true) args.push(`--${name}`);
     else for (const x of Array.isArray(v) ? v : [v]) args.push(`--${name}`, q(String(x)));
@@ -92,52 +88,46 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
   options: OPTIONS,
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 bright eval: unexpected argument "${positionals[0]}"`);
-    const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
+    const long = values.long;
+    const domains = parseBrightDomains(values.domains ?? [], long);
+    const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
     if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright eval: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
-    const long = bool(values, "long");
-    const domains = parseBrightDomains(strList(values, "domains"), long);
-    const name = str(values, "retriever");
     let retriever: BrightRetriever;
-    if (name === "bm25") {
+    if (values.retriever === "bm25") {
       for (const o of T1_ONLY) if (values[o] !== undefined) throw new InputError(`t1 bright eval: --${o} applies to --retriever t1`);
-      const p = readBm25Params("bright eval", values);
-      retriever = new Bm25BrightRetriever({ variant: p.variant, k1: p.k1, b: p.b });
-    } else if (name === "t1") {
-      const model = optStr(values, "model");
+      retriever = new Bm25BrightRetriever(bm25Params(values));
+    } else {
+      const model = values.model;
       if (!model) throw new InputError(`t1 bright eval: --retriever t1 needs --model`);
-      const mode = str(values, "mode");
-      if (mode !== "reason" && mode !== "none") throw new InputError(`t1 bright eval: --mode must be reason or none, got "${mode}"`);
       retriever = new T1BrightRetriever({
         model,
-        backend: parseBackendKind(str(values, "backend")),
-        url: optStr(values, "url"),
-        threads: optNum(values, "threads"),
-        mode,
-        maxReasoningTokens: num(values, "max-reasoning-tokens"),
-        temperature: num(values, "temperature"),
-        seed: num(values, "seed"),
-        maxLength: num(values, "max-length"),
-        batchSize: num(values, "batch-size"),
+        backend: values.backend,
+        url: values.url,
+        threads: values.threads,
+        mode: values.mode,
+        maxReasoningTokens: values["max-reasoning-tokens"],
+        temperature: values.temperature,
+        seed: values.seed,
+        maxLength: values["max-doc-length"],
+        batchSize: values["batch-size"],
       });
-    } else {
-      throw new InputError(`t1 bright eval: --retriever must be bm25 or t1, got "${name}"`);
     }
     try {
       const r = await runBrightEval({
         dir,
-        out: str(values, "out"),
+        out: values.out,
         retriever,
         domains,
-        queries: str(values, "queries"),
+        queries: values.queries,
         longDocuments: long,
-        k: num(values, "k"),
-        exclusionFiles: exclusionSpecs(strList(values, "exclude"), domains),
+        k: values.k,
+        exclusionFiles: exclusionSpecs(values.exclude ?? [], domains),
         command: commandLine({ ...values, dir }),
-        quiet: bool(values, "quiet"),
-        log: bool(values, "quiet") ? () => undefined : (l) => console.error(l),
+        quiet: values.quiet,
+        log: values.quiet ? () => undefined : (l) => console.error(l),
       });
       console.log(formatResultsTsv(r).trimEnd());
-      if (!bool(values, "quiet")) console.error(`t1 bright eval: wrote ${r.files.json}, ${r.files.tsv} and ${r.files.html}`);
+      if (!values.quiet) console.error(`t1 bright eval: wrote ${r.files.json}, ${r.files.tsv} and ${r.files.html}`);
     } finally {
       await retriever.close();
     }

@@ -2,7 +2,7 @@ import { bool, defineCommand, optStr, str, strList } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { existsSync } from "node:fs";
 import { loadBrightTask } from "../../data/bright.js";
-import { BRIGHT_DOMAINS } from "../../data/bright-domains.js";
+import { BRIGHT_DOMAINS, normalizeBrightDomain } from "../../data/bright-domains.js";
 import { exportBrightTask } from "../../data/bright-export.js";
 import { defaultCacheDir } from "../../data/hub-model.js";
 
@@ -34,9 +34,11 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 bright export: unexpected argument "${positionals[0]}"`);
-    const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
+    // A misspelt domain is named as such, before any question of whether BRIGHT is downloaded.
+    const domain = normalizeBrightDomain(values.domain);
+    const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
     if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright export: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
-    const task = await loadBrightTask(dir, str(values, "domain"), {
+    const task = await loadBrightTask(dir, domain, {
       longDocuments: bool(values, "long"),
       queries: optStr(values, "queries") ?? "examples",
       exclusionFiles: strList(values, "exclude"),

@@ -1,6 +1,7 @@
-import { bool, defineCommand, optStr, strList } from "../command.js";
-import { InputError } from "../../util/errors.js";
+import { bool, defineCommand, optStr, strList, type Values } from "../command.js";
+import { InputError, T1Error } from "../../util/errors.js";
 import { downloadHubModel, defaultCacheDir } from "../../data/hub-model.js";
+import { HubUnreachableError } from "../../data/hub.js";
 import { downloadBrightDataset } from "../../data/bright-download.js";
 import { BRIGHT_DOMAINS } from "../../data/bright-domains.js";
 
@@ -9,6 +10,20 @@ function listOption(values: Parameters<typeof strList>[0], name: string): string
   const items = strList(values, name).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
   return items.length > 0 ? items : undefined;
 }
+
+const OPTIONS = {
+  model: { type: "string", description: "Model repo to download, e.g. Qwen/Qwen3-0.6B", arg: "OWNER/NAME" },
+  bright: { type: "boolean", description: "Download the BRIGHT dataset instead of a model" },
+  domains: { type: "string", description: "With --bright: comma-separated domains (default: all 12)", arg: "LIST", multiple: true },
+  configs: { type: "string", description: "With --bright: comma-separated configs (default: examples,documents)", arg: "LIST", multiple: true },
+  "bright-repo": { type: "string", description: "With --bright: the dataset repo", default: "xlangai/BRIGHT", arg: "OWNER/NAME" },
+  files: { type: "string", description: "With --model: more repo paths to fetch, comma-separated", arg: "LIST", multiple: true },
+  dir: { type: "string", description: "Destination folder", arg: "DIR" },
+  revision: { type: "string", description: "Branch, tag or commit", default: "main", arg: "REV" },
+  endpoint: { type: "string", description: "Hub address (default: $HF_ENDPOINT, else https://huggingface.co)", arg: "URL" },
+  force: { type: "boolean", description: "Re-download files that already exist" },
+  quiet: { type: "boolean", description: "No progress output" },
+} as const;
 
 export default defineCommand({
   name: "download",
@@ -27,51 +42,53 @@ gated or private repos need $HF_TOKEN. Default --dir: ~/.cache/t1/models/OWNER/N
 ~/.cache/t1/datasets/xlangai/BRIGHT ($XDG_CACHE_HOME/t1 when set). Prints the folder when done.
 Domains: ${BRIGHT_DOMAINS.join(", ")}.
 Configs: examples, documents, long_documents, and the reasoning sets (gpt4_reason, ...).`,
-  options: {
-    model: { type: "string", description: "Model repo to download, e.g. Qwen/Qwen3-0.6B", arg: "OWNER/NAME" },
-    bright: { type: "boolean", description: "Download the BRIGHT dataset instead of a model" },
-    domains: { type: "string", description: "With --bright: comma-separated domains (default: all 12)", arg: "LIST", multiple: true },
-    configs: { type: "string", description: "With --bright: comma-separated configs (default: examples,documents)", arg: "LIST", multiple: true },
-    "bright-repo": { type: "string", description: "With --bright: the dataset repo", default: "xlangai/BRIGHT", arg: "OWNER/NAME" },
-    files: { type: "string", description: "With --model: more repo paths to fetch, comma-separated", arg: "LIST", multiple: true },
-    dir: { type: "string", description: "Destination folder", arg: "DIR" },
-    revision: { type: "string", description: "Branch, tag or commit", default: "main", arg: "REV" },
-    endpoint: { type: "string", description: "Hub address (default $HF_ENDPOINT, else https://huggingface.co)", arg: "URL" },
-    force: { type: "boolean", description: "Re-download files that already exist" },
-    quiet: { type: "boolean", description: "No progress output" },
-  },
+  options: OPTIONS,
   async run(values, positionals) {
-    if (positionals.length > 0) throw new InputError(`t1 download: unexpected argument "${positionals[0]}" (use --model OWNER/NAME or --bright)`);
-    const model = optStr(values, "model");
-    const bright = bool(values, "bright");
-    if ((model === undefined) === !bright) throw new InputError(`t1 download: give exactly one of --model OWNER/NAME or --bright (see \`t1 download --help\`)`);
-    const hub = {
-      endpoint: optStr(values, "endpoint"),
-      revision: optStr(values, "revision") ?? "main",
-      force: bool(values, "force"),
-      quiet: bool(values, "quiet"),
-    };
-    if (model !== undefined) {
-      if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new InputError(`t1 download: --model must look like OWNER/NAME (e.g. Qwen/Qwen3-0.6B), got "${model}"`);
-      for (const flag of ["domains", "configs", "bright-repo"]) {
-        if (values[flag] !== undefined && values[flag] !== "xlangai/BRIGHT") throw new InputError(`t1 download: --${flag} applies to --bright, not --model`);
-      }
-      const r = await downloadHubModel({ ...hub, repo: model, dir: optStr(values, "dir"), extraFiles: listOption(values, "files") });
-      console.log(r.dir);
-      return 0;
+    try {
+      return await download(values, positionals);
+    } catch (e) {
+      if (!(e instanceof HubUnreachableError)) throw e;
+      throw new T1Error(
+        "REMOTE",
+        `t1 download: ${e.message}; nothing was written. Without network access, copy the folder from a machine that has it ` +
+          `(--model: config.json, tokenizer*.json and the *.safetensors; every t1 command takes --model DIR), ` +
+          `or point --endpoint (or $HF_ENDPOINT) at a reachable mirror`,
+      );
     }
-    if (values.files !== undefined) throw new InputError(`t1 download: --files applies to --model, not --bright`);
-    const domainList = listOption(values, "domains");
-    const repo = optStr(values, "bright-repo") ?? "xlangai/BRIGHT";
-    const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", repo);
-    await downloadBrightDataset({
-      ...hub,
-      repo,
-      dir,
-      domains: domainList,
-      configs: listOption(values, "configs"),
-    });
-    console.log(dir);
-    return 0;
   },
 });
+
+async function download(values: Values<typeof OPTIONS>, positionals: string[]): Promise<number> {
+  if (positionals.length > 0) throw new InputError(`t1 download: unexpected argument "${positionals[0]}" (use --model OWNER/NAME or --bright)`);
+  const model = optStr(values, "model");
+  const bright = bool(values, "bright");
+  if ((model === undefined) === !bright) throw new InputError(`t1 download: give exactly one of --model OWNER/NAME or --bright (see \`t1 download --help\`)`);
+  const hub = {
+    endpoint: optStr(values, "endpoint"),
+    revision: optStr(values, "revision") ?? "main",
+    force: bool(values, "force"),
+    quiet: bool(values, "quiet"),
+  };
+  if (model !== undefined) {
+    if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new InputError(`t1 download: --model must look like OWNER/NAME (e.g. Qwen/Qwen3-0.6B), got "${model}"`);
+    for (const flag of ["domains", "configs", "bright-repo"] as const) {
+      if (values[flag] !== undefined && values[flag] !== "xlangai/BRIGHT") throw new InputError(`t1 download: --${flag} applies to --bright, not --model`);
+    }
+    const r = await downloadHubModel({ ...hub, repo: model, dir: optStr(values, "dir"), extraFiles: listOption(values, "files") });
+    console.log(r.dir);
+    return 0;
+  }
+  if (values.files !== undefined) throw new InputError(`t1 download: --files applies to --model, not --bright`);
+  const domainList = listOption(values, "domains");
+  const repo = optStr(values, "bright-repo") ?? "xlangai/BRIGHT";
+  const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", repo);
+  await downloadBrightDataset({
+    ...hub,
+    repo,
+    dir,
+    domains: domainList,
+    configs: listOption(values, "configs"),
+  });
+  console.log(dir);
+  return 0;
+}

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { bool, defineCommand, optNum, optStr, str, type OptionValues } from "../command.js";
+import { defineCommand } from "../command.js";
+import { WEIGHTS_OPTION } from "../options/weights.js";
 import { InputError } from "../../util/errors.js";
 import { EMB_TOKEN, loadModel } from "../../engine/model.js";
 import { embedToFile } from "../../engine/embed-job.js";
@@ -31,54 +32,48 @@ function readTexts(file: string): Row[] {
   return rows;
 }
 
-/** --weights f32|f16. */
-function weightsOption(values: OptionValues): "auto" | "f32" | "f16" {
-  const w = optStr(values, "weights") ?? "auto";
-  if (w !== "auto" && w !== "f32" && w !== "f16") throw new InputError(`--weights must be auto, f32 or f16, got "${w}"`);
-  return w;
-}
-
 export default defineCommand({
   name: "embed",
   summary: "Embed texts at <emb_token> with the native engine (.npy or .jsonl out)",
-  usage: "--model DIR|FILE.gguf --input texts.jsonl --out vectors.npy|vectors.jsonl [--normalize]",
+  usage: "--model DIR|FILE.gguf --input texts.jsonl --out vectors.npy|vectors.jsonl [--normalize] [--max-doc-length N]",
   details: `
 Each input line is a JSON string or {"text": ..., "id": ...}. A text that does not end in
 ${EMB_TOKEN} gets it appended; the vector is the final-norm hidden state there. .npy output is
 float32 (N, D) in input order; .jsonl output writes {"id"?, "embedding": [...]} lines.
-Work is saved in chunks under OUT.parts/, so a killed run resumes where it stopped.`,
+Work is saved every --checkpoint-every texts under OUT.parts/, so a killed run resumes where it stopped.`,
   options: {
     model: { type: "string", description: "Model directory (Hugging Face layout) or .gguf file", required: true, arg: "PATH" },
     input: { type: "string", description: "JSONL of texts", required: true, arg: "FILE" },
     out: { type: "string", description: "Output .npy or .jsonl", required: true, arg: "FILE" },
     normalize: { type: "boolean", description: "L2-normalise each vector (cosine-ready)" },
-    "batch-tokens": { type: "number", description: "Tokens per forward pass (more = faster, more memory)", default: 2048, arg: "N" },
-    "max-tokens": { type: "number", description: "Truncate longer texts to N tokens (the final <emb_token> is kept)", arg: "N" },
-    chunk: { type: "number", description: "Texts per saved chunk (resume granularity)", default: 256, arg: "N" },
+    "batch-tokens": { type: "number", integer: true, min: 1, description: "Tokens per forward pass (more = faster, more memory)", default: 2048 },
+    "max-doc-length": { type: "number", integer: true, min: 1, description: "Tokens kept per text; longer texts are cut (the final <emb_token> is kept) (default: no limit)" },
+    "checkpoint-every": { type: "number", integer: true, min: 1, description: "Texts between checkpoints (resume granularity)", default: 256 },
     quiet: { type: "boolean", description: "No progress output" },
-    weights: { type: "string", description: "Weight storage: f32, f16 (half the memory), or auto (f16 for bf16/f16 checkpoints)", default: "auto", arg: "auto|f32|f16" },
+    weights: WEIGHTS_OPTION,
   },
   async run(values) {
-    const input = str(values, "input");
-    const out = str(values, "out");
+    const { input, out } = values;
     const isNpy = out.endsWith(".npy");
     if (!isNpy && !out.endsWith(".jsonl")) throw new InputError(`t1 embed: --out must end in .npy or .jsonl, got "${out}"`);
     const rows = readTexts(input);
-    const modelPath = str(values, "model");
-    const weights = weightsOption(values);
+    if (rows.length === 0) throw new InputError(`no texts to embed (expected JSON strings or {"text": ...} lines)`, { file: input });
+    if (!values.quiet) console.error(`t1 embed: ${rows.length} texts from ${input}, ${values["batch-tokens"]} tokens per forward pass, a checkpoint every ${values["checkpoint-every"]} texts; loading ${values.model}`);
+    const modelPath = values.model;
+    const weights = values.weights;
     const model = await loadModel(modelPath, { weights });
     const st = statSync(input);
     await embedToFile(model, rows, out, {
       // Resume only from parts made from the same input file, model and weight storage.
       jobKey: JSON.stringify({ input: resolve(input), size: st.size, mtimeMs: st.mtimeMs, model: resolve(modelPath), weights }),
-      chunk: optNum(values, "chunk"),
-      normalize: bool(values, "normalize"),
-      batchTokens: optNum(values, "batch-tokens"),
-      maxTokens: optNum(values, "max-tokens"),
-      progress: !bool(values, "quiet"),
+      chunk: values["checkpoint-every"],
+      normalize: values.normalize,
+      batchTokens: values["batch-tokens"],
+      maxTokens: values["max-doc-length"],
+      progress: !values.quiet,
     });
     const D = model.hiddenSize;
-    if (!bool(values, "quiet")) console.error(`wrote ${rows.length} x ${D} vectors to ${out}`);
+    if (!values.quiet) console.error(`t1 embed: wrote ${rows.length} x ${D} vectors to ${out}`);
     return 0;
   },
 });

@@ -1,6 +1,6 @@
 import { bool, defineCommand, optNum, optStr, str, strList } from "../command.js";
 import { InputError } from "../../util/errors.js";
-import { readQrels, readRunWithTag } from "../../eval/trec-files.js";
+import { readQrels, readRunWithTag } from "../../data/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../eval/evaluate.js";
 import { SUPPORTED_FAMILIES } from "../../eval/measures.js";
 
@@ -34,16 +34,15 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     measures: { type: "string", short: "m", description: "Measures, trec_eval -m syntax, comma-separated", default: DEFAULT_MEASURES, arg: "LIST", multiple: true },
     query: { type: "boolean", short: "q", description: "Also print each query's values (trec_eval -q)" },
     complete: { type: "boolean", short: "c", description: "Average over all qrels queries; missing ones score 0 (trec_eval -c)" },
-    level: { type: "number", integer: true, short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1, arg: "N" },
-    depth: { type: "number", integer: true, min: 1, short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)", arg: "N" },
-    collection: { type: "number", integer: true, min: 0, short: "N", description: "Number of documents in the collection, for utility (trec_eval -N)", arg: "N" },
-    mode: { type: "string", description: "Averaging: trec_eval or pytrec_eval", default: "trec_eval", arg: "MODE" },
+    level: { type: "number", integer: true, short: "l", description: "Lowest relevance level counted as relevant (trec_eval -l)", default: 1 },
+    depth: { type: "number", integer: true, min: 1, short: "M", description: "Evaluate only the top N documents per query (trec_eval -M)" },
+    collection: { type: "number", integer: true, min: 0, short: "N", description: "Number of documents in the collection, for utility (trec_eval -N)" },
+    mode: { type: "string", choices: ["trec_eval", "pytrec_eval"], description: "Averaging: trec_eval or pytrec_eval", default: "trec_eval" },
     json: { type: "boolean", description: "Print JSON {numQueries, mean, perQuery?} instead of trec_eval lines" },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 evaluate: unexpected argument "${positionals[0]}" (use --qrels FILE --run FILE)`);
-    const mode = optStr(values, "mode") ?? "trec_eval";
-    if (mode !== "trec_eval" && mode !== "pytrec_eval") throw new InputError(`t1 evaluate: --mode must be trec_eval or pytrec_eval, got "${mode}"`);
+    const mode = values.mode;
     const depth = optNum(values, "depth");
     const level = optNum(values, "level") ?? 1;
     const qrels = readQrels(str(values, "qrels"));

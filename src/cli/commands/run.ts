@@ -2,11 +2,11 @@ import { bool, defineCommand, num, optStr, str, strList } from "../command.js";
 import { applyExclusions, readExclusionsFile, type Exclusions } from "../../data/bright.js";
 import { InputError } from "../../util/errors.js";
 import { readQueries, iterateJsonl } from "../../data/jsonl.js";
-import { writeRun } from "../../eval/trec-files.js";
-import type { Run } from "../../eval/types.js";
+import { writeRun } from "../../data/trec-files.js";
+import type { Run } from "../../data/types.js";
 import { Progress } from "../../util/progress.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
-import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
+import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../options/query.js";
 
 export default defineCommand({
   name: "run",
@@ -20,8 +20,8 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     index: { type: "string", description: "Index directory", required: true, arg: "IDX" },
     queries: { type: "string", description: "JSONL queries {id, text}", required: true, arg: "FILE" },
     out: { type: "string", description: "TREC run file to write", required: true, arg: "FILE" },
-    k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000, arg: "N" },
-    tag: { type: "string", description: "Run tag (default t1-<mode>)", arg: "TAG" },
+    k: { type: "number", integer: true, min: 1, description: "Documents per query", default: 1000 },
+    tag: { type: "string", description: "Run tag (default: t1-<mode>)", arg: "TAG" },
     reasoning: { type: "string", description: "JSONL {id, reasoning} for --mode external", arg: "FILE" },
     exclusions: { type: "string", description: "qid docid lines never to return (BRIGHT's excluded_ids; see t1 bright export)", arg: "FILE", multiple: true },
     quiet: { type: "boolean", description: "No progress output" },
@@ -41,7 +41,8 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     // Retrieve enough that k remain after the exclusions of the query that has the most.
     const extra = Math.max(0, ...[...exclusions.values()].map((s) => s.size));
     const opts = pipelineSearchOptions(values, k + extra);
-    const queries = readQueries(str(values, "queries")).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
+    const queries = readQueries(values.queries).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
+    if (queries.length === 0) throw new InputError(`the queries file has no queries (expected JSONL lines {"id", "text"})`, { file: values.queries });
     const reasoningFile = optStr(values, "reasoning");
     if (opts.mode === "external") {
       if (!reasoningFile) throw new InputError("t1 run: --mode external needs --reasoning FILE");
@@ -57,13 +58,17 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
         if (q.reasoning === undefined) throw new InputError(`no reasoning for query "${q.id}"`, { file: reasoningFile });
       }
     }
-    const progress = new Progress("run", queries.length, { unit: "queries", quiet: bool(values, "quiet") });
+    if (!values.quiet) {
+      const reasoning = opts.mode === "reason" ? `, up to ${opts.maxReasoningTokens ?? "the model's default"} reasoning tokens each` : "";
+      console.error(`t1 run: ${queries.length} queries against ${values.index} (mode ${opts.mode}${reasoning}, top ${k}${opts.hybrid !== "none" ? `, ${opts.hybrid} fusion with BM25` : ""}); reasoning is cached in the index`);
+    }
+    const progress = new Progress("run", queries.length, { unit: "queries", quiet: values.quiet });
     let last = 0;
     opts.onProgress = (done) => {
       progress.tick(done - last);
       last = done;
     };
-    const p = await RetrievalPipeline.open(str(values, "index"), pipelineOpenOptions(values));
+    const p = await RetrievalPipeline.open(values.index, pipelineOpenOptions(values));
     try {
       const results = await p.search(queries, opts);
       progress.finish();

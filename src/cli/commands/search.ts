@@ -1,8 +1,8 @@
-import { bool, defineCommand, num, optStr } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
 import { snippet } from "../../retrieval/index/doc-store.js";
-import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../../retrieval/cli-options.js";
+import { pipelineOpenOptions, pipelineSearchOptions, QUERY_OPTIONS } from "../options/query.js";
 
 export default defineCommand({
   name: "search",
@@ -14,21 +14,22 @@ their scores: cosine (dense), bm25, and rrf / fused with --hybrid, each with a o
 its text when the index stores texts (t1 index without --no-store-text). --json prints one JSON
 object (hits carry "snippet").`,
   options: {
-    k: { type: "number", integer: true, min: 1, description: "Documents to show", default: 10, arg: "N" },
+    k: { type: "number", integer: true, min: 1, description: "Documents to show", default: 10 },
     "show-reasoning": { type: "boolean", description: "Stream the reasoning to stderr while it is generated" },
-    reasoning: { type: "string", description: "The reasoning text for --mode external", arg: "TEXT" },
+    reasoning: { type: "string", description: "With --mode external: the reasoning itself, as text (t1 run takes a file)", arg: "TEXT" },
     json: { type: "boolean", description: "Print JSON instead of a table" },
-    "snippet-chars": { type: "number", integer: true, min: 0, description: "Characters of document text shown per hit (0 = none)", default: 160, arg: "N" },
+    "snippet-chars": { type: "number", integer: true, min: 0, description: "Characters of document text shown per hit (0 = none)", default: 160 },
     ...QUERY_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length !== 2) throw new InputError(`t1 search: expected IDX and QUERY, got ${positionals.length} arguments`);
     const [dir, text] = positionals as [string, string];
-    const opts = pipelineSearchOptions(values, num(values, "k"));
-    const show = bool(values, "show-reasoning");
+    if (text.trim() === "") throw new InputError(`t1 search: the query is empty`);
+    const opts = pipelineSearchOptions(values, values.k);
+    const show = values["show-reasoning"];
     if (show) opts.onToken = (_i, piece) => void process.stderr.write(piece);
-    const snippetChars = num(values, "snippet-chars");
-    const reasoning = optStr(values, "reasoning");
+    const snippetChars = values["snippet-chars"];
+    const reasoning = values.reasoning;
     if (opts.mode === "external" && reasoning === undefined) throw new InputError("t1 search: --mode external needs --reasoning TEXT");
     const p = await RetrievalPipeline.open(dir, pipelineOpenOptions(values));
     try {
@@ -38,7 +39,7 @@ object (hits carry "snippet").`,
         const doc = snippetChars > 0 ? p.document(h.id) : undefined;
         return doc === undefined ? undefined : snippet(doc.text, snippetChars);
       });
-      if (bool(values, "json")) {
+      if (values.json) {
         const hits = r!.hits.map((h, i) => (snippets[i] === undefined ? h : { ...h, snippet: snippets[i] }));
         console.log(JSON.stringify({ ...r, hits }, null, 1));
         return;

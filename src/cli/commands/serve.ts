@@ -3,6 +3,7 @@ import { InputError } from "../../util/errors.js";
 import { openBackend, parseBackendKind } from "../../backends/open.js";
 import { OpenAIServer } from "../../serve/openai-server.js";
 import { RetrievalPipeline } from "../../retrieval/pipeline.js";
+import { backendFormatOptions, FORMAT_OPTIONS } from "../options/format.js";
 
 export default defineCommand({
   name: "serve",
@@ -25,6 +26,7 @@ reasoning deltas, then the results); GET / is a search page for a browser.`,
     "no-gpu": { type: "boolean", description: "llamacpp: stay on the CPU" },
     log: { type: "boolean", description: "Log one line per request" },
     index: { type: "string", description: "Also serve T1 search over this index at /v1/t1/search", arg: "IDX" },
+    ...FORMAT_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 serve: unexpected argument "${positionals[0]}" (the model goes in --model)`);
@@ -36,6 +38,7 @@ reasoning deltas, then the results); GET / is a search page for a browser.`,
       modelId: optStr(values, "model-id"),
       threads: optNum(values, "threads"),
       gpu: !bool(values, "no-gpu"),
+      ...backendFormatOptions(values),
     });
     const indexDir = optStr(values, "index");
     let pipeline: RetrievalPipeline | undefined;

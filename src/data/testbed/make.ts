@@ -1,4 +1,6 @@
 import { allCandidates, FAMILY_NAMES, type Candidate, type FamilyName } from "./families.js";
+import { InputError } from "../../util/errors.js";
+import type { TestbedQueryRecord } from "./read.js";
 import { TESTBED_SIZES, type TestbedSize, type TestbedSizeName } from "./presets.js";
 import { TestbedRng } from "./random.js";
 import { splitFamily } from "./split.js";
@@ -11,17 +13,12 @@ export const TESTBED_GENERATOR_VERSION = 1;
 
 export const TESTBED_INSTRUCTION = "Given a question about the world, retrieve the document describing the entity that answers it.";
 
-export interface TestbedQuery {
-  id: string;
-  query: string;
-  positives: string[];
-  negatives: string[];
-  reasoning: string;
-  family: string;
+/** A generated question: the contract's fields plus the extras the generator always writes. */
+export interface TestbedQuery extends TestbedQueryRecord {
   /** The answer entity, as the reasoning names it (extra field: readers must not require it). */
-  answer?: string;
+  answer: string;
   /** The canonical pretrain sentences the gold chain uses (extra field). */
-  facts?: string[];
+  facts: string[];
 }
 
 export interface Testbed {
@@ -36,11 +33,18 @@ export interface Testbed {
   test: TestbedQuery[];
 }
 
-/** A whole testbed in memory, fixed by (seed, size). */
-export function makeTestbed(seed: number, sizeName: TestbedSizeName = "default"): Testbed {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`testbed seed must be an integer in [0, 2^32), got ${seed}`);
-  const size = TESTBED_SIZES[sizeName];
-  if (!size) throw new RangeError(`unknown testbed size "${sizeName}"`);
+/**
+ * A whole testbed in memory, fixed by (seed, size). `size` is a preset name or explicit counts (for
+ * a world of another shape, e.g. a smaller smoke test); the manifest then says "custom".
+ */
+export function makeTestbed(seed: number, size: TestbedSizeName | TestbedSize = "default"): Testbed {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`testbed seed must be an integer in [0, 2^32), got ${seed}`);
+  const sizeName = typeof size === "string" ? size : "custom";
+  if (typeof size === "string") {
+    if (!Object.hasOwn(TESTBED_SIZES, size)) throw new InputError(`unknown testbed size "${size}" (expected ${Object.keys(TESTBED_SIZES).join(", ")})`);
+    size = TESTBED_SIZES[size];
+  }
+  for (const [k, v] of Object.entries(size.split)) if (!Number.isInteger(v) || v < 1) throw new InputError(`testbed split size ${k} must be a positive integer, got ${v}`);
   const rng = new TestbedRng(seed);
   const world = generateWorld(rng.fork(100), size.world);
 
@@ -60,6 +64,7 @@ export function makeTestbed(seed: number, sizeName: TestbedSizeName = "default")
     splits.dev.push(...s.dev);
     splits.test.push(...s.test);
   });
+  for (const s of ["train", "dev", "test"] as const) if (splits[s].length === 0) throw new InputError(`testbed: a world this small leaves no ${s} questions; give it more entities`);
   const toQuery = (prefix: string) => (c: Candidate, i: number): TestbedQuery => ({
     id: `${prefix}-${String(i + 1).padStart(4, "0")}`,
     query: c.query,

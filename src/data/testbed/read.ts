@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readQrels, readTextFile } from "../../eval/trec-files.js";
-import type { Qrels } from "../../eval/types.js";
+import { readTextFile } from "../text-file.js";
+import { readQrels } from "../trec-files.js";
+import type { Document, Qrels } from "../types.js";
 import { InputError, T1Error } from "../../util/errors.js";
-import type { Document } from "../types.js";
 
 /**
  * Reads and validates any directory in the testbed format: only the contract's fields are required
@@ -110,9 +110,18 @@ function readSplit(file: string, corpus: ReadonlySet<string>, seenIds: Map<strin
 
 function checkQrels(file: string, qrels: Qrels, split: readonly TestbedQueryRecord[], corpus: ReadonlySet<string>): void {
   const qids = new Set(split.map((q) => q.id));
+  // The parsed qrels keep no line numbers; find the offending line again for the message.
+  const lineOf = (qid: string, docid?: string): number | undefined => {
+    const lines = readTextFile(file).split("\n");
+    const i = lines.findIndex((l) => {
+      const f = l.trim().split(/\s+/);
+      return f[0] === qid && (docid === undefined || f[2] === docid);
+    });
+    return i < 0 ? undefined : i + 1;
+  };
   for (const [qid, judged] of qrels) {
-    if (!qids.has(qid)) throw new InputError(`qrels name query "${qid}", which is not in the split`, { file });
-    for (const d of judged.keys()) if (!corpus.has(d)) throw new InputError(`qrels for "${qid}" name document "${d}", which is not in corpus.jsonl`, { file });
+    if (!qids.has(qid)) throw new InputError(`qrels name query "${qid}", which is not in the split`, { file, line: lineOf(qid) });
+    for (const d of judged.keys()) if (!corpus.has(d)) throw new InputError(`qrels for "${qid}" name document "${d}", which is not in corpus.jsonl`, { file, line: lineOf(qid, d) });
   }
   if (![...qrels.values()].some((m) => [...m.values()].some((r) => r > 0))) throw new InputError("no relevant judgment (rel > 0)", { file });
 }

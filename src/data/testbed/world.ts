@@ -1,3 +1,4 @@
+import { InputError } from "../../util/errors.js";
 import { makeNames } from "./names.js";
 import type { TestbedRng } from "./random.js";
 import * as V from "./vocab.js";
@@ -54,18 +55,18 @@ const TEMPLATE_WORDS = new Set(
 );
 
 function limit(what: string, n: number, max: number): void {
-  if (n > max) throw new RangeError(`world size: ${what} is ${n}, at most ${max} (the word lists hold ${max})`);
+  if (n > max) throw new InputError(`world size: ${what} is ${n}, at most ${max} (the word lists hold ${max})`);
 }
 
 export function checkWorldSize(s: WorldSize): void {
-  for (const [k, v] of Object.entries(s)) if (!Number.isInteger(v) || v < 1) throw new RangeError(`world size: ${k} must be a positive integer, got ${v}`);
+  for (const [k, v] of Object.entries(s)) if (!Number.isInteger(v) || v < 1) throw new InputError(`world size: ${k} must be a positive integer, got ${v}`);
   limit("occupations", s.occupations, V.OCCUPATIONS.length);
   limit("itemKinds", s.itemKinds, V.ITEM_KINDS.length);
   limit("coverings", s.coverings, V.COVERINGS.length);
   limit("habitats", s.habitats, V.HABITATS.length);
-  if (s.persons < 4) throw new RangeError(`world size: persons must be at least 4, got ${s.persons}`);
-  if (s.towns < V.REGIONS.length) throw new RangeError(`world size: towns must be at least ${V.REGIONS.length}, got ${s.towns}`);
-  if (s.orders > s.coverings * s.habitats) throw new RangeError(`world size: orders (${s.orders}) exceed the ${s.coverings * s.habitats} kin groups`);
+  if (s.persons < 4) throw new InputError(`world size: persons must be at least 4, got ${s.persons}`);
+  if (s.towns < V.REGIONS.length) throw new InputError(`world size: towns must be at least ${V.REGIONS.length}, got ${s.towns}`);
+  if (s.orders > s.coverings * s.habitats) throw new InputError(`world size: orders (${s.orders}) exceed the ${s.coverings * s.habitats} kin groups`);
 }
 
 /** How many entities (each with a name and one document) a world of this size holds. */

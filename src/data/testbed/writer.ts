@@ -47,8 +47,8 @@ function readme(m: TestbedManifest): string {
   const row = (s: "train" | "dev" | "test"): string => `| ${s} | ${m.counts[s].total} | ${FAMILY_NAMES.map((f) => m.counts[s][f]).join(" | ")} |`;
   return `# t1 reasoning-retrieval testbed (seed ${m.seed}, size ${m.size})
 
-Made by \`t1 testbed make --seed ${m.seed} --size ${m.size} --out DIR\` (generator version ${m.version}); the same
-command gives the same bytes. ${m.counts.corpus} documents, ${m.counts.pretrain} pretraining paragraphs.
+${m.size === "custom" ? `Made by makeTestbed(${m.seed}, counts in testbed.json)` : `Made by \`t1 testbed make --seed ${m.seed} --size ${m.size} --out DIR\``} (generator version ${m.version}); the same
+seed and size give the same bytes. ${m.counts.corpus} documents, ${m.counts.pretrain} pretraining paragraphs.
 
 | split | total | ${FAMILY_NAMES.join(" | ")} |
 |---|---|${FAMILY_NAMES.map(() => "---|").join("")}

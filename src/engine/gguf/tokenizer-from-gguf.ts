@@ -50,7 +50,9 @@ export function tokenizerFromGguf(file: GgufFile): RebuiltTokenizer {
   const unk = optId(file, "tokenizer.ggml.unknown_token_id");
   const addBos = ggufValue(file, "tokenizer.ggml.add_bos_token") === true;
   const addEos = ggufValue(file, "tokenizer.ggml.add_eos_token") === true;
-  const vocab: Record<string, number> = {};
+  // No prototype: Qwen's vocabulary has the tokens "constructor", "toString" and "valueOf", which a
+  // plain object already "has" (inherited), so `t in vocab` skipped them and they lost their ids.
+  const vocab = Object.create(null) as Record<string, number>;
   const added: Array<Record<string, unknown>> = [];
   tokens.forEach((t, id) => {
     const ty = types[id]!;

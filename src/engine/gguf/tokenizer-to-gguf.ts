@@ -38,6 +38,17 @@ export interface GgufTokenizerMeta {
   nTokens: number;
 }
 
+/**
+ * Whether llama.cpp treats an added token as CONTROL (matched in text only with parse_special):
+ * HF special tokens, and those that look special (`<|fim_prefix|>`, `<|repo_name|>`: Qwen marks
+ * them not special), as llama.cpp's convert_hf_to_gguf.py decides (`does_token_look_special`);
+ * llama.cpp itself forces its FIM tokens to CONTROL when loading anyway. Others (`<think>`,
+ * `<tool_call>`) are USER_DEFINED: always one token, as in transformers.
+ */
+export function isControlToken(a: { content: string; special?: boolean }): boolean {
+  return a.special === true || (a.content.startsWith("<|") && a.content.endsWith("|>"));
+}
+
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 
 /** Whether a tokenizer.json is SentencePiece-style (llama) or byte-level (gpt2). */
@@ -66,11 +77,16 @@ function mergePairs(tok: TokenizerJson, file: string): Array<[string, string]> {
   });
 }
 
+/** A token's id; own keys only, since "constructor" is both a Qwen token and an Object property. */
+function ownId(vocab: Record<string, number>, token: string): number | undefined {
+  return Object.hasOwn(vocab, token) ? vocab[token] : undefined;
+}
+
 function tokenIdOf(tok: TokenizerJson, cfgValue: unknown): number | undefined {
   const content = typeof cfgValue === "string" ? cfgValue : (cfgValue as { content?: string } | null)?.content;
   if (typeof content !== "string") return undefined;
   const added = tok.added_tokens?.find((a) => a.content === content);
-  return added?.id ?? tok.model.vocab[content];
+  return added?.id ?? ownId(tok.model.vocab, content);
 }
 
 /**
@@ -85,16 +101,20 @@ export function tokenizerToGguf(
   file = "tokenizer.json",
 ): GgufTokenizerMeta {
   const family = tokenizerFamily(tok, file);
-  const maxId = Math.max(...Object.values(tok.model.vocab), ...(tok.added_tokens ?? []).map((a) => a.id));
+  // A loop, not Math.max(...ids): spreading a real vocabulary (151k ids for Qwen) as call
+  // arguments overflows the stack.
+  let maxId = -1;
+  for (const id of Object.values(tok.model.vocab)) if (id > maxId) maxId = id;
+  for (const a of tok.added_tokens ?? []) if (a.id > maxId) maxId = a.id;
   if (maxId >= nVocab) throw new InputError(`token id ${maxId} does not fit the model's vocab_size ${nVocab}`, { file });
   const tokens = tokenText(tok, nVocab);
   const added = new Map((tok.added_tokens ?? []).map((a) => [a.id, a]));
   const unk = tok.model.unk_token ?? undefined;
   const types = tokens.map((t, id) => {
     const a = added.get(id);
-    if (t.startsWith("[PAD") && tok.model.vocab[t] === undefined && !a) return GgufTokenType.UNUSED;
+    if (t.startsWith("[PAD") && ownId(tok.model.vocab, t) === undefined && !a) return GgufTokenType.UNUSED;
     if (unk !== undefined && t === unk) return GgufTokenType.UNKNOWN;
-    if (a) return a.special ? GgufTokenType.CONTROL : GgufTokenType.USER_DEFINED;
+    if (a) return isControlToken(a) ? GgufTokenType.CONTROL : GgufTokenType.USER_DEFINED;
     if (family === "llama" && BYTE_TOKEN.test(t)) return GgufTokenType.BYTE;
     return GgufTokenType.NORMAL;
   });
@@ -124,7 +144,7 @@ export function tokenizerToGguf(
   const eosCfg = Array.isArray(config.eos_token_id) ? config.eos_token_id[0] : config.eos_token_id;
   const eos = tokenIdOf(tok, tokCfg.eos_token) ?? (typeof eosCfg === "number" ? eosCfg : undefined);
   const pad = tokenIdOf(tok, tokCfg.pad_token) ?? (typeof config.pad_token_id === "number" ? config.pad_token_id : undefined);
-  const unkId = unk !== undefined ? tok.model.vocab[unk] : undefined;
+  const unkId = unk !== undefined ? ownId(tok.model.vocab, unk) : undefined;
   if (bos !== undefined) kv.push(["tokenizer.ggml.bos_token_id", gguf.u32(bos)]);
   if (eos !== undefined) kv.push(["tokenizer.ggml.eos_token_id", gguf.u32(eos)]);
   if (pad !== undefined) kv.push(["tokenizer.ggml.padding_token_id", gguf.u32(pad)]);

@@ -25,50 +25,6 @@ export function kvCacheWriteForward(
   }
 }
 
-/**
- * out(N, H, D) = softmax(q·Kᵀ/√D) · V per head, head h reading KV head h / (H/KV).
- * `scores` is scratch of at least maxT floats.
- */
-export function attentionForward(
-  out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array,
-  rowOf: Int32Array, pos: Int32Array, N: number, H: number, KV: number, D: number, maxT: number,
-  scores: Float32Array,
-): void {
-  const scale = 1 / Math.sqrt(D);
-  const group = H / KV;
-  for (let n = 0; n < N; n++) {
-    const T = pos[n]! + 1;
-    for (let h = 0; h < H; h++) {
-      const g = (h / group) | 0;
-      const base = (rowOf[n]! * KV + g) * maxT * D;
-      const qo = (n * H + h) * D;
-      let max = -Infinity;
-      for (let t = 0; t < T; t++) {
-        const ko = base + t * D;
-        let s = 0;
-        for (let d = 0; d < D; d++) s += q[qo + d]! * kCache[ko + d]!;
-        s *= scale;
-        scores[t] = s;
-        if (s > max) max = s;
-      }
-      let sum = 0;
-      for (let t = 0; t < T; t++) {
-        const e = Math.exp(scores[t]! - max);
-        scores[t] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      const oo = qo;
-      for (let d = 0; d < D; d++) out[oo + d] = 0;
-      for (let t = 0; t < T; t++) {
-        const w = scores[t]! * inv;
-        const vo = base + t * D;
-        for (let d = 0; d < D; d++) out[oo + d] += w * vCache[vo + d]!;
-      }
-    }
-  }
-}
-
 /** Kernel-memory scratch for `attentionKernelForward`, grown on demand. */
 export interface AttentionScratch {
   qg: Float32Array;
@@ -80,9 +36,9 @@ export interface AttentionScratch {
 const Q_BLOCK = 128;
 
 /**
- * The same result as `attentionForward`, computed with the kernels' matmuls: per (row, KV head)
- * the group's queries are gathered into one (Tq·group, D) block, scores = Q·Kᵀ and out = P·V run
- * as two matmuls over the cache slices in place. Tokens of one row must be consecutive in the
+ * out(N, H, D) = softmax(q·Kᵀ/√D) · V per head, head h reading KV head h / (H/KV), computed with the
+ * kernels' matmuls: per (row, KV head) the group's queries are gathered into one (Tq·group, D)
+ * block, scores = Q·Kᵀ and out = P·V run as two matmuls over the cache slices in place. Tokens of one row must be consecutive in the
  * packed block with consecutive positions (what Transformer.forward builds).
  */
 export function attentionKernelForward(

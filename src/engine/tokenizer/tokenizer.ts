@@ -8,23 +8,12 @@
  * (the template already writes any BOS), as `apply_chat_template(tokenize=True)` does.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import { Template } from "@huggingface/jinja";
 import { T1Error } from "../../util/errors.js";
+import { ModelChatTemplate, templateFromTokenizerConfig, T1Inputs, withBos, EMB_TOKEN, type ChatMessage, type RenderOptions, type ChatTemplateSpec } from "../../data/t1-format/index.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant" | string;
-  content: string;
-}
-
-export interface ChatTemplateOptions {
-  /** Append the assistant turn header so the model writes the answer. Default true. */
-  addGenerationPrompt?: boolean;
-  /** Qwen3's switch: false pre-fills an empty `<think></think>` block. Default: unset (the
-   * template's own default, thinking allowed). */
-  enableThinking?: boolean;
-  /** Further template variables. */
-  extra?: Record<string, unknown>;
-}
+export type { ChatMessage } from "../../data/t1-format/index.js";
+/** Options of `applyChatTemplate` (the data layer's renderer options). */
+export type ChatTemplateOptions = RenderOptions;
 
 function tokenContent(v: unknown): string | undefined {
   if (typeof v === "string") return v;
@@ -34,7 +23,7 @@ function tokenContent(v: unknown): string | undefined {
 
 export class TextTokenizer {
   private readonly tok: Tokenizer;
-  private readonly template: Template | undefined;
+  private readonly template: ModelChatTemplate;
   readonly bosToken: string | undefined;
   readonly eosToken: string | undefined;
 
@@ -46,19 +35,49 @@ export class TextTokenizer {
     }
     this.bosToken = tokenContent(tokenizerConfig.bos_token);
     this.eosToken = tokenContent(tokenizerConfig.eos_token);
-    let tpl = tokenizerConfig.chat_template;
-    if (Array.isArray(tpl)) tpl = (tpl as { name: string; template: string }[]).find((t) => t.name === "default")?.template;
-    if (typeof tpl === "string") {
-      try {
-        this.template = new Template(tpl);
-      } catch (e) {
-        throw new T1Error("BAD_INPUT", `${source}: chat_template does not parse: ${(e as Error).message}`);
-      }
-    }
+    const tpl = templateFromTokenizerConfig(tokenizerConfig);
+    this.template = new ModelChatTemplate(tpl === undefined ? undefined : { template: tpl, bosToken: this.bosToken, eosToken: this.eosToken }, source);
   }
 
   get hasChatTemplate(): boolean {
-    return this.template !== undefined;
+    return this.template.available;
+  }
+
+  /** The model's chat template and special tokens, undefined when it has none. */
+  get chatTemplate(): ChatTemplateSpec | undefined {
+    return this.template.specification;
+  }
+
+  /**
+   * The T1 input builder over this tokenizer: special tokens parsed, BOS exactly when the
+   * tokenizer's post-processor puts one in front, and never the EOS a post-processor appends.
+   */
+  t1Inputs(): T1Inputs {
+    const embId = this.tokenId(EMB_TOKEN);
+    if (embId === undefined) throw new T1Error("BAD_INPUT", `${this.source}: the vocabulary has no ${EMB_TOKEN} (add it with \`t1 add-emb-token\`)`);
+    return new T1Inputs({ tokenize: (t) => this.encode(t, { addSpecialTokens: false }), bosId: this.promptBosId, embId });
+  }
+
+  /** Ids of a prompt to continue: special tokens parsed, BOS when the model wants one, no automatic EOS. */
+  encodePrompt(text: string): number[] {
+    return withBos(this.encode(text, { addSpecialTokens: false }), this.promptBosId);
+  }
+
+  private bosProbe?: { id: number | undefined };
+  /** The one id the post-processor puts before every text (Llama's BOS), if any; its appended EOS is ignored. */
+  get promptBosId(): number | undefined {
+    this.bosProbe ??= { id: this.leadingSpecialId() };
+    return this.bosProbe.id;
+  }
+
+  private leadingSpecialId(): number | undefined {
+    const probe = "a";
+    const plain = this.encode(probe, { addSpecialTokens: false });
+    const full = this.encode(probe);
+    for (let lead = 0; lead <= full.length - plain.length; lead++) {
+      if (plain.every((id, i) => full[lead + i] === id)) return lead === 1 ? full[0] : undefined;
+    }
+    return undefined;
   }
 
   /** Number of tokens including added ones. */
@@ -88,16 +107,7 @@ export class TextTokenizer {
 
   /** Renders the chat template to text. */
   applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
-    if (!this.template) throw new T1Error("BAD_INPUT", `${this.source}: tokenizer_config.json has no chat_template`);
-    const vars: Record<string, unknown> = {
-      messages,
-      add_generation_prompt: opts.addGenerationPrompt ?? true,
-      bos_token: this.bosToken ?? "",
-      eos_token: this.eosToken ?? "",
-      ...opts.extra,
-    };
-    if (opts.enableThinking !== undefined) vars.enable_thinking = opts.enableThinking;
-    return this.template.render(vars);
+    return this.template.render(messages, opts);
   }
 
   /** Token ids of a chat prompt (template rendered, no extra special tokens added). */

@@ -4,7 +4,7 @@
  * top-k heap keeps the best. Scores are named `bm25` (higher is better).
  */
 import { T1Error } from "../../util/errors.js";
-import type { ScoredDoc } from "../../eval/types.js";
+import type { ScoredDoc } from "../../data/types.js";
 import { analyzeEnglish, LUCENE_ENGLISH_ANALYZER } from "./analyzer.js";
 import { intToByte4 } from "./lucene-norms.js";
 import { readBm25File, writeBm25File, type Bm25Arrays, type Bm25Header, type Bm25Variant, type DecodeOptions } from "./index-format.js";

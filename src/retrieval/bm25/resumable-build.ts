@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Document } from "../../data/types.js";
 import { writeFileAtomic } from "../../util/atomic.js";
+import { InputError } from "../../util/errors.js";
 import { Progress } from "../../util/progress.js";
 import { Bm25IndexBuilder, type Bm25BuildOptions } from "./build.js";
 import { openBm25Index, type Bm25Index } from "./inverted-index.js";
@@ -77,6 +78,10 @@ export async function buildBm25IndexResumable(
   };
   if (Symbol.asyncIterator in docs) for await (const d of docs as AsyncIterable<Document>) take(d);
   else for (const d of docs as Iterable<Document>) take(d);
+  if (seen === 0) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw new InputError(`the corpus has no documents (expected JSONL lines {"id", "text"}); nothing to index`, opts.source ? { file: opts.source } : {});
+  }
   if (inSegment > 0 || manifest.segments.length === 0) flush();
   progress.finish();
 

@@ -1,6 +1,6 @@
 /** BM25 runs: one ranked list per query, ready for writeRun / evaluateRun. */
 import type { Query } from "../../data/types.js";
-import type { Run } from "../../eval/types.js";
+import type { Run } from "../../data/types.js";
 import { Progress } from "../../util/progress.js";
 import type { Bm25Index, Bm25SearchOptions } from "./inverted-index.js";
 

@@ -13,13 +13,13 @@
 import type { T1Backend } from "../../backends/types.js";
 import type { Document } from "../../data/types.js";
 import { InputError, T1Error } from "../../util/errors.js";
+import { documentInstructionText, documentPrefix } from "../../data/t1-format/index.js";
 import type { DenseIndex } from "../index/dense-index.js";
-import { documentPrefix } from "./instructions.js";
 
 export interface DocumentEncodeOptions {
-  /** Task instruction before each document. Default "" (none). */
+  /** Instruction before each document. Default: the model's saved document instruction (none without t1_format.json). */
   instruction?: string;
-  /** Tokens kept per document (instruction included, `<emb_token>` added after). Default 512: longer keeps more text, costs quadratic attention time. */
+  /** Tokens kept per document (instruction included, `<emb_token>` added after). Default: the model's saved maximum (512 without t1_format.json): longer keeps more text, costs quadratic attention time. */
   maxLength?: number;
   /** Documents per prefill. Default 16: larger batches use the matmul kernels better and need more memory. */
   batchSize?: number;
@@ -60,8 +60,8 @@ export async function encodeDocuments(
   index: DenseIndex,
   opts: DocumentEncodeOptions = {},
 ): Promise<DocumentEncodeResult> {
-  const instruction = opts.instruction ?? "";
-  const maxLength = opts.maxLength ?? 512;
+  const instruction = opts.instruction ?? documentInstructionText(backend.format);
+  const maxLength = opts.maxLength ?? backend.format.maxDocumentTokens;
   const batchSize = opts.batchSize ?? 16;
   const checkpointEvery = opts.checkpointEvery ?? 1024;
   const allowed = backend.maxConcurrentRequests ?? 1;

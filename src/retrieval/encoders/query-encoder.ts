@@ -2,11 +2,12 @@
  * The query side of T1 over any backend: chat prompt (instruction + query) → reasoning →
  * `<emb_token>`, in three modes: the model reasons ("reason", T1), no reasoning ("none", the plain
  * embedder / stage-1 ablation) and caller-supplied reasoning ("external", e.g. BRIGHT's GPT-4
- * reasoning). Vectors come out L2-normalised.
+ * reasoning, tokenised apart from the prompt exactly as training does). Vectors come out
+ * L2-normalised. Unset options come from the model's T1 format settings (`backend.format`).
  */
-import { EMB_TOKEN, type T1Backend } from "../../backends/types.js";
+import type { T1Backend } from "../../backends/types.js";
+import { queryMessages } from "../../data/t1-format/index.js";
 import { InputError } from "../../util/errors.js";
-import { queryUserMessage } from "./instructions.js";
 import { ReasoningCache, type ReasoningKey } from "./reasoning-cache.js";
 import { l2normalize } from "./normalize.js";
 
@@ -22,10 +23,12 @@ export interface QueryInput {
 export interface QueryEncodeOptions {
   /** Default "reason". "none" skips generation (fast, weaker on reasoning-heavy tasks). */
   mode?: QueryMode;
-  /** Task instruction put before the query in the user turn. Default "" (none). */
+  /** Task instruction put before the query in the user turn. Default: the model's saved `instruction` ("" without t1_format.json). */
   instruction?: string;
-  /** Reasoning budget in tokens. Default 256: longer reasoning helps hard queries and costs latency linearly. */
+  /** Reasoning budget in tokens. Default: the model's saved budget (256 without t1_format.json): longer reasoning helps hard queries and costs latency linearly. */
   maxReasoningTokens?: number;
+  /** Qwen3's enable_thinking for the query prompt. Default: the backend's (its options, then t1_format.json, then the template's default). */
+  enableThinking?: boolean;
   /** Default 0 (greedy, reproducible). > 0 samples with `seed`. */
   temperature?: number;
   /** Nucleus sampling mass. Default 1 (off). */
@@ -42,6 +45,8 @@ export interface QueryEncodeOptions {
   onToken?: (queryIndex: number, piece: string) => void;
   /** Called after each batch with the number of queries finished. */
   onProgress?: (done: number) => void;
+  /** Stops generation (e.g. the HTTP client went away): the call rejects. */
+  signal?: AbortSignal;
 }
 
 export interface EncodedQuery {
@@ -57,10 +62,10 @@ export interface EncodedQuery {
 
 export async function encodeQueries(backend: T1Backend, queries: readonly QueryInput[], opts: QueryEncodeOptions = {}): Promise<EncodedQuery[]> {
   const mode = opts.mode ?? "reason";
-  const instruction = opts.instruction ?? "";
+  const instruction = opts.instruction ?? backend.format.instruction;
   const batchSize = opts.batchSize ?? 8;
   const gen = {
-    maxTokens: opts.maxReasoningTokens ?? 256,
+    maxTokens: opts.maxReasoningTokens ?? backend.format.maxReasoningTokens,
     temperature: opts.temperature ?? 0,
     topP: opts.topP ?? 1,
     topK: opts.topK ?? 0,
@@ -70,16 +75,15 @@ export async function encodeQueries(backend: T1Backend, queries: readonly QueryI
   const out: EncodedQuery[] = new Array(queries.length);
   for (let start = 0; start < queries.length; start += batchSize) {
     const batch = queries.slice(start, start + batchSize);
-    const prompts = batch.map((q) => backend.chatPrompt(queryUserMessage(instruction, q.text)));
+    const prompts = batch.map((q) => backend.chatMessagesPrompt(queryMessages(instruction, q.text), { enableThinking: opts.enableThinking }));
     if (mode === "none" || mode === "external") {
-      const texts = batch.map((q, i) => {
-        if (mode === "external" && typeof q.reasoning !== "string") {
-          throw new InputError(`query "${q.id}" has no reasoning (mode "external" needs one per query)`);
-        }
-        return prompts[i] + (mode === "external" ? q.reasoning! : "") + EMB_TOKEN;
+      const parts = batch.map((q, i) => {
+        if (mode === "none") return [prompts[i]];
+        if (typeof q.reasoning !== "string") throw new InputError(`query "${q.id}" has no reasoning (mode "external" needs one per query)`);
+        return [prompts[i], q.reasoning];
       });
       const t0 = performance.now();
-      const vecs = await backend.embedTexts(texts);
+      const vecs = await backend.embedParts(parts);
       const ms = (performance.now() - t0) / batch.length;
       batch.forEach((q, i) => {
         out[start + i] = {
@@ -111,7 +115,7 @@ export async function encodeQueries(backend: T1Backend, queries: readonly QueryI
       if (todo.length) {
         const results = await backend.generateAndEmbed(
           todo.map((i) => prompts[i]),
-          { ...gen, onToken: opts.onToken ? (j, piece) => opts.onToken!(start + todo[j], piece) : undefined },
+          { ...gen, signal: opts.signal, onToken: opts.onToken ? (j, piece) => opts.onToken!(start + todo[j], piece) : undefined },
         );
         todo.forEach((i, j) => {
           const r = results[j];

@@ -22,7 +22,7 @@ import {
   writeManifest,
   type IndexManifest,
 } from "./manifest.js";
-import { freeSegment, makeSegment, normalizeRows, readSegment, writeSegment, type Segment } from "./segment.js";
+import { corruptIndexFile, freeSegment, makeSegment, normalizeRows, readSegment, writeSegment, type Segment } from "./segment.js";
 import { scanTopK } from "./flat-scan.js";
 import { DEFAULT_HNSW, HnswGraph } from "./hnsw.js";
 import { WriterLock } from "./writer-lock.js";
@@ -56,7 +56,7 @@ export class DenseIndex {
     if (m.deleted) {
       const path = join(dir, m.deleted.file);
       const bits = readFileSync(path);
-      if (verify && sha256(bits) !== m.deleted.sha256) throw new InputError("checksum mismatch (file corrupt)", { file: path });
+      if (verify && sha256(bits) !== m.deleted.sha256) throw corruptIndexFile(path, "checksum mismatch");
       this.deleted = new Uint8Array(Math.max(bits.length, (m.rows + 7) >> 3));
       this.deleted.set(bits);
       for (let r = 0; r < m.rows; r++) {
@@ -70,7 +70,9 @@ export class DenseIndex {
       const params = { ...DEFAULT_HNSW, ...m.hnsw };
       this.graph = new HnswGraph(m.dims, m.dtype, params);
       if (m.hnsw?.file && existsSync(join(dir, m.hnsw.file))) {
-        this.graph.load(join(dir, m.hnsw.file));
+        const graphPath = join(dir, m.hnsw.file);
+        if (verify && m.hnsw.sha256 && sha256(readFileSync(graphPath)) !== m.hnsw.sha256) throw corruptIndexFile(graphPath, "checksum mismatch");
+        this.graph.load(graphPath);
         // Checkpoints may skip saving the graph: catch up on rows and deletions made since.
         this.catchUpGraph(m.hnsw.rows ?? m.rows);
       } else this.rebuildGraph();
@@ -199,7 +201,7 @@ export class DenseIndex {
       const file = `hnsw-g${gen}.usearch`;
       this.graph!.save(this.dir, file);
       fsyncFile(join(this.dir, file));
-      next.hnsw = { ...this.graph!.params, file, rows: next.rows };
+      next.hnsw = { ...this.graph!.params, file, rows: next.rows, sha256: sha256(readFileSync(join(this.dir, file))) };
       this.graphDirty = false;
     }
     writeManifest(this.dir, next);

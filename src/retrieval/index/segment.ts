@@ -70,6 +70,11 @@ export function writeSegment(dir: string, s: Segment, generation: number, ordina
   return entry;
 }
 
+/** A damaged index file: names it and says how to recover (the manifest's checksums find the damage). */
+export function corruptIndexFile(file: string, what: string): InputError {
+  return new InputError(`${what}: the index file is corrupt; rebuild the index (t1 index ... --overwrite)`, { file });
+}
+
 /** Loads a segment into kernel memory, checking sizes and (when `verify`) the checksums. */
 export function readSegment(
   kernels: Kernels,
@@ -91,15 +96,18 @@ export function readSegment(
   }
   const width = dtype === "f32" ? 4 : 2;
   if (bytes.length !== entry.rows * dims * width) {
-    throw new InputError(`expected ${entry.rows}x${dims} ${dtype} = ${entry.rows * dims * width} bytes, found ${bytes.length}`, {
-      file: vecPath,
-    });
+    throw corruptIndexFile(vecPath, `expected ${entry.rows}x${dims} ${dtype} = ${entry.rows * dims * width} bytes, found ${bytes.length}`);
   }
-  if (verify && sha256(bytes) !== entry.sha256Vectors) throw new InputError("checksum mismatch (file corrupt)", { file: vecPath });
-  if (verify && sha256(idsText) !== entry.sha256Ids) throw new InputError("checksum mismatch (file corrupt)", { file: idsPath });
-  const ids = JSON.parse(idsText) as unknown;
+  if (verify && sha256(bytes) !== entry.sha256Vectors) throw corruptIndexFile(vecPath, "checksum mismatch");
+  if (verify && sha256(idsText) !== entry.sha256Ids) throw corruptIndexFile(idsPath, "checksum mismatch");
+  let ids: unknown;
+  try {
+    ids = JSON.parse(idsText);
+  } catch (e) {
+    throw corruptIndexFile(idsPath, `invalid JSON (${(e as Error).message})`);
+  }
   if (!Array.isArray(ids) || ids.length !== entry.rows || ids.some((x) => typeof x !== "string")) {
-    throw new InputError(`expected a JSON array of ${entry.rows} strings`, { file: idsPath });
+    throw corruptIndexFile(idsPath, `expected a JSON array of ${entry.rows} strings`);
   }
   const seg: Segment = { ids: ids as string[], rows: entry.rows, entry };
   if (dtype === "f32") {

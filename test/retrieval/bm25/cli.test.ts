@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../../src/util/paths.js";
-import { readRun } from "../../../src/eval/trec-files.js";
+import { readRun } from "../../../src/data/trec-files.js";
 import { bm25Run, buildBm25IndexSync } from "../../../src/retrieval/bm25/index.js";
 import { needShared } from "../../helpers/shared.js";
 
@@ -50,9 +50,9 @@ test("t1 bm25, bm25 index + bm25 search: same run as the library, errors exit 2"
     assert.match(missing.err, /nope\.jsonl/);
     const badVariant = t1(["bm25", "--corpus", join(dir, "docs.jsonl"), "--queries", join(dir, "q.jsonl"), "--out", join(dir, "x.trec"), "--variant", "okapi"]);
     assert.equal(badVariant.code, 2);
-    assert.match(badVariant.err, /--variant must be lucene or bright-gensim/);
+    assert.match(badVariant.err, /--variant must be one of lucene, bright-gensim/);
     const help = t1(["bm25", "--help"]);
-    assert.match(help.out, /--k1 X\s+BM25 term-frequency saturation \(default: 0\.9\)/);
+    assert.match(help.out, /--k1 N\s+BM25 term-frequency saturation \(default: 0\.9\)/);
     assert.match(help.out, /t1 bm25 search/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

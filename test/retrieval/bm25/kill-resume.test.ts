@@ -18,7 +18,7 @@ test("SIGKILL during t1 bm25 index, then the same command again: identical to a 
     const docs = Array.from({ length: 60_000 }, (_, i) => ({ id: `d${i}`, text: Array.from({ length: 5 + (i % 40) }, (_, j) => words[(i * 7 + j * 13) % words.length] + String((i + j) % 97)).join(" ") }));
     writeFileSync(join(dir, "docs.jsonl"), docs.map((d) => JSON.stringify(d)).join("\n") + "\n");
     const out = join(dir, "idx.bm25");
-    const args = ["bm25", "index", "--corpus", join(dir, "docs.jsonl"), "--out", out, "--segment-docs", "5000", "--quiet"];
+    const args = ["bm25", "index", "--corpus", join(dir, "docs.jsonl"), "--out", out, "--checkpoint-every", "5000", "--quiet"];
     const [cmd, argv] = cli(args);
     const child = spawn(cmd, argv, { cwd: root, stdio: "ignore" });
     const manifest = join(out + ".parts", "manifest.json");

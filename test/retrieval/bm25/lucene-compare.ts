@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadClassicCollection, type ClassicName } from "../../../src/data/classic.js";
 import { evaluateRun } from "../../../src/eval/evaluate.js";
-import type { Run, ScoredDoc } from "../../../src/eval/types.js";
+import type { Run, ScoredDoc } from "../../../src/data/types.js";
 import { bm25Run, buildBm25IndexSync } from "../../../src/retrieval/bm25/index.js";
 import { runLucene, writeTsv } from "./lucene-reference.js";
 

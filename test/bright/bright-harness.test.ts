@@ -8,15 +8,16 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBrightEval, type BrightEvalResults } from "../../src/eval/bright-harness.js";
-import { Bm25BrightRetriever } from "../../src/eval/bright-harness-retrievers.js";
-import { renderBrightReport, escapeHtml } from "../../src/eval/report-html.js";
-import { BRIGHT_ANCHORS } from "../../src/eval/bright-harness-anchors.js";
+import { runBrightEval } from "../../src/bright/harness.js";
+import type { BrightEvalResults } from "../../src/bright/results.js";
+import { Bm25BrightRetriever } from "../../src/bright/retrievers.js";
+import { renderBrightReport, escapeHtml } from "../../src/bright/report-html.js";
+import { BRIGHT_ANCHORS } from "../../src/bright/anchors.js";
 import { evaluateRun } from "../../src/eval/evaluate.js";
-import { readRun } from "../../src/eval/trec-files.js";
+import { readRun } from "../../src/data/trec-files.js";
 import { buildBm25Index } from "../../src/retrieval/bm25/index.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
-import type { Qrels } from "../../src/eval/types.js";
+import type { Qrels } from "../../src/data/types.js";
 import { runInProcess } from "../cli/in-process.js";
 import { fixtureDomain, writeFixtureDomain, REAL_ROWS, type FixtureDomain } from "./bright-harness-fixture.js";
 
@@ -223,7 +224,7 @@ test("t1 bright eval (CLI): bm25 gensim variant, TSV on stdout, reproducible com
 
   const bad = await runInProcess(["bright", "eval", "--retriever", "colbert", "--dir", dir, "--out", out]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--retriever must be bm25 or t1/);
+  assert.match(bad.stderr, /--retriever must be one of bm25, t1; got "colbert"/);
   const several = await runInProcess(["bright", "eval", "--dir", dir, "--out", out, "--domains", "biology,leetcode", "--exclude", extraFile]);
   assert.equal(several.code, 2);
   assert.match(several.stderr, /DOMAIN=FILE/);

@@ -12,9 +12,10 @@ import type { Query } from "../data/types.js";
 import type { Exclusions } from "../data/bright.js";
 import { findBrightFiles, iterateBrightDocuments, loadBrightDocuments } from "../data/bright.js";
 import type { BrightDomain } from "../data/bright-domains.js";
+import { documentInstructionText } from "../data/t1-format/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
-import type { Run } from "./types.js";
+import type { Run } from "../data/types.js";
 import { buildBm25IndexResumable, openBm25Index, type Bm25Index, type Bm25Variant } from "../retrieval/bm25/index.js";
 import type { BackendKind, T1Backend } from "../backends/types.js";
 import { openBackend } from "../backends/open.js";
@@ -150,13 +151,13 @@ export interface T1RetrieverOptions {
   threads?: number;
   /** "reason" (T1: the model writes reasoning; default) or "none" (plain embedding, no reasoning). */
   mode?: "reason" | "none";
-  /** Reasoning budget. Default 256. */
+  /** Reasoning budget. Default: the model's t1_format.json (256 without one). */
   maxReasoningTokens?: number;
   /** Default 0 (greedy). */
   temperature?: number;
   /** Default 0. */
   seed?: number;
-  /** Document tokens kept. Default 512 (longer is slower and rarely changes BRIGHT's short passages). */
+  /** Document tokens kept. Default: the model's t1_format.json (512 without one; longer is slower and rarely changes BRIGHT's short passages). */
   maxLength?: number;
   /** Documents per prefill. Default 16. */
   batchSize?: number;
@@ -176,24 +177,41 @@ export class T1BrightRetriever implements BrightRetriever {
       backend: o.backend ?? o.backendInstance?.kind ?? "native",
       ...(o.url ? { url: o.url } : {}),
       reasoningMode: o.mode ?? "reason",
-      maxReasoningTokens: (o.mode ?? "reason") === "none" ? 0 : (o.maxReasoningTokens ?? 256),
+      // Budget, document length and document instruction are filled in from the model's saved
+      // T1 format once the backend is open (flags override it).
       temperature: o.temperature ?? 0,
       seed: o.seed ?? 0,
-      maxDocumentTokens: o.maxLength ?? 512,
       queryFormat: "model chat template; user turn = instruction + \"\\n\" + query; " +
         ((o.mode ?? "reason") === "none" ? "no reasoning: <emb_token> right after the prompt" : "the model writes its reasoning, then <emb_token> is read from the same KV cache"),
-      documentFormat: "instruction + \"\\n\" + text, cut to maxDocumentTokens, + <emb_token> (one prefill)",
+      documentFormat: "document instruction + \"\\n\" + text, cut to maxDocumentTokens, + <emb_token> (one prefill)",
       score: "cosine (L2-normalised <emb_token> states, flat exact index)",
     };
   }
 
   instructions(instruction: string): { query: string | null; document: string | null } {
-    return { query: instruction, document: instruction };
+    return { query: instruction, document: this.documentInstruction(instruction) };
+  }
+
+  /** The BRIGHT task instruction, nothing or custom text, as the model's saved format says. */
+  private documentInstruction(instruction: string): string {
+    return this.backend ? documentInstructionText({ instruction, documentInstruction: this.backend.format.documentInstruction }) : instruction;
+  }
+
+  private get maxLength(): number {
+    return this.o.maxLength ?? this.backend!.format.maxDocumentTokens;
   }
 
   private async open(): Promise<T1Backend> {
     this.backend ??= await openBackend({ backend: this.o.backend ?? "native", model: this.o.model, url: this.o.url, threads: this.o.threads });
-    this.settings.modelId = this.backend.modelId;
+    const f = this.backend.format;
+    Object.assign(this.settings, {
+      modelId: this.backend.modelId,
+      maxReasoningTokens: (this.o.mode ?? "reason") === "none" ? 0 : (this.o.maxReasoningTokens ?? f.maxReasoningTokens),
+      maxDocumentTokens: this.maxLength,
+      documentInstruction: f.documentInstruction,
+      ...(f.enableThinking !== undefined ? { enableThinking: f.enableThinking } : {}),
+      ...(f.stopTokens ? { stopTokens: f.stopTokens } : {}),
+    });
     return this.backend;
   }
 
@@ -207,7 +225,7 @@ export class T1BrightRetriever implements BrightRetriever {
     const digest = createHash("sha256");
     for (const d of docs) digest.update(d.id).update("\0").update(d.text).update("\0");
     const tag = createHash("sha256")
-      .update(JSON.stringify([backend.modelId, this.o.maxLength ?? 512, input.instruction, digest.digest("hex")]))
+      .update(JSON.stringify([backend.modelId, this.maxLength, this.documentInstruction(input.instruction), digest.digest("hex")]))
       .digest("hex")
       .slice(0, 12);
     const shared = existsSync(input.indexDir) ? readdirSync(input.indexDir).find((f) => f.endsWith(`.t1-${tag}`)) : undefined;
@@ -218,9 +236,9 @@ export class T1BrightRetriever implements BrightRetriever {
     const existed = hasManifest(path);
     const built = await buildT1Index(backend, docs, {
       out: path,
-      instruction: input.instruction,
+      instruction: this.documentInstruction(input.instruction),
       queryInstruction: input.instruction,
-      maxLength: this.o.maxLength,
+      maxLength: this.maxLength,
       batchSize: this.o.batchSize,
       storeText: false,
       bm25: false,

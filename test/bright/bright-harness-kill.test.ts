@@ -25,7 +25,7 @@ test("a killed t1 bright eval resumes: finished domains skipped, same numbers as
   for (const r of [...bio.rows, ...leet.rows]) r.query = r.query.slice(0, 200);
   writeFixtureDomain(dir, "biology", bio);
   writeFixtureDomain(dir, "leetcode", leet);
-  const args = ["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "biology,leetcode", "--k", "10", "--max-reasoning-tokens", "2", "--max-length", "64", "--batch-size", "32", "--threads", "1", "--quiet"];
+  const args = ["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "biology,leetcode", "--k", "10", "--max-reasoning-tokens", "2", "--max-doc-length", "64", "--batch-size", "32", "--threads", "1", "--quiet"];
 
   const out = join(root, "killed");
   const child = spawn(process.execPath, ["--import", "tsx", main, ...args, "--out", out], { stdio: "ignore", env: { ...process.env, T1_THREADS: "1" } });

@@ -1,6 +1,6 @@
 /**
  * Published BRIGHT rows (nDCG@10 ×100, short documents) that `t1 bright eval` prints beside its own
- * numbers. Source: ../shared/docs/T1-METHOD.md §5 ("Anchors"), which collects them from the BRIGHT
+ * numbers. Source: docs/METHOD.md §5 ("Anchors"), which collects them from the BRIGHT
  * paper (Su et al., arXiv 2407.12883, Table 2: BM25 original and GPT-4 reasoning queries), the
  * Anserini/Pyserini BRIGHT regressions (Lucene BM25 k1=0.9 b=0.4), and the ReasonIR, DIVER,
  * ReasonEmbed and CRE-T1 / MRE-T1 reports (arXiv 2603.17387). Keep this table in step with that file.
@@ -30,9 +30,9 @@ function row(key: string, system: string, query: string, values: number[], avera
   return { key, system, query, scores: Object.fromEntries(ORDER.map((d, i) => [d, values[i]!])) as Record<BrightDomain, number>, average, source };
 }
 
-const METHOD = "T1-METHOD.md §5";
+const METHOD = "docs/METHOD.md §5";
 
-/** The anchor rows of T1-METHOD.md §5, in its order. */
+/** The anchor rows of docs/METHOD.md §5, in its order. */
 export const BRIGHT_ANCHORS: readonly BrightAnchor[] = [
   row("bm25-paper", "BM25 (BRIGHT paper)", "original", [18.9, 27.2, 14.9, 12.5, 13.6, 18.4, 15.0, 24.4, 7.9, 6.2, 10.4, 4.9], 14.5, `${METHOD}; BRIGHT paper (arXiv 2407.12883) Table 2`),
   row("bm25-anserini", "BM25 (Anserini, Lucene k1=0.9 b=0.4)", "original", [18.2, 27.9, 16.5, 13.4, 10.9, 16.3, 16.1, 24.7, 4.3, 6.5, 7.3, 2.1], 13.7, `${METHOD}; Anserini BRIGHT regressions`),

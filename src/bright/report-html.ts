@@ -4,8 +4,8 @@
  * and the protocol block. Every piece of text from data is HTML-escaped.
  */
 import type { BrightDomain } from "../data/bright-domains.js";
-import { BRIGHT_ANCHORS, CHART_ANCHORS, brightAnchor } from "./bright-harness-anchors.js";
-import type { BrightEvalResults } from "./bright-harness.js";
+import { BRIGHT_ANCHORS, CHART_ANCHORS, brightAnchor } from "./anchors.js";
+import type { BrightEvalResults } from "./results.js";
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createTinyModel } from "../../src/engine/tiny-model.js";
 import { brightInstruction } from "../../src/data/bright-domains.js";
 import { evaluateRun } from "../../src/eval/evaluate.js";
-import { readRun } from "../../src/eval/trec-files.js";
+import { readRun } from "../../src/data/trec-files.js";
 import { runInProcess } from "../cli/in-process.js";
 import { fixtureDomain, writeFixtureDomain } from "./bright-harness-fixture.js";
 
@@ -28,7 +28,7 @@ test("t1 bright eval --retriever t1 on a tiny model: one domain, exclusions befo
   for (const r of fx.rows) r.query = r.query.slice(0, 300);
   writeFixtureDomain(dir, "leetcode", fx);
   const K = 5;
-  const common = ["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "leetcode", "--max-reasoning-tokens", "4", "--max-length", "160", "--threads", "1", "--quiet"];
+  const common = ["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "leetcode", "--max-reasoning-tokens", "4", "--max-doc-length", "160", "--threads", "1", "--quiet"];
 
   const out = join(root, "res");
   const r = await runInProcess([...common, "--out", out, "--k", String(K)]);
@@ -89,7 +89,7 @@ test("t1 bright eval --retriever t1: domains with the same documents and instruc
   writeFixtureDomain(dir, "aops", fx);
   writeFixtureDomain(dir, "theoremqa_questions", fx);
   const out = join(root, "res-math");
-  const r = await runInProcess(["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "aops,theoremqa_questions", "--out", out, "--k", "5", "--max-reasoning-tokens", "2", "--max-length", "96", "--threads", "1", "--quiet"]);
+  const r = await runInProcess(["bright", "eval", "--retriever", "t1", "--model", model, "--dir", dir, "--domains", "aops,theoremqa_questions", "--out", out, "--k", "5", "--max-reasoning-tokens", "2", "--max-doc-length", "96", "--threads", "1", "--quiet"]);
   assert.equal(r.code, 0, r.stderr);
   const [a, t] = (JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { domains: any[] }).domains;
   assert.equal(a.details.documentsEncoded, fx.docs.length);

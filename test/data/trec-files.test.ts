@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { parseQrels, parseRun, parseRunWithTag, readQrels, readRun, writeQrels, writeRun } from "../../src/eval/trec-files.js";
+import { parseQrels, parseRun, parseRunWithTag, readQrels, readRun, writeQrels, writeRun } from "../../src/data/trec-files.js";
 import { InputError, T1Error } from "../../src/util/errors.js";
-import type { Run } from "../../src/eval/types.js";
+import type { Run } from "../../src/data/types.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "t1-trec-"));
 
