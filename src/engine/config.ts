@@ -4,6 +4,7 @@
  * silently ignored.
  */
 import { InputError, T1Error } from "../util/errors.js";
+import type { RopeFrequencyScaling } from "./ops/rope.js";
 
 export type Architecture = "qwen3" | "qwen2" | "llama";
 
@@ -31,13 +32,14 @@ export interface ModelConfig {
   maxPositions: number;
   bosTokenId: number | null;
   eosTokenIds: number[];
+  /** The config.json object this was parsed from, so a saved checkpoint writes back every field
+   * (transformers_version, rope_scaling, token ids, …), not only the ones the engine reads. */
+  raw?: Readonly<Record<string, unknown>>;
 }
 
 const SUPPORTED = ["qwen3", "qwen2", "llama"];
 
-export type RopeScaling =
-  | { type: "linear"; factor: number }
-  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+export type RopeScaling = RopeFrequencyScaling;
 
 function parseRopeScaling(raw: unknown, file: string): RopeScaling | undefined {
   if (raw === undefined || raw === null) return undefined;
@@ -123,5 +125,55 @@ export function parseHfConfig(raw: unknown, file = "config.json"): ModelConfig {
     maxPositions: int("max_position_embeddings", 32768),
     bosTokenId: typeof c.bos_token_id === "number" ? c.bos_token_id : null,
     eosTokenIds,
+    raw: c,
   };
+}
+
+const ARCHITECTURES = { qwen3: "Qwen3ForCausalLM", llama: "LlamaForCausalLM", qwen2: "Qwen2ForCausalLM" } as const;
+
+/** The config.json fields a ModelConfig determines, in transformers' names. */
+function hfFields(c: ModelConfig): Record<string, unknown> {
+  const rs = c.ropeScaling;
+  return {
+    architectures: [ARCHITECTURES[c.arch]],
+    model_type: c.arch,
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    intermediate_size: c.intermediateSize,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    head_dim: c.headDim,
+    rms_norm_eps: c.rmsNormEps,
+    rope_theta: c.ropeTheta,
+    ...(rs
+      ? { rope_scaling: rs.type === "linear" ? { rope_type: "linear", factor: rs.factor } : { rope_type: "llama3", factor: rs.factor, low_freq_factor: rs.lowFreqFactor, high_freq_factor: rs.highFreqFactor, original_max_position_embeddings: rs.originalMaxPositions } }
+      : {}),
+    max_position_embeddings: c.maxPositions,
+    tie_word_embeddings: c.tieEmbeddings,
+    attention_bias: c.arch === "qwen2" ? false : c.qkvBias || c.oBias,
+    hidden_act: "silu",
+    ...(c.bosTokenId !== null ? { bos_token_id: c.bosTokenId } : {}),
+    ...(c.eosTokenIds.length ? { eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds } : {}),
+  };
+}
+
+/**
+ * The config.json of a model (the inverse of parseHfConfig): every field of the file it was parsed
+ * from, with the fields the config determines written from it, and torch_dtype float32 (what
+ * checkpoints store). A config parsed and left unchanged writes its file's own spelling back.
+ */
+export function toHfConfig(c: ModelConfig): Record<string, unknown> {
+  const { raw, ...rest } = c;
+  if (raw) {
+    let unchanged = false;
+    try {
+      const { raw: _r, ...again } = parseHfConfig(raw);
+      unchanged = JSON.stringify(again) === JSON.stringify(rest);
+    } catch {
+      unchanged = false;
+    }
+    if (unchanged) return { ...hfFields(c), ...raw, torch_dtype: "float32" };
+  }
+  return { ...raw, ...hfFields(c), torch_dtype: "float32" };
 }

@@ -19,6 +19,8 @@ export interface TrainerState {
   seed: number;
   /** Free-form: the options the run was started with, for a human reading the checkpoint. */
   options: Record<string, unknown>;
+  /** State a stage needs to continue exactly (GRPO: its model-mined reward pool). */
+  stageState?: unknown;
 }
 
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model"];

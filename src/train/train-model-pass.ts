@@ -68,7 +68,7 @@ export function forwardPass(m: PassModel, batchIn: TokenBatch, logitRows: boolea
   if (maxPos >= c.maxPositions) throw new InputError(`position ${maxPos} exceeds max_position_embeddings ${c.maxPositions}`, { field: "positions" });
   const rope = m.ropeFor(maxPos + 1);
   const batch = { B, T, ids: batchIn.ids, mask, positions };
-  const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
+  const C = c.hiddenSize, H = c.heads, KV = c.kvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
   const owned: Float32Array[] = [];
   let floats = 0;
   const pool = m.pool;
@@ -84,7 +84,7 @@ export function forwardPass(m: PassModel, batchIn: TokenBatch, logitRows: boolea
   const layers: LayerTape[] = [];
   try {
     embeddingForward(x, batch.ids, m.param("model.embed_tokens.weight").data, N, V, C);
-    for (let l = 0; l < c.numLayers; l++) {
+    for (let l = 0; l < c.layers; l++) {
       const p = (n: string) => m.param(`model.layers.${l}.${n}`).data;
       const q = alloc(N * H * D), kk = alloc(N * KV * D);
       // Without q/k norms the pre-RoPE q and k are not needed in backward: RoPE runs in place.
@@ -156,7 +156,7 @@ export function backwardPass(m: PassModel, tape: Tape, grads: OutputGrads): void
   const { k, config: c } = m;
   const { B, T, ids, positions } = tape.batch;
   const N = B * T;
-  const C = c.hiddenSize, H = c.numHeads, KV = c.numKvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
+  const C = c.hiddenSize, H = c.heads, KV = c.kvHeads, D = c.headDim, F = c.intermediateSize, V = c.vocabSize, eps = c.rmsNormEps;
   const shape: AttentionShape = { B, T, H, KV, D };
   const rope = m.ropeFor(1);
   const tmp: Float32Array[] = [];
@@ -192,7 +192,7 @@ export function backwardPass(m: PassModel, tape: Tape, grads: OutputGrads): void
     const silu = simd ? null : a(N * F), ones = simd ? null : a(N * F).fill(1);
     const sRe = m.recomputeSwiglu ? a(N * F) : null;
     const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
-    for (let l = c.numLayers - 1; l >= 0; l--) {
+    for (let l = c.layers - 1; l >= 0; l--) {
       const t = tape.layers[l];
       const P = (n: string) => m.param(`model.layers.${l}.${n}`);
       // MLP: x2 = x1 + down(silu(gate(h2)) ⊙ up(h2)), h2 = rmsnorm(x1)

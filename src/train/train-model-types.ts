@@ -1,7 +1,7 @@
 import type { Kernels } from "../engine/kernels/types.js";
 import type { BufferPool } from "./buffer-pool.js";
-import type { TrainModelConfig } from "./model-config.js";
-import type { RopeTable } from "./ops/rope.js";
+import type { ModelConfig } from "../engine/config.js";
+import type { RopeTable } from "../engine/ops/rope.js";
 
 /* The types TrainModel (train-model.ts) and its forward/backward passes (train-model-pass.ts) share,
  * kept here so that neither file imports the other's types back. */
@@ -37,7 +37,7 @@ export interface OutputGrads {
 /** What the forward and backward passes read of a model; TrainModel implements it. */
 export interface PassModel {
   readonly k: Kernels;
-  readonly config: TrainModelConfig;
+  readonly config: ModelConfig;
   readonly pool: BufferPool;
   readonly recomputeSwiglu: boolean;
   /** A RoPE table covering at least positions 0..n-1. */

@@ -1,9 +1,10 @@
 import type { Kernels } from "../engine/kernels/types.js";
 import { readSafetensors, type TensorMap } from "../engine/safetensors.js";
 import { InputError, T1Error } from "../util/errors.js";
-import { parameterShapes, type TrainModelConfig } from "./model-config.js";
+import { asModelConfig, parameterShapes, type TrainModelConfig } from "./model-config.js";
+import type { ModelConfig } from "../engine/config.js";
 import { TrainRng } from "./rng.js";
-import { buildRopeTable, type RopeTable } from "./ops/rope.js";
+import { ropeTable, type RopeTable } from "../engine/ops/rope.js";
 import { BufferPool } from "./buffer-pool.js";
 import { forwardPass, backwardPass, type Tape } from "./train-model-pass.js";
 import type { OutputGrads, Param, PassModel, TokenBatch } from "./train-model-types.js";
@@ -49,7 +50,12 @@ export class TrainModel implements PassModel {
   readonly pool: BufferPool;
   readonly recomputeSwiglu: boolean;
 
-  constructor(readonly k: Kernels, readonly config: TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
+  /** The engine's config (the same RoPE scaling, the same config.json written back). */
+  readonly config: ModelConfig;
+
+  /** `config`: a ModelConfig (readTrainModelConfig), or the deprecated TrainModelConfig shape. */
+  constructor(readonly k: Kernels, config: ModelConfig | TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
+    this.config = config = asModelConfig(config);
     this.pool = new BufferPool(k);
     this.recomputeSwiglu = opts.recomputeSwiglu ?? false;
     const freeze = opts.freeze ?? [];
@@ -70,13 +76,13 @@ export class TrainModel implements PassModel {
   }
 
   /** Loads config-shaped weights from a safetensors file or HF directory. */
-  static async load(k: Kernels, config: TrainModelConfig, weightsPath: string, opts: TrainModelOptions = {}): Promise<TrainModel> {
+  static async load(k: Kernels, config: ModelConfig | TrainModelConfig, weightsPath: string, opts: TrainModelOptions = {}): Promise<TrainModel> {
     const tensors = await readSafetensors(weightsPath);
     return new TrainModel(k, config, tensors, opts);
   }
 
   /** Fresh weights: N(0, std) matrices, ones for norms, zero biases. Deterministic in seed. */
-  static init(k: Kernels, config: TrainModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
+  static init(k: Kernels, config: ModelConfig | TrainModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
     const m = new TrainModel(k, config, null, opts);
     const rng = new TrainRng(seed);
     for (const p of m.params) {
@@ -87,11 +93,12 @@ export class TrainModel implements PassModel {
     return m;
   }
 
-  /** cos/sin for positions < n, grown on demand (a 40k-position table for every model would waste memory). */
+  /** cos/sin for positions < n (the engine's table, rope_scaling included), grown on demand (a
+   * 40k-position table for every model would waste memory). */
   ropeFor(n: number): RopeTable {
-    if (!this.ropeTable || this.ropeTable.maxPositions < n) {
+    if (!this.ropeTable || this.ropeTable.positions < n) {
       const size = Math.min(this.config.maxPositions, Math.max(n, 256));
-      this.ropeTable = buildRopeTable(size, this.config.headDim, this.config.ropeTheta);
+      this.ropeTable = ropeTable(size, this.config.headDim, this.config.ropeTheta, this.config.ropeScaling);
     }
     return this.ropeTable;
   }
@@ -108,7 +115,7 @@ export class TrainModel implements PassModel {
 
   /** The lm_head weight: embed_tokens when tied. */
   lmHead(): Param {
-    return this.config.tieWordEmbeddings ? this.param("model.embed_tokens.weight") : this.param("lm_head.weight");
+    return this.config.tieEmbeddings ? this.param("model.embed_tokens.weight") : this.param("lm_head.weight");
   }
 
   forward(batch: TokenBatch, opts: ForwardOptions = {}): Tape {

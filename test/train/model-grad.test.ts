@@ -121,7 +121,7 @@ test("recomputeSwiglu gives the same gradients with fewer saved activations", as
   lean.zeroGrads();
   const a = lossAndBackward(keep, batch, objective), b = lossAndBackward(lean, batch, objective);
   assert.equal(a.loss, b.loss);
-  const F = keep.config.intermediateSize, L = keep.config.numLayers;
+  const F = keep.config.intermediateSize, L = keep.config.layers;
   assert.equal(a.activationFloats - b.activationFloats, B * T * F * L);
   for (const p of keep.params) assert.deepEqual(lean.param(p.name).grad, p.grad, p.name);
 });

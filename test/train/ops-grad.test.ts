@@ -6,7 +6,8 @@ import { checkGrad, seededNormal, type GradOp, type GradCheckOptions } from "../
 import { linearForward, linearBackward } from "../../src/train/ops/linear.js";
 import { embeddingForward, embeddingBackward } from "../../src/train/ops/embedding.js";
 import { rmsnormForward, rmsnormBackward } from "../../src/train/ops/rmsnorm.js";
-import { buildRopeTable, ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
+import { ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
+import { ropeTable } from "../../src/engine/ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
 import { swigluForward, swigluBackward, swigluBackwardFromSilu } from "../../src/train/ops/swiglu.js";
 import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
@@ -48,7 +49,7 @@ const rmsnorm = (R: number, C: number): GradOp => {
   };
 };
 const rope = (N: number, H: number, D: number, theta: number): GradOp => {
-  const table = buildRopeTable(64, D, theta);
+  const table = ropeTable(64, D, theta);
   const pos = ints(N, 64);
   return {
     forward: ([x]) => { const y = new Float32Array(N * H * D); ropeForward(y, x, pos, table, N, H); return y; },

@@ -8,6 +8,7 @@ import { readCandidatePool, readContrastiveRows, readGrpoRows } from "../../trai
 import { loadTokenizer, t1Formats } from "../../train/stages/formats.js";
 import { contrastiveData } from "../../train/stages/contrastive-data.js";
 import { trainGrpo } from "../../train/stages/grpo.js";
+import type { PoolMiner, RewardPoolKind } from "../../train/stages/reward-pool.js";
 import { InputError } from "../../util/errors.js";
 
 export default defineCommand({
@@ -59,6 +60,12 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
     "rows-per-pass": { type: "number", description: "Stage 3: trajectories per forward/backward pass (0 = all; real vocabularies need a few)", default: 0, integer: true, min: 0 },
     reference: { type: "string", description: "Stage 3: frozen reference policy for the KL (default: --model)", arg: "DIR" },
     pool: { type: "string", description: "Stage 3: candidate pool JSONL {id,text}; positives/negatives are then its ids", arg: "FILE" },
+    "reward-pool": { type: "string", description: "Stage 3: candidates of the nDCG reward: mined (top-N of --pool per query + gold; default with --pool), full (all of --pool), batch (the step's documents; default without --pool)", arg: "KIND" },
+    "pool-miner": { type: "string", description: "Stage 3: what mines the reward pool: bm25 or model (the current policy, re-mined every --pool-refresh-every steps)", default: "bm25", arg: "KIND" },
+    "mined-pool-size": { type: "number", description: "Stage 3: documents mined per query (gold added)", default: 32, integer: true, min: 1 },
+    "pool-refresh-every": { type: "number", description: "Stage 3: steps between re-mining with the model (0 = once)", default: 50, integer: true, min: 0 },
+    "advantage-scale": { type: "string", description: "Stage 3: std (GRPO: (r - mean) / std) or none (Dr. GRPO: r - mean)", default: "std", arg: "KIND" },
+    "advantage-std-floor": { type: "number", description: "Stage 3: floor on the group std of --advantage-scale std", default: 0, min: 0 },
     "checkpoint-every": { type: "number", description: "Steps between checkpoints", default: 100, integer: true, min: 1 },
     seed: { type: "number", description: "Seed of the data order, negatives and sampling", default: 0, integer: true },
     freeze: { type: "string", description: "Comma-separated parameter names or prefixes ending in * to freeze", arg: "LIST" },
@@ -107,9 +114,11 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
         samplingTemperature: num(values, "sampling-temperature"), maxReasoningTokens: num(values, "max-reasoning-tokens"), clipEps: num(values, "clip-eps"),
         klBeta: beta, alpha: num(values, "alpha"), lengthPenalty: num(values, "length-penalty"), infoNceWeight: num(values, "nce-weight"),
         infoNceTau: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
+        rewardPool: optStr(values, "reward-pool") as RewardPoolKind | undefined, poolMiner: str(values, "pool-miner") as PoolMiner, minedPoolSize: num(values, "mined-pool-size"),
+        poolRefreshEvery: num(values, "pool-refresh-every"), advantageScale: str(values, "advantage-scale") as "std" | "none", advantageStdFloor: num(values, "advantage-std-floor"),
       });
       const last = r.logs[r.logs.length - 1];
-      if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
+      if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} (${last?.candidates.toFixed(0)} candidates, zero-variance groups ${last?.zeroVarianceGroups.toFixed(2)}, saturated ${last?.saturatedGroups.toFixed(2)}) → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
     } finally {
       k.dispose();
     }

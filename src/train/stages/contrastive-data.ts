@@ -3,6 +3,7 @@ import type { TrainRng } from "../rng.js";
 import type { Objective } from "../objectives.js";
 import type { ContrastiveRow } from "./data.js";
 import { turnStopId } from "./stop-token.js";
+import { DocumentColumns } from "./doc-columns.js";
 import { positiveTargets } from "../contrastive-loss.js";
 import { documentIds, padBatch, plainQueryIds, reasoningQueryIds, type T1Formats } from "./formats.js";
 
@@ -63,16 +64,8 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
     batch(indices: Int32Array, rng: TrainRng) {
       const Q = indices.length;
       const qs = Array.from(indices, (i) => query(i));
-      const docs: number[][] = [], column = new Map<string, number>();
-      const addDoc = (text: string, instruction: string | undefined) => {
-        const key = (instruction ?? "\u0000") + "\u0001" + text;
-        let c = column.get(key);
-        if (c === undefined) {
-          column.set(key, (c = docs.length));
-          docs.push(doc(text, instruction));
-        }
-        return c;
-      };
+      const columns = new DocumentColumns(doc), docs = columns.docs;
+      const addDoc = (text: string, instruction: string | undefined) => columns.add(text, instruction);
       const drawn = new Int32Array(Q);
       indices.forEach((i, q) => {
         const r = rows[i];
@@ -88,7 +81,7 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
       const positiveCols = Array.from(indices, (i, q) => {
         const r = rows[i], cols = [drawn[q]];
         for (const t of r.positives) {
-          const c = column.get((r.instruction ?? "\u0000") + "\u0001" + t);
+          const c = columns.find(t, r.instruction);
           if (c !== undefined && !cols.includes(c)) cols.push(c);
         }
         return cols;

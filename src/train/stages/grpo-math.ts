@@ -4,12 +4,25 @@
  * gradient with respect to the token log-probabilities, and the nDCG@10 reward.
  */
 
+/** How advantages are scaled within a group. */
+export interface AdvantageOptions {
+  /** "std" (default): (r − mean) / max(std, advantageStdFloor), GRPO. "none": r − mean, Dr. GRPO's
+   * unnormalised advantages — a group whose rewards barely differ gets a small update instead of
+   * having its noise blown up to unit scale. */
+  advantageScale?: "std" | "none";
+  /** Floor on the group std of "std" scaling. Default 0; e.g. 0.1 keeps near-tied groups from
+   * getting ±1 advantages out of reward noise. */
+  advantageStdFloor?: number;
+}
+
 /**
  * Advantages (r − mean) / std within each consecutive group of G rewards. std is the sample
  * standard deviation (n − 1, as torch.std in TRL's GRPO); a group whose rewards are all equal
- * (std < 1e-8) carries no signal and gets advantage 0.
+ * (std < 1e-8) carries no signal and gets advantage 0. See AdvantageOptions for the Dr. GRPO and
+ * std-floor variants.
  */
-export function groupAdvantages(rewards: ArrayLike<number>, G: number): Float64Array {
+export function groupAdvantages(rewards: ArrayLike<number>, G: number, o: AdvantageOptions = {}): Float64Array {
+  const floor = o.advantageStdFloor ?? 0, unscaled = o.advantageScale === "none";
   const n = rewards.length;
   if (G < 1 || n % G !== 0) throw new RangeError(`rewards (${n}) must be a multiple of the group size ${G}`);
   const out = new Float64Array(n);
@@ -20,7 +33,7 @@ export function groupAdvantages(rewards: ArrayLike<number>, G: number): Float64A
     let v = 0;
     for (let i = 0; i < G; i++) v += (rewards[g + i] - mean) ** 2;
     const std = G > 1 ? Math.sqrt(v / (G - 1)) : 0;
-    for (let i = 0; i < G; i++) out[g + i] = std < 1e-8 ? 0 : (rewards[g + i] - mean) / std;
+    for (let i = 0; i < G; i++) out[g + i] = std < 1e-8 ? 0 : unscaled ? rewards[g + i] - mean : (rewards[g + i] - mean) / Math.max(std, floor);
   }
   return out;
 }

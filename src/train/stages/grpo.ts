@@ -1,35 +1,32 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { T1Error, InputError } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/atomic.js";
-import { Progress } from "../../util/progress.js";
+import { InputError } from "../../util/errors.js";
 import { modelFromCheckpoint, type Model } from "../../engine/model.js";
-import { parseHfConfig } from "../../engine/config.js";
-import { toHfConfig } from "../model-config.js";
 import type { TrainModel } from "../train-model.js";
-import { AdamW, clipCoefficient, globalGradNorm, learningRateAt } from "../adamw.js";
-import type { RunOptions } from "../trainer.js";
-import { TrainRng, epochOrder } from "../rng.js";
-import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "../checkpoint.js";
-import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "../train-log.js";
+import { runTrainingLoop, type RunOptions, type StepContext, type StepFields } from "../training-loop.js";
+import type { StepLog } from "../train-log.js";
 import { renderGrpoCurvesHtml } from "./grpo-curves.js";
 import { infoNceOnEmbeddings, positiveTargets } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
 import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
 import { chunkedPolicyPass, embedPass } from "./policy-pass.js";
-import { groupAdvantages, grpoSurrogate, ndcgAt10 } from "./grpo-math.js";
+import { groupAdvantages, grpoSurrogate, type AdvantageOptions } from "./grpo-math.js";
+import { embedAll, mineBm25, mineWithModel, poolDocumentIds, queryCandidates, rewardPoolSettings, type RewardPoolOptions } from "./reward-pool.js";
+import { groupSignalRates, trajectoryRewards, type RewardQuery } from "./reward.js";
 import { rolloutBatch, type Rollout } from "./rollout.js";
+import { turnStopId } from "./stop-token.js";
+import { DocumentColumns } from "./doc-columns.js";
 
 export interface GrpoData {
   rows: readonly GrpoRow[];
   formats: T1Formats;
-  /** A fixed candidate pool for the nDCG reward (then positiveIds index into it). Default: the
-   * step's in-batch documents (positives + drawn hard negatives). */
+  /** The corpus the reward's candidates come from (then positiveIds index into it): with it the
+   * default reward pool is "mined" (GrpoOptions.rewardPool). Without it, the step's in-batch
+   * documents (positives + drawn hard negatives), which saturate quickly. */
   pool?: CandidatePool;
+  /** Per row, the pool ids of its gold documents (required with a pool; readGrpoRows gives them). */
   positiveIds?: readonly (readonly number[])[];
 }
 
-export interface GrpoOptions extends RunOptions {
+export interface GrpoOptions extends RunOptions, RewardPoolOptions, AdvantageOptions {
   /** Queries per step. Default 4 (× groupSize trajectories in one batch). */
   queriesPerStep?: number;
   /** Trajectories sampled per query, G ≥ 2 (one trajectory has no group baseline: advantage 0).
@@ -63,11 +60,16 @@ export interface GrpoOptions extends RunOptions {
    * A pass holds action tokens × vocab logits (a 151k vocabulary: 0.6 MB per token), so real models want
    * a few rows per pass; chunking costs one extra forward per update. */
   rowsPerPass?: number;
+  /** The policy-gradient term. Default true; false is the InfoNCE-only control: the same
+   * rollouts, rewards, KL and InfoNCE at the same compute, with every advantage 0 (rewards are
+   * still computed and logged). */
+  policyGradient?: boolean;
   /** Peak learning rate. Default 1e-6 (RL fine-tuning of a pretrained model). */
   lr?: number;
   onStep?: (log: GrpoStepLog) => void;
-  /** Called once per step after the rewards, before the first update (inspection, tests). */
-  onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array }) => void;
+  /** Called once per step after its updates (inspection, tests) with the step's rollout, rewards,
+   * advantages and the sampling policy's action log-probs (oldLogp, (B·T) like rollout.targets). */
+  onRollout?: (r: { rollout: Rollout; rewards: readonly number[]; advantages: Float64Array; oldLogp: Float32Array }) => void;
 }
 
 /** log.jsonl line of a GRPO step (loss = surrogate + β·KL + weight·InfoNCE). */
@@ -81,6 +83,12 @@ export interface GrpoStepLog extends StepLog {
   lengthMean: number;
   lengthMax: number;
   surrogate: number;
+  /** Fraction of the step's groups whose rewards are all equal (advantage 0: no signal). */
+  zeroVarianceGroups: number;
+  /** Fraction of the step's groups where every trajectory has nDCG@10 = 1 (the pool is too easy). */
+  saturatedGroups: number;
+  /** Mean number of candidates a trajectory was ranked among. */
+  candidates: number;
 }
 
 export interface GrpoResult {
@@ -90,234 +98,177 @@ export interface GrpoResult {
 }
 
 /**
- * Stage 3: GRPO over reasoning trajectories, with the resume guarantees of the core loop
- * (atomic HF-layout checkpoints with optimiser and RNG state, log truncation on resume, the same
- * seeded data order). Sampling uses the engine over the SAME arrays the policy updates.
+ * Stage 3: GRPO over reasoning trajectories on the shared training loop (runTrainingLoop: data
+ * order, LR, AdamW, logs, checkpoints, exact resume). A step is rollout → reward → update: sample G
+ * trajectories per query with the engine over the SAME arrays the policy trains, score each by
+ * retrieval among its query's candidates, then μ clipped-surrogate (+ KL, + InfoNCE) updates.
  */
 export async function trainGrpo(policy: TrainModel, reference: TrainModel | null, data: GrpoData, o: GrpoOptions): Promise<GrpoResult> {
-  const n = data.rows.length;
-  if (!n) throw new InputError("the training set is empty");
-  const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8, seed = o.seed ?? 0, every = o.checkpointEvery ?? 100;
+  if (!data.rows.length) throw new InputError("the training set is empty");
+  const Q = o.queriesPerStep ?? 4, G = o.groupSize ?? 8;
   const samplingT = o.samplingTemperature ?? 1;
   if (!(samplingT > 0) || !Number.isFinite(samplingT)) throw new InputError(`samplingTemperature must be a number > 0, got ${samplingT} (at T = 0 every trajectory of a group is the same: every advantage is 0 and GRPO learns nothing)`, { field: "samplingTemperature" });
   if (Number.isInteger(G) && G < 2) throw new InputError(`groupSize must be at least 2, got ${G} (one trajectory per query has no group baseline: every advantage is 0 and GRPO learns nothing)`, { field: "groupSize" });
-  const clip = o.clipNorm ?? 1, mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
-  for (const [field, v] of [["totalSteps", o.totalSteps], ["queriesPerStep", Q], ["groupSize", G], ["checkpointEvery", every], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
+  const mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
+  for (const [field, v] of [["queriesPerStep", Q], ["groupSize", G], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
   }
   const eps = o.clipEps ?? 0.2, beta = reference ? (o.klBeta ?? 0.04) : 0, alpha = o.alpha ?? 0.1, lenPen = o.lengthPenalty ?? 0.05;
   const rowsPerPass = o.rowsPerPass ?? 0;
   if (!Number.isInteger(rowsPerPass) || rowsPerPass < 0) throw new InputError(`rowsPerPass must be a non-negative integer, got ${rowsPerPass}`, { field: "rowsPerPass" });
+  if (data.pool && !data.positiveIds) throw new InputError("a candidate pool needs positiveIds (the pool ids of each row's gold documents)", { field: "positiveIds" });
+  const poolSet = rewardPoolSettings(o, !!data.pool);
+  const adv: AdvantageOptions = { advantageScale: o.advantageScale ?? "std", advantageStdFloor: o.advantageStdFloor ?? 0 };
+  if (adv.advantageScale !== "std" && adv.advantageScale !== "none") throw new InputError(`advantageScale must be "std" or "none", got ${JSON.stringify(adv.advantageScale)}`, { field: "advantageScale" });
+  if (!(adv.advantageStdFloor! >= 0)) throw new InputError(`advantageStdFloor must be >= 0, got ${adv.advantageStdFloor}`, { field: "advantageStdFloor" });
   const nceW = o.infoNceWeight ?? 0.1, tau = o.infoNceTau ?? 0.05, negs = o.negativesPerQuery ?? 3;
-  const schedule = { lr: o.lr ?? 1e-6, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio ?? 0.1 };
-  mkdirSync(o.outDir, { recursive: true });
-  const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
-  const opt = new AdamW(policy.params, o.adamw);
-  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, ...schedule, clipNorm: clip, seed };
-  let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
-  const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
-  if (latest) {
-    state = await loadCheckpoint(latest, policy, opt);
-    if (state.seed !== seed) throw new T1Error("MISMATCH", `${latest} was trained with seed ${state.seed}, this run asks for ${seed}`);
-  }
-  const resumedFrom = state.step;
-  truncateStepLog(logPath, state.step);
-  const rng = new TrainRng(state.rngState);
-  const engine: Model = modelFromCheckpoint(
-    { config: parseHfConfig(toHfConfig(policy.config)), tensors: policy.tensors(), source: "policy" },
-    { kernels: policy.k, ownsWeights: false },
-  );
-  const f = data.formats;
+  const options = { stage: 3, queriesPerStep: Q, groupSize: G, samplingTemperature: samplingT, maxReasoningTokens: maxTok, clipEps: eps, klBeta: beta, alpha, lengthPenalty: lenPen, infoNceWeight: nceW, infoNceTau: tau, negativesPerQuery: negs, updatesPerBatch: mu, rowsPerPass, rewardPool: poolSet, advantages: adv, policyGradient: o.policyGradient ?? true };
+
+  const f = data.formats, C = policy.config.hiddenSize;
+  const engine: Model = modelFromCheckpoint({ config: policy.config, tensors: policy.tensors(), source: "policy" }, { kernels: policy.k, ownsWeights: false });
   const prompts = new Map<number, number[]>();
   const promptOf = (i: number) => {
     let p = prompts.get(i);
     if (!p) prompts.set(i, (p = queryPromptIds(f, data.rows[i].query, data.rows[i].instruction)));
     return p;
   };
-  const stopId = f.tokenizer.tokenId("<|im_end|>") ?? engine.stopTokenIds[0];
-  if (stopId === undefined) throw new T1Error("BAD_INPUT", "the model has no stop token (<|im_end|> or an eos id)");
-  const poolDocs = data.pool ? data.pool.texts.map((t) => documentIds(f, t)) : undefined;
-  const progress = new Progress("grpo", o.totalSteps, { unit: "steps", quiet: o.quiet });
-  progress.tick(state.step);
-  let checkpoint = latest ?? "";
-  const C = policy.config.hiddenSize;
+  // the token stage 2 taught (learnStop): sampling stops where the teacher's reasoning ended
+  const stopId = turnStopId(f.tokenizer, engine.stopTokenIds[0]);
+  const poolDocs = data.pool && poolSet.kind !== "batch" ? poolDocumentIds(f, data.pool) : undefined;
+  // The mined pool: BM25's is fixed; the model's is re-mined on schedule and checkpointed, so a
+  // resumed run ranks against the same candidates as an uninterrupted one.
+  let mined = poolSet.kind === "mined" && poolSet.miner === "bm25" ? mineBm25(data.pool!, data.rows, poolSet.size) : undefined;
+  let minedAt = -1;
+  const modelMined = poolSet.kind === "mined" && poolSet.miner === "model";
+
+  /** Rollout: the step's queries, documents (positives, then drawn hard negatives) and G sampled trajectories each. */
+  async function rollout(ctx: StepContext) {
+    if (modelMined && (!mined || (poolSet.refreshEvery > 0 && ctx.step % poolSet.refreshEvery === 0 && minedAt !== ctx.step))) {
+      mined = mineWithModel(policy, f, poolDocs!, data.rows, poolSet.size);
+      minedAt = ctx.step;
+    }
+    const indices = Array.from(ctx.nextIndices(Q));
+    const sampleSeed = ctx.rng.int(2 ** 30);
+    const columns = new DocumentColumns((text, instruction) => documentIds(f, text, instruction));
+    const positives = indices.map((i) => data.rows[i].positives.map((t) => columns.add(t, data.rows[i].instruction)));
+    for (const i of indices) {
+      const pool = data.rows[i].negatives.slice();
+      for (let k = 0; k < negs && pool.length; k++) columns.add(pool.splice(ctx.rng.int(pool.length), 1)[0], data.rows[i].instruction);
+    }
+    const roll = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: samplingT, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
+    return { indices, positives, docs: padBatch(columns.docs, f.padId), roll };
+  }
+  type Step = Awaited<ReturnType<typeof rollout>>;
+
+  /** One forward of the policy over the trajectories (action log-probs + embeddings) and the step's documents. */
+  const forward = (s: Step) => ({
+    d: embedPass(policy, { B: s.docs.B, T: s.docs.T, ids: s.docs.ids, mask: s.docs.mask }, s.docs.embPositions),
+    p: chunkedPolicyPass(policy, s.roll.batch, s.roll.targets, s.roll.active, s.roll.embPositions, rowsPerPass, samplingT),
+  });
+
+  /** Reward: each trajectory's retrieval among its query's candidates, and the group advantages. */
+  function reward(s: Step, pass: ReturnType<typeof forward>) {
+    const { candidates, queries } = rewardCandidates(s.indices, s.positives, pass.d.emb);
+    const r = trajectoryRewards(pass.p.emb, candidates, queries, pass.d.emb, G, C, s.roll.lengths, { alpha, lenPen, maxTok });
+    const nCand = queries.reduce((a, q) => a + (q.candidates?.length ?? candidates.length / C), 0) / queries.length;
+    const advantages = o.policyGradient === false ? new Float64Array(r.rewards.length) : groupAdvantages(r.rewards, G, adv);
+    return { ...r, candidates: nCand, advantages, oldLogp: pass.p.logp.slice() };
+  }
+
+  /** Update: the clipped surrogate (+ β·KL to the reference, + InfoNCE on the sampled embeddings), one backward, one AdamW step. */
+  function update(ctx: StepContext, s: Step, pass: ReturnType<typeof forward>, scored: ReturnType<typeof reward>, refLogp: Float32Array | undefined) {
+    const { roll } = s, BG = Q * G, T = roll.batch.T;
+    const tokAdv = new Float64Array(roll.batch.B * T), weight = new Float64Array(tokAdv.length);
+    for (let b = 0; b < BG; b++) {
+      for (let t = 0; t < T; t++) {
+        const i = b * T + t;
+        if (!roll.active[i]) continue;
+        tokAdv[i] = scored.advantages[b];
+        weight[i] = 1 / (roll.lengths[b] * BG);
+      }
+    }
+    const sur = grpoSurrogate({ logp: pass.p.logp, oldLogp: scored.oldLogp, refLogp, advantage: tokAdv, weight, eps, beta });
+    let dEmb: Float32Array | null = null, nce = 0;
+    if (nceW > 0) {
+      // trajectory g of a query targets its gold document g mod P, the query's other gold documents masked
+      const t = positiveTargets(s.positives, G, s.docs.B);
+      const r = infoNceOnEmbeddings(policy.k, pass.p.emb, pass.d.emb, t.positive, tau, C, nceW, t.allowed);
+      nce = r.loss;
+      dEmb = r.dQuery;
+      pass.d.backward(r.dDoc);
+    } else pass.d.free();
+    pass.p.backward(sur.dlogp, dEmb);
+    return { surrogate: sur.loss, kl: sur.kl, clipFraction: sur.clipFraction, nce, ...ctx.update() };
+  }
+
+  async function step(ctx: StepContext): Promise<StepFields<GrpoStepLog>> {
+    const s = await rollout(ctx);
+    let refLogp: Float32Array | undefined;
+    if (reference && beta > 0) {
+      const r = chunkedPolicyPass(reference, s.roll.batch, s.roll.targets, s.roll.active, s.roll.embPositions, rowsPerPass, samplingT);
+      refLogp = r.logp;
+      r.free();
+    }
+    policy.zeroGrads();
+    let pass = forward(s);
+    const scored = reward(s, pass);
+    const sum = { loss: 0, surrogate: 0, kl: 0, clipFraction: 0, nce: 0, gradNorm: 0, lr: 0 };
+    for (let u = 0; u < mu; u++) {
+      if (u > 0) {
+        policy.zeroGrads();
+        pass = forward(s);
+      }
+      const r = update(ctx, s, pass, scored, refLogp);
+      sum.loss += (r.surrogate + nceW * r.nce) / mu;
+      sum.surrogate += r.surrogate / mu;
+      sum.kl += r.kl / mu;
+      sum.clipFraction += r.clipFraction / mu;
+      sum.nce += r.nce / mu;
+      sum.gradNorm = r.gradNorm;
+      sum.lr = r.lr;
+    }
+    o.onRollout?.({ rollout: s.roll, rewards: scored.rewards, advantages: scored.advantages, oldLogp: scored.oldLogp });
+    const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+    const rm = mean(scored.rewards);
+    return {
+      loss: sum.loss, lr: sum.lr, gradNorm: sum.gradNorm, tokens: s.roll.lengths.reduce((a, b) => a + b, 0),
+      ...(nceW > 0 ? { infoNce: sum.nce } : {}),
+      rewardMean: rm, rewardStd: Math.sqrt(mean(scored.rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(scored.ndcg), cosinePositive: mean(scored.cosine),
+      kl: sum.kl, clipFraction: sum.clipFraction, lengthMean: mean(s.roll.lengths), lengthMax: Math.max(...s.roll.lengths), surrogate: sum.surrogate,
+      ...groupSignalRates(scored.rewards, scored.ndcg, G), candidates: scored.candidates,
+    };
+  }
+
+  /** The candidate embeddings the step's trajectories are ranked among, and each query's view of them. */
+  function rewardCandidates(indices: readonly number[], positives: readonly number[][], stepDocs: Float32Array): { candidates: Float32Array; queries: RewardQuery[] } {
+    if (poolSet.kind === "batch") return { candidates: stepDocs, queries: positives.map((cols) => ({ candidates: null, gold: cols, positiveCols: cols })) };
+    const gold = indices.map((i) => data.positiveIds![i]);
+    if (poolSet.kind === "full") return { candidates: embedAll(policy, poolDocs!, f.padId), queries: gold.map((g, q) => ({ candidates: null, gold: g, positiveCols: positives[q] })) };
+    const perQuery = indices.map((i, q) => queryCandidates(mined![i], gold[q]));
+    const union = [...new Set(perQuery.flat())].sort((a, b) => a - b), row = new Map(union.map((id, r) => [id, r]));
+    return {
+      candidates: embedAll(policy, union.map((id) => poolDocs![id]), f.padId),
+      queries: perQuery.map((ids, q) => ({ candidates: ids.map((id) => row.get(id)!), gold: gold[q].map((id) => row.get(id)!), positiveCols: positives[q] })),
+    };
+  }
+
   try {
-    return await grpoLoop();
+    return await runTrainingLoop<GrpoStepLog>(policy, o, {
+      name: "grpo",
+      examples: data.rows.length,
+      options,
+      lr: o.lr ?? 1e-6,
+      step,
+      stageState: modelMined
+        ? {
+          save: () => ({ mined, minedAt }),
+          restore: (saved) => ({ mined, minedAt } = saved as { mined: number[][]; minedAt: number }),
+        }
+        : undefined,
+      curvesHtml: (logs) => renderGrpoCurvesHtml(logs, `t1 GRPO (stage 3): ${o.outDir}`),
+      onStep: o.onStep,
+    });
   } finally {
     engine.dispose();
   }
-  async function grpoLoop(): Promise<GrpoResult> {
-    let orderEpoch = -1;
-    let order: Int32Array = new Int32Array(0);
-    while (state.step < o.totalSteps) {
-      const t0 = performance.now();
-      const indices: number[] = [];
-      for (let i = 0; i < Q; i++, state.cursor++) {
-        const epoch = Math.floor(state.cursor / n);
-        if (epoch !== orderEpoch) order = epochOrder(n, seed, (orderEpoch = epoch));
-        indices.push(order[state.cursor % n]);
-      }
-      const sampleSeed = rng.int(2 ** 30);
-      // The step's documents: every positive, then drawn hard negatives; shared texts share a column.
-      const docs: number[][] = [], column = new Map<string, number>(), positives: number[][] = [];
-      const addDoc = (text: string, instruction?: string) => {
-        const key = (instruction ?? "") + "\u0001" + text;
-        let c = column.get(key);
-        if (c === undefined) {
-          column.set(key, (c = docs.length));
-          docs.push(documentIds(f, text, instruction));
-        }
-        return c;
-      };
-      for (const i of indices) positives.push(data.rows[i].positives.map((t) => addDoc(t, data.rows[i].instruction)));
-      for (const i of indices) {
-        const pool = data.rows[i].negatives.slice();
-        for (let k = 0; k < negs && pool.length; k++) addDoc(pool.splice(rng.int(pool.length), 1)[0], data.rows[i].instruction);
-      }
-      const roll: Rollout = await rolloutBatch(engine, indices.map(promptOf), G, { temperature: samplingT, maxTokens: maxTok, seed: sampleSeed, stopId, embId: f.embId, padId: f.padId });
-      const BG = Q * G;
-      let refLogp: Float32Array | undefined;
-      if (reference && beta > 0) {
-        const r = chunkedPolicyPass(reference, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-        refLogp = r.logp;
-        r.free();
-      }
-      const docBatch = padBatch(docs, f.padId);
-      let oldLogp: Float32Array | undefined, adv: Float64Array | undefined;
-      let rewards: number[] = [], ndcgs: number[] = [], coss: number[] = [];
-      let loss = 0, surrogateSum = 0, klSum = 0, clipSum = 0, nceSum = 0, gradNorm = 0, lr = 0;
-      for (let u = 0; u < mu; u++) {
-        policy.zeroGrads();
-        let d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-        let p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-        if (u === 0) {
-          oldLogp = p.logp.slice();
-          const cand = poolDocs ? embedAll(policy, poolDocs, f.padId) : d.emb;
-          const r = trajectoryRewards(p.emb, cand, positives, data.positiveIds ? indices.map((i) => data.positiveIds![i]) : undefined, d.emb, G, C, roll.lengths, { alpha, lenPen, maxTok });
-          rewards = r.rewards;
-          ndcgs = r.ndcg;
-          coss = r.cosine;
-          adv = groupAdvantages(rewards, G);
-          if (o.onRollout) {
-            // The hook may run the model: release these tapes and redo the (deterministic) forwards.
-            p.free();
-            d.free();
-            o.onRollout({ rollout: roll, rewards, advantages: adv });
-            d = embedPass(policy, { B: docBatch.B, T: docBatch.T, ids: docBatch.ids, mask: docBatch.mask }, docBatch.embPositions);
-            p = chunkedPolicyPass(policy, roll.batch, roll.targets, roll.active, roll.embPositions, rowsPerPass, samplingT);
-          }
-        }
-        const tokAdv = new Float64Array(roll.batch.B * roll.batch.T), weight = new Float64Array(tokAdv.length);
-        for (let b = 0; b < BG; b++) {
-          for (let t = 0; t < roll.batch.T; t++) {
-            const i = b * roll.batch.T + t;
-            if (!roll.active[i]) continue;
-            tokAdv[i] = adv![b];
-            weight[i] = 1 / (roll.lengths[b] * BG);
-          }
-        }
-        const s = grpoSurrogate({ logp: p.logp, oldLogp: oldLogp!, refLogp, advantage: tokAdv, weight, eps, beta });
-        let dEmb: Float32Array | null = null;
-        let nce = 0;
-        if (nceW > 0) {
-          // trajectory g of a query targets its gold document g mod P, the query's other gold documents masked
-          const t = positiveTargets(positives, G, docs.length);
-          const r = infoNceOnEmbeddings(policy.k, p.emb, d.emb, t.positive, tau, C, nceW, t.allowed);
-          nce = r.loss;
-          dEmb = r.dQuery;
-          d.backward(r.dDoc);
-        } else d.free();
-        p.backward(s.dlogp, dEmb);
-        gradNorm = globalGradNorm(policy.params);
-        lr = learningRateAt(state.step, schedule);
-        opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1);
-        loss += (s.loss + nceW * nce) / mu;
-        surrogateSum += s.loss / mu;
-        klSum += s.kl / mu;
-        clipSum += s.clipFraction / mu;
-        nceSum += nce / mu;
-      }
-      if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate (last checkpoint: ${checkpoint || "none"})`);
-      state.step++;
-      const seconds = (performance.now() - t0) / 1000;
-      const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
-      const rm = mean(rewards);
-      const tokens = roll.lengths.reduce((a, b) => a + b, 0);
-      const entry: GrpoStepLog = {
-        step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20),
-        ...(nceW > 0 ? { infoNce: nceSum } : {}),
-        rewardMean: rm, rewardStd: Math.sqrt(mean(rewards.map((r) => (r - rm) ** 2))), ndcg10: mean(ndcgs), cosinePositive: mean(coss),
-        kl: klSum, clipFraction: clipSum, lengthMean: mean(roll.lengths), lengthMax: Math.max(...roll.lengths), surrogate: surrogateSum,
-      };
-      appendStepLog(logPath, entry);
-      progress.tick();
-      if (state.step % every === 0 || state.step === o.totalSteps) {
-        state.rngState = rng.state;
-        checkpoint = saveCheckpoint(ckDir, policy, opt, state, o.tokenizerDir);
-        pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
-        writeFileAtomic(join(o.outDir, "curves.html"), renderGrpoCurvesHtml(readStepLog(logPath), `t1 GRPO (stage 3): ${o.outDir}`));
-      }
-      o.onStep?.(entry);
-    }
-    progress.finish();
-    return { logs: readStepLog(logPath) as GrpoStepLog[], checkpoint, resumedFrom };
-  }
-}
-
-/** Forward-only embeddings of many documents, 16 per batch. */
-function embedAll(m: TrainModel, docs: readonly number[][], padId: number): Float32Array {
-  const C = m.config.hiddenSize, out = new Float32Array(docs.length * C);
-  for (let s = 0; s < docs.length; s += 16) {
-    const b = padBatch(docs.slice(s, s + 16), padId);
-    const p = embedPass(m, { B: b.B, T: b.T, ids: b.ids, mask: b.mask }, b.embPositions);
-    out.set(p.emb, s * C);
-    p.free();
-  }
-  return out;
-}
-
-function normalize(x: Float32Array, C: number): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let r = 0; r < x.length / C; r++) {
-    let s = 0;
-    for (let c = 0; c < C; c++) s += x[r * C + c] ** 2;
-    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let c = 0; c < C; c++) y[r * C + c] = x[r * C + c] * inv;
-  }
-  return y;
-}
-
-/**
- * reward = nDCG@10 of the query's gold documents among the candidates + α · max cosine to its
- * positives − lengthPenalty · tokens / maxReasoningTokens. Without a pool the candidates are the
- * step's documents and gold = the query's positive columns; with one, gold = its pool ids.
- */
-export function trajectoryRewards(
-  traj: Float32Array, candidates: Float32Array, positiveCols: readonly number[][], poolGold: readonly (readonly number[])[] | undefined,
-  docs: Float32Array, G: number, C: number, lengths: readonly number[], o: { alpha: number; lenPen: number; maxTok: number },
-): { rewards: number[]; ndcg: number[]; cosine: number[] } {
-  const q = normalize(traj, C), cand = normalize(candidates, C), d = normalize(docs, C);
-  const nCand = cand.length / C, BG = q.length / C;
-  const rewards: number[] = [], ndcg: number[] = [], cosine: number[] = [];
-  for (let b = 0; b < BG; b++) {
-    const qi = Math.floor(b / G);
-    const scores = new Float64Array(nCand);
-    for (let j = 0; j < nCand; j++) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += q[b * C + c] * cand[j * C + c];
-      scores[j] = s;
-    }
-    const gold = new Set(poolGold ? poolGold[qi] : positiveCols[qi]);
-    const nd = ndcgAt10(scores, gold);
-    let best = -1;
-    for (const col of positiveCols[qi]) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += q[b * C + c] * d[col * C + c];
-      best = Math.max(best, s);
-    }
-    ndcg.push(nd);
-    cosine.push(best);
-    rewards.push(nd + o.alpha * best - o.lenPen * (lengths[b] / o.maxTok));
-  }
-  return { rewards, ndcg, cosine };
 }

@@ -8,8 +8,11 @@ export {
   type T1Formats, type FormatOptions,
 } from "./formats.js";
 export { contrastiveData, reasoningTargets, type ContrastiveDataOptions } from "./contrastive-data.js";
-export { groupAdvantages, grpoSurrogate, ndcgAt10, type SurrogateInput, type SurrogateResult } from "./grpo-math.js";
+export { groupAdvantages, grpoSurrogate, ndcgAt10, type AdvantageOptions, type SurrogateInput, type SurrogateResult } from "./grpo-math.js";
 export { policyPass, embedPass, type PolicyPass } from "./policy-pass.js";
 export { rolloutBatch, layoutRollout, type Rollout, type RolloutOptions } from "./rollout.js";
-export { trainGrpo, trajectoryRewards, type GrpoData, type GrpoOptions, type GrpoStepLog, type GrpoResult } from "./grpo.js";
+export { trainGrpo, type GrpoData, type GrpoOptions, type GrpoStepLog, type GrpoResult } from "./grpo.js";
+export { trajectoryRewards, groupSignalRates, type RewardQuery } from "./reward.js";
+export { rewardPoolSettings, mineBm25, mineWithModel, queryCandidates, type RewardPoolKind, type PoolMiner, type RewardPoolOptions } from "./reward-pool.js";
+export { turnStopId } from "./stop-token.js";
 export { renderGrpoCurvesHtml } from "./grpo-curves.js";

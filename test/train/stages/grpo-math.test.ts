@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { groupAdvantages, grpoSurrogate, ndcgAt10 } from "../../../src/train/stages/grpo-math.js";
 import { layoutRollout } from "../../../src/train/stages/rollout.js";
+import { groupSignalRates } from "../../../src/train/stages/reward.js";
 
 const close = (a: number, b: number, tol = 1e-12, msg = "") => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${msg} ${a} vs ${b}`);
 
@@ -13,6 +14,22 @@ test("group advantages: (r − mean) / sample std per group; a flat group gets 0
   [(1 - 3) / s, (2 - 3) / s, 0, 3 / s].forEach((v, i) => close(a[i], v));
   for (let i = 4; i < 8; i++) assert.equal(a[i], 0);
   assert.throws(() => groupAdvantages([1, 2, 3], 2), RangeError);
+});
+
+test("group advantages: Dr. GRPO's unnormalised r − mean, and a floor on the group std", () => {
+  const r = [1, 2, 3, 6, 0.5, 0.5, 0.5, 0.51];
+  assert.deepEqual(Array.from(groupAdvantages(r, 4, { advantageScale: "none" })).map((x) => +x.toFixed(12)), [-2, -1, 0, 3, -0.0025, -0.0025, -0.0025, 0.0075]);
+  // group 2's sample std is 0.005: without a floor its noise becomes ±1.5; floor 0.1 keeps it small
+  const s2 = Math.sqrt((3 * 0.0025 ** 2 + 0.0075 ** 2) / 3);
+  const plain = groupAdvantages(r, 4), floored = groupAdvantages(r, 4, { advantageStdFloor: 0.1 });
+  close(plain[7], 0.0075 / s2);
+  close(floored[7], 0.0075 / 0.1);
+  close(floored[0], plain[0], 1e-12, "a group whose std is above the floor is unchanged");
+});
+
+test("group signal rates: zero-variance and saturated groups", () => {
+  const rates = groupSignalRates([1, 1, 0.5, 0.7, 1.1, 1.1], [1, 1, 0.5, 1, 1, 1], 2);
+  assert.deepEqual(rates, { zeroVarianceGroups: 2 / 3, saturatedGroups: 2 / 3 });
 });
 
 test("clipped surrogate and k3 KL: hand values for unclipped, clipped-high and clipped-low tokens", () => {

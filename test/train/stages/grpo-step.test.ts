@@ -43,9 +43,12 @@ test("a GRPO step raises the log-probability of the best trajectory (and tracks 
       let seen: { rollout: Rollout; advantages: Float64Array; before: number[] } | undefined;
       const r = await trainGrpo(policy, reference, { rows, formats: f }, {
         ...opts(out),
-        onRollout: ({ rollout, advantages, rewards }) => {
+        onRollout: ({ rollout, advantages, rewards, oldLogp }) => {
           if (process.env.T1_DEBUG) console.log(rollout.outputs, rewards);
-          seen = { rollout, advantages, before: seqLogProbs(policy, rollout) };
+          // oldLogp: the sampling policy, before the update; the hook runs after it
+          const before = new Array(rollout.batch.B).fill(0);
+          for (let i = 0; i < oldLogp.length; i++) if (rollout.active[i]) before[Math.floor(i / rollout.batch.T)] += oldLogp[i];
+          seen = { rollout, advantages, before };
         },
       });
       const after = seqLogProbs(policy, seen!.rollout);

@@ -15,7 +15,7 @@ import { layoutRollout } from "../../../src/train/stages/rollout.js";
 import { trainGrpo } from "../../../src/train/stages/grpo.js";
 import { InputError } from "../../../src/util/errors.js";
 
-test("policy log-probs at the sampling temperature equal log softmax(full logits / T)", async () => {
+test("policy log-probs at the sampling temperature equal log softmax(full logits / T); T = 0, G = 1 refused; policyGradient: false", async () => {
   const root = mkdtempSync(join(tmpdir(), "t1-grpo-temp-"));
   const k = getKernels();
   try {
@@ -48,6 +48,12 @@ test("policy log-probs at the sampling temperature equal log softmax(full logits
     const base = { outDir: join(root, "run"), totalSteps: 1, quiet: true, tokenizerDir: dir };
     await assert.rejects(trainGrpo(m, null, { rows, formats: f }, { ...base, samplingTemperature: 0 }), (e: Error) => e instanceof InputError && /samplingTemperature must be a number > 0/.test(e.message));
     await assert.rejects(trainGrpo(m, null, { rows, formats: f }, { ...base, groupSize: 1 }), (e: Error) => e instanceof InputError && /groupSize must be at least 2/.test(e.message));
+    // the InfoNCE-only control: no policy gradient (and here no KL or InfoNCE either) = no update at all
+    const before = Float32Array.from(m.params[1].data);
+    const ctl = await trainGrpo(m, null, { rows, formats: f }, { ...base, outDir: join(root, "control"), groupSize: 2, maxReasoningTokens: 3, infoNceWeight: 0, policyGradient: false, lr: 1e-2 });
+    assert.equal(ctl.logs[0].gradNorm, 0);
+    assert.ok(Number.isFinite(ctl.logs[0].rewardMean), "rewards are still computed");
+    assert.deepEqual(m.params[1].data, before);
     m.dispose();
   } finally {
     k.dispose();
