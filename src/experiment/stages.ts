@@ -80,7 +80,7 @@ export function corpusPool(t: Testbed): { pool: CandidatePool; rows: GrpoRow[]; 
 /**
  * Stage 3 (GRPO) from the stage-2 checkpoint, the stage-2 model also being the frozen KL
  * reference. `policyGradient: false` is the InfoNCE-only control: the same rollouts, rewards,
- * KL and InfoNCE, with every advantage set to 0 so the surrogate contributes no gradient.
+ * KL and InfoNCE, with every advantage 0 so the surrogate contributes no gradient (GrpoOptions.policyGradient).
  */
 export async function runGrpoStage(r: StageRun, policyGradient = true): Promise<StageResult> {
   const { steps, lr, ...grpo } = r.cfg.stage3;
@@ -90,7 +90,7 @@ export async function runGrpoStage(r: StageRun, policyGradient = true): Promise<
   const { pool, rows, positiveIds } = corpusPool(r.testbed);
   const res = await trainGrpo(policy, reference, { rows, formats: f, pool, positiveIds }, {
     ...grpo, outDir: r.outDir, totalSteps: steps, lr, checkpointEvery: r.cfg.checkpointEvery, seed: r.seed, tokenizerDir: r.fromDir, quiet: r.quiet,
-    ...(policyGradient ? {} : { onRollout: ({ advantages }: { advantages: Float64Array }) => advantages.fill(0) }),
+    ...(policyGradient ? {} : { policyGradient: false }),
   });
   return { checkpoint: res.checkpoint, steps, ...summarise(res.logs, ["loss", "rewardMean", "ndcg10", "cosinePositive", "kl", "lengthMean", "infoNce"]) };
 }
