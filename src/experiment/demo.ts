@@ -58,7 +58,7 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, RowEval>> 
   out(`1. Testbed (t1 testbed make --seed ${DEMO_TESTBED.seed} --size ${DEMO_TESTBED.size}) in ${relative(process.cwd(), bedDir) || "."}: ${t.corpus.length} documents, ${test.length} test questions (${[...new Set(test.map((q) => q.family))].join(", ")}).`);
   out(`   The relevant document shares almost no words with the question; a short chain of reasoning links them.`);
   out(`2. Indexing the corpus with ${relative(process.cwd(), o.modelDir) || o.modelDir} (instruction + text + <emb_token>):`);
-  const m = await DenseModelEval.open(o.modelDir, t.corpus, getKernels(), { instruction: fmt.instruction, maxDocLength: fmt.maxDocLength, maxReasoningTokens: fmt.maxReasoningTokens, depth: 100, queryBatchSize: 16, quiet: o.quiet ?? false }, "   index");
+  const m = await DenseModelEval.open(o.modelDir, t.corpus, getKernels(), { instruction: fmt.instruction, maxDocLength: fmt.maxDocLength, maxReasoningTokens: fmt.maxReasoningTokens, depth: 100, queryBatchSize: 16, quiet: o.quiet ?? false }, "   index corpus");
   try {
     out(`3. The model reasons, then embeds query + reasoning at <emb_token>:`);
     for (const q of showcase(test, o.show ?? 3)) {

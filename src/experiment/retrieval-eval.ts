@@ -81,7 +81,7 @@ export class DenseModelEval {
 
   static async open(modelDir: string, corpus: readonly Document[], kernels: Kernels, o: DenseModelOptions, label: string): Promise<DenseModelEval> {
     const backend = await NativeBackend.open({ model: modelDir, kernels });
-    const progress = new Progress(`${label}: index corpus`, corpus.length, { unit: "docs", quiet: o.quiet });
+    const progress = new Progress(label, corpus.length, { unit: "docs", quiet: o.quiet });
     const vectors: Float32Array[] = [];
     const prefix = documentPrefix(o.instruction);
     for (let s = 0; s < corpus.length; s += 32) {

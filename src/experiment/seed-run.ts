@@ -110,7 +110,7 @@ export async function runSeed(o: SeedRunOptions): Promise<SeedResult> {
     DenseModelEval.open(checkpoint, t.corpus, o.k, {
       instruction: t.instruction, maxDocLength: cfg.formats.maxDocLength, maxReasoningTokens: cfg.eval.maxReasoningTokens,
       depth: cfg.eval.depth, queryBatchSize: cfg.eval.queryBatchSize, quiet: o.quiet,
-    }, label);
+    }, `${label}: index corpus`);
   const evalStep = async (name: string, checkpoint: string, rows: (m: DenseModelEval) => Promise<Record<string, RowEval>>) =>
     (await step<Record<string, RowEval>>(evalName(name), async () => {
       const m = await dense(checkpoint, `seed ${seed} ${name}`);
