@@ -184,8 +184,8 @@ function checkQueryPrompt(backend: T1Backend, queryInstruction: string): void {
   } catch (e) {
     throw new T1Error(
       "BAD_INPUT",
-      `${backend.modelId}: cannot build the query prompt, so the index could never be searched: ${(e as Error).message}. ` +
-        `Pass --chat-template FILE (a Jinja chat template; it is kept in the index for t1 search)`,
+      `cannot build the query prompt, so the index could never be searched: ${(e as Error).message} ` +
+        `(a --chat-template FILE given to t1 index is kept in the index for t1 search)`,
     );
   }
 }

@@ -13,11 +13,11 @@
  */
 import type { ServerResponse } from "node:http";
 import type { RetrievalPipeline } from "../retrieval/pipeline.js";
-import { T1Error } from "../util/errors.js";
-import { runSearch, type SearchRequest } from "./search-route.js";
+import { errorStatus } from "./http.js";
+import { runSearch, type Judgements, type SearchRequest } from "./search-route.js";
 
-/** Runs `fn` in the server's one-at-a-time queue. */
-export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
+/** Runs model work in the server's queue with a signal that fires on disconnect or timeout. */
+export type RunQueued = <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 /** Writes one SSE event (`event:` + one `data:` line of JSON). Returns false once the socket is closed. */
 export function writeEvent(res: ServerResponse, event: string, data: unknown): boolean {
@@ -26,38 +26,38 @@ export function writeEvent(res: ServerResponse, event: string, data: unknown): b
   return true;
 }
 
-export async function streamSearch(
-  pipeline: RetrievalPipeline,
-  req: SearchRequest,
-  res: ServerResponse,
-  signal: AbortSignal,
-  serial: Serial,
-): Promise<void> {
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  res.flushHeaders();
+/**
+ * Answers a checked search request as SSE. The headers go out once the request holds a queue
+ * slot, so a full queue is still a plain 429 the client can retry.
+ */
+export async function streamSearch(pipeline: RetrievalPipeline, req: SearchRequest, res: ServerResponse, run: RunQueued, judgements?: Judgements): Promise<void> {
+  const start = (): void => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.flushHeaders();
+  };
+  let result: unknown;
   try {
-    const result = await serial(async () => {
-      // Queued behind other requests: skip the work entirely if the client left meanwhile.
-      if (signal.aborted) throw new T1Error("INTERNAL", "client disconnected");
+    result = await run((signal) => {
+      start();
       const onToken = (_query: number, piece: string): void => {
-        // Belt and braces for backends that do not check the signal between tokens.
-        if (signal.aborted) throw new T1Error("INTERNAL", "client disconnected");
         if (piece) writeEvent(res, "reasoning", { text: piece });
       };
-      return runSearch(pipeline, { ...req, options: { ...req.options, onToken, signal } });
+      return runSearch(pipeline, { ...req, options: { ...req.options, onToken } }, signal, judgements);
     });
-    if (writeEvent(res, "results", result)) writeEvent(res, "done", {});
   } catch (e) {
-    if (!signal.aborted) {
-      const bad = e instanceof T1Error && e.code === "BAD_INPUT";
-      writeEvent(res, "error", { message: (e as Error).message, type: bad ? "invalid_request_error" : "server_error", code: bad ? 400 : 500 });
-    }
-  } finally {
-    if (!res.writableEnded) res.end();
+    const { status, type, aborted } = errorStatus(e);
+    // Before the stream started (queue full, aborted while waiting) the server answers as for any request.
+    if (!res.headersSent || aborted) throw e;
+    writeEvent(res, "error", { message: (e as Error).message, type, code: status });
+    res.end();
+    return;
   }
+  if (writeEvent(res, "results", result)) writeEvent(res, "done", {});
+  res.end();
 }

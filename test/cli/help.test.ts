@@ -66,7 +66,7 @@ test("one vocabulary across commands: N for numbers, (default: X), --checkpoint-
   }
   const get = (name: string) => helps.get(name) ?? assert.fail(`no help for ${name}`);
   assert.match(get("index"), /--checkpoint-every N\s+Documents between checkpoints/);
-  assert.match(get("index"), /--max-doc-length N\s+Tokens kept per document \(default: 512\)/);
+  assert.match(get("index"), /--max-doc-length N\s+Tokens kept per document \(default: the model's t1_format\.json, else 512\)/);
   assert.match(get("index"), /--backend native\|llamacpp\|remote/);
   assert.match(get("embed"), /--max-doc-length N\s+Tokens kept per text/);
   assert.doesNotMatch(get("embed"), /--max-tokens/, "embed's input cut is not generate's --max-tokens");

@@ -96,7 +96,7 @@ test("stories260k after t1 add-emb-token: refused at index time with the fix, se
   writeFileSync(corpus, ["Lily went to the park.", "Tom had a red ball.", "The cat slept in the sun."].map((text, i) => JSON.stringify({ id: `s${i}`, text })).join("\n") + "\n");
   const idx = join(tmp, "stories-idx");
   const args = ["index", "--model", model, "--corpus", corpus, "--out", idx, "--quiet", "--threads", "1"];
-  await refused(args, /cannot build the query prompt.*no chat_template.*Pass --chat-template FILE/);
+  await refused(args, /cannot build the query prompt.*no chat template.*--chat-template FILE.*kept in the index/);
   const template = join(tmp, "chatml.jinja");
   writeFileSync(template, "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
   const built = await runInProcess([...args, "--chat-template", template]);

@@ -45,10 +45,10 @@ test("flag-less t1 index + t1 search take the instruction, document length and r
   assert.equal((m.meta?.pipeline as { queryInstruction: string }).queryInstruction, INSTRUCTION);
 
   const flagged = join(fx.root, "idx-flags");
-  await t1("index", "--model", fx.modelDir, "--corpus", corpus, "--out", flagged, "--quiet", "--instruction", "Other", "--max-length", "9");
+  await t1("index", "--model", fx.modelDir, "--corpus", corpus, "--out", flagged, "--quiet", "--instruction", "Other", "--max-doc-length", "9");
   const f = readManifest(flagged);
   assert.equal(f.instruction, "Other", "--instruction overrides the saved instruction");
-  assert.equal((f.meta?.encoder as { maxLength: number }).maxLength, 9, "--max-length overrides");
+  assert.equal((f.meta?.encoder as { maxLength: number }).maxLength, 9, "--max-doc-length overrides");
 
   const saved = await search(idx);
   assert.equal(saved.reasoningTokens, 3, "the saved reasoning budget");

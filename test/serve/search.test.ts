@@ -70,7 +70,7 @@ test("bad search requests are 400 naming the field; a server without an index an
     [{}, /"query" is required/],
     [{ query: "" }, /"query" must be a non-empty string/],
     [{ query: "q", k: 0 }, /"k" must be an integer from 1 to 10000, got 0/],
-    [{ query: "q", mode: "think" }, /"mode" must be "reason", "none" or "external"/],
+    [{ query: "q", mode: "think" }, /"mode" must be "reason", "none", "external" or "bm25"/],
     [{ query: "q", mode: "external" }, /mode "external" needs "reasoning"/],
     [{ query: "q", hybrid: true }, /"hybrid" must be "none", "rrf" or "weighted"/],
     [{ query: "q", snippet_chars: -1 }, /"snippet_chars" must be a non-negative integer/],

@@ -2,7 +2,8 @@
  * The search page in a real headless Chromium (playwright-core driving Debian's /usr/bin/chromium):
  * type a query, submit with the keyboard, and check that the ranked list and the reasoning shown
  * are the API's, that document text carrying HTML is shown as text (no element is created, no
- * script runs), and that the page fits a phone. Screenshots go to a temp dir (path printed).
+ * script runs), that the side-by-side view shows T1, no reasoning and BM25 as the API ranks them
+ * with judged documents marked, and that the page fits a phone. Screenshots go to a temp dir (path printed).
  * Skips with a message when chromium or playwright-core is absent.
  */
 import { test } from "node:test";
@@ -24,12 +25,16 @@ async function loadPlaywright(): Promise<typeof import("playwright-core") | stri
   }
 }
 
-type Hit = { id: string; score: number; score_name: string; snippet?: string };
+type Hit = { id: string; score: number; score_name: string; snippet?: string; judged?: number };
+
+/** Judgements for the side-by-side view: one judged query, found by its text. */
+const QRELS = new Map([["q-sky", new Map([["d0a", 2], ["d0b", 1], ["d0c", 0], ["d3a", 0]])]]);
+const SKY = "why is the sky blue?";
 
 test("the search page streams the reasoning, shows the API's hits and never renders document HTML", { timeout: 60_000 }, async (t) => {
   const pw = await loadPlaywright();
   if (typeof pw === "string") return t.skip(pw);
-  const served = await serveTinyIndex();
+  const served = await serveTinyIndex({ judgements: { qrels: QRELS, idsByText: new Map([[SKY, "q-sky"]]) } });
   const browser = await pw.chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 20_000 });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
@@ -92,6 +97,45 @@ test("the search page streams the reasoning, shows the API's hits and never rend
     const dir = mkdtempSync(join(tmpdir(), "t1-web-"));
     await page.screenshot({ path: join(dir, "desktop.png"), fullPage: false });
     await page.locator("#results > li", { hasText: "evil<i>" }).screenshot({ path: join(dir, "injected-hit.png") });
+
+    // Side by side: T1, no reasoning and BM25 for one judged query, each the API's ranking, judged
+    // documents marked, T1's hits marked by how the reasoning moved them.
+    assert.equal(await page.locator("#judged-queries option").getAttribute("value"), SKY, "judged queries are offered");
+    await page.getByLabel("Hybrid with BM25 (RRF)").uncheck();
+    await page.getByLabel("Side by side: T1, no reasoning, BM25").check();
+    await page.getByLabel("Results (k)").fill("8");
+    await page.getByLabel("Reasoning tokens").fill("12");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator("#status", { hasText: /^Compared T1, no reasoning and BM25\./ }).waitFor({ timeout: 20_000 });
+    assert.ok(await page.locator("#results").isHidden(), "the single list is hidden");
+    const apiBy: Record<string, { hits: Hit[]; reasoning: string; query_id?: string; judged_relevant?: number }> = {};
+    for (const mode of ["reason", "none", "bm25"]) {
+      apiBy[mode] = (await (await postSearch(served.url, { query: SKY, k: 8, mode, max_reasoning_tokens: 12 })).json()) as (typeof apiBy)[string];
+      const col = `#compare .col[data-mode="${mode}"]`;
+      const shown = await page.$$eval(`${col} ol > li`, (lis) => lis.map((li) => ({ id: li.getAttribute("data-id"), judged: li.getAttribute("data-judged"), change: li.querySelector(".change")?.textContent ?? null })));
+      assert.deepEqual(shown.map((h) => h.id), apiBy[mode]!.hits.map((h) => h.id), mode);
+      assert.deepEqual(shown.map((h) => h.judged), apiBy[mode]!.hits.map((h) => (QRELS.get("q-sky")!.has(h.id) ? String(QRELS.get("q-sky")!.get(h.id)) : null)), `${mode}: judged marks`);
+      assert.equal(apiBy[mode]!.query_id, "q-sky");
+      assert.equal(apiBy[mode]!.judged_relevant, 2);
+      const rel = apiBy[mode]!.hits.filter((h) => (h.judged ?? 0) > 0).length;
+      assert.equal(await page.textContent(`${col} .col-info`), `${apiBy[mode]!.hits.length} results · ${rel} of 2 relevant (query q-sky)`);
+      if (mode === "reason") {
+        const noneRank = new Map<string, number>();
+        const none = (await (await postSearch(served.url, { query: SKY, k: 8, mode: "none" })).json()) as { hits: Hit[] };
+        none.hits.forEach((h, i) => noneRank.set(h.id, i));
+        const expected = shown.map((h, i) => {
+          const b = noneRank.get(h.id!);
+          return b === undefined ? "new" : b > i ? `▲${b - i}` : b < i ? `▼${i - b}` : null;
+        });
+        assert.deepEqual(shown.map((h) => h.change), expected, "rank changes against no reasoning");
+      }
+    }
+    assert.equal(await page.textContent("#reasoning"), apiBy.reason!.reasoning);
+    assert.ok(apiBy.bm25!.hits.every((h) => h.score_name === "bm25"));
+    assert.ok(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "three columns fit 1000 px");
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.screenshot({ path: join(dir, "compare.png"), fullPage: true });
+    assert.deepEqual(pageErrors, []);
     // Phone width: nothing wider than the viewport.
     await page.setViewportSize({ width: 390, height: 844 });
     assert.ok(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no horizontal scrolling at 390 px");

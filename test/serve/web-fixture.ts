@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { NativeBackend } from "../../src/backends/native.js";
 import type { GenerationOptions, T1Backend } from "../../src/backends/types.js";
-import { OpenAIServer } from "../../src/serve/openai-server.js";
+import { OpenAIServer, type OpenAIServerOptions } from "../../src/serve/openai-server.js";
 import { RetrievalPipeline } from "../../src/retrieval/pipeline.js";
 import { buildT1Index } from "../../src/retrieval/build-index.js";
 import { fixtureCorpus, makeTinyModel } from "../backends/fixtures/tiny.js";
@@ -29,10 +29,12 @@ export interface ServedIndex {
   idx: string;
   pipeline: RetrievalPipeline;
   generations: GenerationRecord[];
+  server: OpenAIServer;
   close(): Promise<void>;
 }
 
-export async function serveTinyIndex(): Promise<ServedIndex> {
+/** `opts` go to the server (limits, queue, qrels). */
+export async function serveTinyIndex(opts: Omit<OpenAIServerOptions, "pipeline"> = {}): Promise<ServedIndex> {
   const fx = await makeTinyModel({ gguf: false });
   const native = await NativeBackend.open({ model: fx.modelDir, modelId: fx.modelDir });
   const generations: GenerationRecord[] = [];
@@ -62,13 +64,14 @@ export async function serveTinyIndex(): Promise<ServedIndex> {
   const idx = join(fx.root, "idx");
   await buildT1Index(backend, docs, { out: idx, progress: false, batchSize: 8, maxLength: 64, pipeline: { backend: "native", modelPath: fx.modelDir } });
   const pipeline = await RetrievalPipeline.open(idx, { backendInstance: backend });
-  const server = new OpenAIServer(backend, { pipeline });
+  const server = new OpenAIServer(backend, { ...opts, pipeline });
   const url = await server.listen();
   return {
     url,
     idx,
     pipeline,
     generations,
+    server,
     async close() {
       await server.close();
       await pipeline.close();

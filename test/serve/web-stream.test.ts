@@ -68,7 +68,7 @@ test("a client disconnect mid-stream aborts generation", async () => {
   rmSync(join(served.idx, REASONING_CACHE_FILE), { force: true });
   const before = served.generations.length;
   const ctrl = new AbortController();
-  const max = 3000;
+  const max = 1000;
   const res = await postSearch(served.url, { query: "tell me everything about earthquakes", mode: "reason", max_reasoning_tokens: max, stream: true }, ctrl.signal);
   let seen = 0;
   await readSse(res, (e) => {
