@@ -14,8 +14,9 @@ export interface BpeModel {
 }
 
 /** Learns merges over `text` (pre-tokenized with the Qwen2 regex) until the vocabulary has
- * `vocabSize` entries (256 bytes + merged tokens). */
-export function trainByteLevelBpe(text: string, vocabSize: number): BpeModel {
+ * `vocabSize` entries (256 bytes + merged tokens). With `allowSmaller`, a text that runs out of
+ * pairs first gives a smaller vocabulary instead of an error (learning from arbitrary user text). */
+export function trainByteLevelBpe(text: string, vocabSize: number, opts: { allowSmaller?: boolean } = {}): BpeModel {
   const wordCounts = new Map<string, number>();
   for (const m of text.matchAll(QWEN2_PRETOKENIZE_JS)) {
     const w = toByteSymbols(m[0]);
@@ -42,6 +43,7 @@ export function trainByteLevelBpe(text: string, vocabSize: number): BpeModel {
       }
     }
     if (best === undefined) {
+      if (opts.allowSmaller) break;
       throw new T1Error("BAD_INPUT", `BPE training text is too small for a vocabulary of ${vocabSize} (ran out at ${vocab.size})`);
     }
     const [a, b] = best.split(" ") as [string, string];

@@ -43,7 +43,15 @@ export interface TinyTokenizerFiles {
 
 /** A tokenizer whose total size (BPE + added tokens) is exactly `vocabSize`. */
 export function buildTinyQwenTokenizer(vocabSize: number): TinyTokenizerFiles {
-  const bpe = trainByteLevelBpe(BPE_TRAINING_TEXT, vocabSize - TINY_ADDED_TOKENS.length);
+  return buildQwenStyleTokenizer(BPE_TRAINING_TEXT, vocabSize);
+}
+
+/**
+ * The same Qwen-style tokenizer learned from `text`: at most `vocabSize` entries in all (fewer
+ * when the text runs out of pairs to merge); `vocabSize` in the result is the real size.
+ */
+export function buildQwenStyleTokenizer(text: string, vocabSize: number, opts: { allowSmaller?: boolean } = {}): TinyTokenizerFiles {
+  const bpe = trainByteLevelBpe(text, vocabSize - TINY_ADDED_TOKENS.length, opts);
   const ids: Record<string, number> = {};
   const addedTokens = TINY_ADDED_TOKENS.map((t, i) => {
     const id = bpe.vocab.size + i;
@@ -98,5 +106,5 @@ export function buildTinyQwenTokenizer(vocabSize: number): TinyTokenizerFiles {
     tokenizer_class: "Qwen2Tokenizer",
     unk_token: null,
   };
-  return { tokenizerJson, tokenizerConfig, ids, vocabSize };
+  return { tokenizerJson, tokenizerConfig, ids, vocabSize: bpe.vocab.size + TINY_ADDED_TOKENS.length };
 }

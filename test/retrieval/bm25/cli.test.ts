@@ -59,15 +59,17 @@ test("t1 bm25, bm25 index + bm25 search: same run as the library, errors exit 2"
   }
 });
 
-test("t1 start prints Cranfield BM25 metrics; without the shared folder it explains and exits 0", (t) => {
-  const absent = t1(["start"], { T1_SHARED_DIR: join(tmpdir(), "t1-no-such-shared-dir") });
-  assert.equal(absent.code, 0, absent.err);
-  assert.match(absent.out, /t1 bm25 --corpus docs\.jsonl --queries queries\.jsonl/);
+test("t1 bm25 --collection cranfield prints the Cranfield BM25 metrics; without the shared folder it says where they belong and exits 1", (t) => {
+  const absent = t1(["bm25", "--collection", "cranfield"], { T1_SHARED_DIR: join(tmpdir(), "t1-no-such-shared-dir") });
+  assert.notEqual(absent.code, 0);
+  assert.match(absent.err, /data\/classic\/cranfield/);
+  const bad = t1(["bm25", "--collection", "nope"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--collection must be one of/);
   const shared = needShared("data", "classic", "cranfield");
   if (typeof shared !== "string") return t.skip(shared.skip);
-  const r = t1(["start"]);
+  const r = t1(["bm25", "--collection", "cranfield"]);
   assert.equal(r.code, 0, r.err);
   // 0.3510 is Lucene 8.7's own nDCG@10 for this run (test/retrieval/bm25-lucene.test.ts checks bit-equal scores).
   assert.match(r.out, /nDCG@10\s+0\.3510/);
-  assert.match(r.out, /reproduce: npm start/);
 });
