@@ -39,7 +39,7 @@ test("t1 train lm: trains, checkpoints, resumes with more steps, exit 2 on bad i
     assert.match(badNum.stderr, /--steps expects a (number|positive integer)/);
     const zero = t1(...args, "--batch-size", "0");
     assert.equal(zero.status, 2);
-    assert.match(zero.stderr, /microBatchSize must be a positive integer/);
+    assert.match(zero.stderr, /--batch-size must be >= 1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
