@@ -19,7 +19,9 @@ export function resultsMarkdown(r: ExperimentResults, figurePrefix: string): str
   L.push(`Generated from \`results.json\` (schema \`${r.schema}\`, finished ${r.finishedAt}). Every number below comes from this one command:`, "");
   L.push("```sh", r.command, "```", "");
   L.push(`Testbed \`${r.testbed.dir}\`: ${r.testbed.corpus} documents, ${r.testbed.train} / ${r.testbed.dev} / ${r.testbed.test} train / dev / test queries, families ${fams.map((f) => `\`${f}\``).join(", ")}. ` +
-    `Seeds ${r.seeds.join(", ")} (mean ± sample sd over seeds). ${r.split === "dev" ? "DEV split (tuning)" : "Test split"}, ranked against the whole corpus; nDCG@10 and R@10 as trec_eval's \`ndcg_cut.10\` and \`recall.10\`.`, "");
+    `Seeds ${r.seeds.join(", ")} (mean ± sample sd over seeds). ${r.split === "dev" ? "DEV split (tuning)" : "Test split"}, ranked against the whole corpus; nDCG@10 and R@10 as trec_eval's \`ndcg_cut.10\` and \`recall.10\`.`, 
+    ...(r.seeds.length < 2 ? ["", `> **One seed only.** Each ± below is 0 because there is a single seed, not because the runs agree. Rerun with more seeds before reading anything into differences of a few points.`] : []),
+    "");
   L.push("## Rows", "", "| row | what | nDCG@10 | R@10 |", "|---|---|---|---|");
   for (const name of ROWS) {
     const row = r.rows[name];
