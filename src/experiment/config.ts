@@ -6,17 +6,13 @@
 import { readFileSync } from "node:fs";
 import type { GrpoOptions, RunOptions } from "../train/index.js";
 import { InputError, T1Error } from "../util/errors.js";
+import type { ModelConfig } from "../engine/config.js";
 
-export interface ModelShape {
-  hiddenSize: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  intermediateSize: number;
+/** The base model's shape: the engine's config fields (one ModelConfig), plus tied embeddings. */
+export type ModelShape = Pick<ModelConfig, "hiddenSize" | "layers" | "heads" | "kvHeads" | "headDim" | "intermediateSize"> & {
   /** Share the input embedding with the output head: fewer parameters, a smaller shipped file. */
   tieEmbeddings: boolean;
-}
+};
 
 export interface ContrastiveStageConfig {
   steps: number;
