@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { makeTestbed, writeTestbed } from "../data/testbed/index.js";
 import { getKernels } from "../engine/kernels/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { writeT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
 import { packageRoot } from "../util/paths.js";
 import { DEFAULT_CONFIG, mergeConfig, type ExperimentConfig } from "./config.js";
 import { trainT1Chain } from "./seed-run.js";
@@ -26,18 +27,18 @@ export const TINY_T1_CONFIG: ExperimentConfig = mergeConfig(DEFAULT_CONFIG, {
   pretrain: { steps: 250 },
   stage1: { steps: 40 },
   stage2: { steps: 120 },
-  stage3: { steps: 16 },
+  // The shipped model predates the experiment's "full" reward pool; pinned so train:tiny remakes it.
+  stage3: { steps: 16, rewardPool: "mined" },
 });
 
 /** Files of a checkpoint that make up the shipped model (no optimizer state, no trainer state). */
 const MODEL_FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"];
 
-/** t1_format.json: the T1 format settings the model was trained with (read by every encoder as defaults). */
-export function formatSettingsJson(instruction: string, cfg: ExperimentConfig): Record<string, unknown> {
+/** The T1 format settings the shipped model records (t1_format.json, read by every encoder as defaults). */
+export function tinyFormatSettings(instruction: string, cfg: ExperimentConfig): Partial<T1FormatSettings> {
   return {
-    format: "t1", version: 1, instruction, document_instruction: "task",
-    max_document_tokens: cfg.formats.maxDocLength, max_reasoning_tokens: cfg.eval.maxReasoningTokens,
-    stop_tokens: ["<|im_end|>"], learned_to_stop: true,
+    instruction, documentInstruction: "task", maxDocumentTokens: cfg.formats.maxDocLength, maxReasoningTokens: cfg.eval.maxReasoningTokens,
+    stopTokens: ["<|im_end|>"], learnedToStop: true,
   };
 }
 
@@ -63,7 +64,7 @@ export async function trainTinyT1(o: TrainTinyOptions): Promise<string> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   for (const f of MODEL_FILES) copyFileSync(join(from, f), join(tmp, f));
-  writeFileAtomic(join(tmp, "t1_format.json"), JSON.stringify(formatSettingsJson(testbed.instruction, cfg), null, 2) + "\n");
+  writeT1FormatSettings(tmp, tinyFormatSettings(testbed.instruction, cfg));
   writeFileAtomic(join(tmp, "training.json"), JSON.stringify({
     made_by: "npm run train:tiny (t1 train tiny)", testbed: { ...DEMO_TESTBED, generator: "t1 testbed make" }, config: cfg,
     stages: { pretrain: chain.base.result, stage1: chain.s1.result, stage2: chain.s2.result, stage3: chain.s3.result },

@@ -1,8 +1,8 @@
 import type { Param } from "./train-model.js";
-import { WasmKernels } from "../engine/kernels/wasm-kernels.js";
+import { kernelsOwning, trainOpsFor, type Kernels } from "../engine/kernels/index.js";
 
 /** Frees the kernel-memory moments of an optimizer that has been garbage-collected. */
-const momentsFreed = new FinalizationRegistry<{ k: WasmKernels; arrays: Float32Array[] }>(({ k, arrays }) => {
+const momentsFreed = new FinalizationRegistry<{ k: Kernels; arrays: Float32Array[] }>(({ k, arrays }) => {
   for (const a of arrays) k.free(a);
 });
 
@@ -26,8 +26,8 @@ export interface AdamWOptions {
  *   w ← w − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + eps)
  * Moments are float32 arrays keyed by parameter name so checkpoints can store them by name.
  * When a parameter and its gradient live in WebAssembly kernel memory, its moments are allocated
- * there too and the update runs as one f32 SIMD pass (torch's precision; the sqrt and divide
- * dominate the scalar loop); otherwise the update runs in JS.
+ * there too, so the update (TrainOps.adamw, chosen by trainOpsFor) runs as one f32 SIMD pass
+ * (torch's precision; the sqrt and divide dominate the scalar loop); otherwise as plain loops.
  */
 export class AdamW {
   readonly beta1: number;
@@ -39,8 +39,6 @@ export class AdamW {
   step = 0;
   readonly m = new Map<string, Float32Array>();
   readonly v = new Map<string, Float32Array>();
-  /** The kernels that own each parameter's w, g, m and v, when the SIMD update applies. */
-  private readonly simd = new Map<string, WasmKernels>();
 
   constructor(readonly params: Param[], opts: AdamWOptions = {}) {
     this.beta1 = opts.beta1 ?? 0.9;
@@ -48,21 +46,17 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.1;
     this.decays = opts.decays ?? ((p) => p.shape.length >= 2);
-    const owned = new Map<WasmKernels, Float32Array[]>();
+    const owned = new Map<Kernels, Float32Array[]>();
     for (const p of params) {
       if (!p.grad) continue;
-      const k = WasmKernels.owning(p.data, p.grad);
+      const k = kernelsOwning(p.data, p.grad);
       const n = p.data.length;
+      const m = k ? k.alloc(n) : new Float32Array(n), v = k ? k.alloc(n) : new Float32Array(n); // zeroed
+      this.m.set(p.name, m);
+      this.v.set(p.name, v);
       if (k) {
-        const m = k.alloc(n), v = k.alloc(n); // zeroed
-        this.m.set(p.name, m);
-        this.v.set(p.name, v);
-        this.simd.set(p.name, k);
         if (!owned.has(k)) owned.set(k, []);
         owned.get(k)!.push(m, v);
-      } else {
-        this.m.set(p.name, new Float32Array(n));
-        this.v.set(p.name, new Float32Array(n));
       }
     }
     for (const [k, arrays] of owned) momentsFreed.register(this, { k, arrays });
@@ -78,23 +72,12 @@ export class AdamW {
     const { beta1: b1, beta2: b2, eps } = this;
     const stepSize = lr / (1 - Math.pow(b1, this.step));
     const invBc2 = 1 / (1 - Math.pow(b2, this.step));
-    const c1 = 1 - b1, c2 = 1 - b2;
     for (const p of this.params) {
       const g = p.grad;
       if (!g) continue;
       const m = this.m.get(p.name)!, v = this.v.get(p.name)!, w = p.data;
       const decay = this.decays(p) ? 1 - lr * this.weightDecay : 1;
-      const k = this.simd.get(p.name);
-      if (k && k.owns(m, v, g, w)) {
-        k.train.adamw(w, g, m, v, w.length, { gradScale, beta1: b1, beta2: b2, stepSize, invBc2, eps, decay });
-        continue;
-      }
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i] * gradScale;
-        const mi = (m[i] = b1 * m[i] + c1 * gi);
-        const vi = (v[i] = b2 * v[i] + c2 * gi * gi);
-        w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
-      }
+      trainOpsFor(w, g, m, v).adamw(w, g, m, v, w.length, { gradScale, beta1: b1, beta2: b2, stepSize, invBc2, eps, decay });
     }
   }
 }
@@ -102,23 +85,7 @@ export class AdamW {
 /** L2 norm of all gradients together, accumulated in float64. */
 export function globalGradNorm(params: Param[]): number {
   let ss = 0;
-  let k: WasmKernels | undefined;
-  for (const p of params) {
-    const g = p.grad;
-    if (!g) continue;
-    if (!k?.owns(g)) k = WasmKernels.owning(g);
-    if (k) {
-      ss += k.train.sumSquares(g);
-      continue;
-    }
-    let s0 = 0, s1 = 0, i = 0;
-    for (; i + 2 <= g.length; i += 2) {
-      s0 += g[i] * g[i];
-      s1 += g[i + 1] * g[i + 1];
-    }
-    for (; i < g.length; i++) s0 += g[i] * g[i];
-    ss += s0 + s1;
-  }
+  for (const p of params) if (p.grad) ss += trainOpsFor(p.grad).sumSquares(p.grad);
   return Math.sqrt(ss);
 }
 

@@ -6,6 +6,7 @@ import { readSafetensors, writeSafetensors, type TensorMap } from "../engine/saf
 import { toHfConfig } from "./model-config.js";
 import type { TrainModel } from "./train-model.js";
 import type { AdamW } from "./adamw.js";
+import { readT1FormatSettings, writeT1FormatSettings, type T1FormatSettings } from "../data/t1-format/index.js";
 
 /** Everything besides tensors that a resumed run needs to continue exactly. */
 export interface TrainerState {
@@ -28,10 +29,12 @@ const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tok
 /**
  * Writes `<dir>/step-<n>/` in Hugging Face layout (config.json, model.safetensors, the tokenizer
  * files copied from tokenizerDir) plus optimizer.safetensors (AdamW moments "m.<name>",
- * "v.<name>") and trainer_state.json. Everything goes into a temporary sibling directory first and
+ * "v.<name>"), trainer_state.json, and t1_format.json: `formatSettings` laid over the settings
+ * saved with tokenizerDir's model (so a stage inherits what it does not change), or a copy of those.
+ * Everything goes into a temporary sibling directory first and
  * is renamed into place, so a kill at any moment leaves either no checkpoint or a complete one.
  */
-export function saveCheckpoint(dir: string, model: TrainModel, opt: AdamW, state: TrainerState, tokenizerDir?: string): string {
+export function saveCheckpoint(dir: string, model: TrainModel, opt: AdamW, state: TrainerState, tokenizerDir?: string, formatSettings?: Partial<T1FormatSettings>): string {
   const name = `step-${String(state.step).padStart(7, "0")}`;
   const final = join(dir, name);
   const tmp = join(dir, `.${name}.tmp-${process.pid}`);
@@ -49,6 +52,8 @@ export function saveCheckpoint(dir: string, model: TrainModel, opt: AdamW, state
   }
   writeSafetensors(join(tmp, "optimizer.safetensors"), moments, { adamStep: String(opt.step) });
   if (tokenizerDir) for (const f of TOKENIZER_FILES) if (existsSync(join(tokenizerDir, f))) copyFileWithNormalMode(join(tokenizerDir, f), join(tmp, f));
+  const inherited = tokenizerDir ? readT1FormatSettings(tokenizerDir) : undefined;
+  if (inherited || formatSettings) writeT1FormatSettings(tmp, { ...inherited, ...formatSettings });
   writeFileAtomic(join(tmp, "trainer_state.json"), JSON.stringify({ ...state, adamStep: opt.step }, null, 2) + "\n");
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);

@@ -117,7 +117,7 @@ function objectiveForward(m: TrainModel, tape: Tape, obj: Objective, sel: LmSele
     // tape.logits rows are the selected positions (the cross-entropy skips weight-0 rows anyway)
     r.lm = P === 0 ? 0 : fusedGradScale === undefined
       ? crossEntropyForward(tape.logits!, sel.targets, sel.weight, P, V)
-      : crossEntropyFusedInPlace(tape.logits!, sel.targets, sel.weight, P, V, fusedGradScale * (obj.lm.scale ?? 1), m.k);
+      : crossEntropyFusedInPlace(tape.logits!, sel.targets, sel.weight, P, V, fusedGradScale * (obj.lm.scale ?? 1));
     r.loss += (obj.lm.scale ?? 1) * r.lm;
   }
   if (obj.contrastive) {

@@ -5,14 +5,13 @@ import { embeddingForward, embeddingBackward } from "./ops/embedding.js";
 import { rmsnormForward, rmsnormBackward } from "./ops/rmsnorm.js";
 import { ropeForward, ropeBackward } from "./ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "./ops/attention.js";
-import { swigluBackwardFromSilu } from "./ops/swiglu.js";
-import { WasmKernels } from "../engine/kernels/wasm-kernels.js";
+import { trainOpsFor } from "../engine/kernels/index.js";
 import { checkRowSelection, gatherRows, scatterAddRows } from "./ops/row-select.js";
 
 /**
  * What one layer saves for backward. The RMSNorm outputs (h1, h2) are recomputed in backward
  * instead (cheap: one multiply per element, saves 2·N·C floats per layer). The SwiGLU product is
- * kept unless the model's recomputeSwiglu is set; silu(gate) is recomputed by the SIMD kernel.
+ * kept unless the model's recomputeSwiglu is set; σ(gate) is recomputed by the SwiGLU backward op.
  */
 interface LayerTape {
   xin: Float32Array; // (N, C) residual stream entering the layer
@@ -188,8 +187,6 @@ export function backwardPass(m: PassModel, tape: Tape, grads: OutputGrads): void
     const normF = m.param("model.norm.weight");
     rmsnormBackward(dx, normF.grad, dHidden, tape.xL, normF.data, tape.rstdF, N, C);
     const h = a(N * C), dh = a(N * C), ds = a(N * F), dg = a(N * F), du = a(N * F);
-    const simd = WasmKernels.owning(dx, tape.layers[0]?.g ?? dx); // fused SwiGLU backward
-    const silu = simd ? null : a(N * F), ones = simd ? null : a(N * F).fill(1);
     const sRe = m.recomputeSwiglu ? a(N * F) : null;
     const datt = a(N * H * D), dq = a(N * H * D), dk = a(N * KV * D), dv = a(N * KV * D), dqr = a(N * H * D), dkr = a(N * KV * D);
     for (let l = c.layers - 1; l >= 0; l--) {
@@ -201,12 +198,7 @@ export function backwardPass(m: PassModel, tape: Tape, grads: OutputGrads): void
       const down = P("mlp.down_proj.weight");
       if (sRe) k.swiglu(sRe, t.g, t.u, N * F);
       linearBackward(k, ds, down.grad, dx, (t.s ?? sRe)!, down.data, N, F, C, true);
-      if (simd?.owns(dg, du, ds, t.g, t.u)) simd.train.swigluBackward(dg, du, ds, t.g, t.u, N * F);
-      else {
-        const sl = silu ?? a(N * F), one = ones ?? a(N * F).fill(1);
-        k.swiglu(sl, t.g, one, N * F); // silu(g) by SIMD; σ is recovered from it without an exp
-        swigluBackwardFromSilu(dg, du, ds, t.g, t.u, sl, N * F);
-      }
+      trainOpsFor(dg, du, ds, t.g, t.u).swigluBackward(dg, du, ds, t.g, t.u, N * F);
       const gate = P("mlp.gate_proj.weight"), up = P("mlp.up_proj.weight");
       linearBackward(k, dh, gate.grad, dg, h, gate.data, N, C, F, true);
       linearBackward(k, dh, up.grad, du, h, up.data, N, C, F);

@@ -4,6 +4,7 @@ import { lossAndBackward, type Objective } from "./objectives.js";
 import type { TrainRng } from "./rng.js";
 import { renderCurvesHtml, type StepLog } from "./train-log.js";
 import { runTrainingLoop, type RunOptions } from "./training-loop.js";
+import type { T1FormatSettings } from "../data/t1-format/index.js";
 
 export type { RunOptions } from "./training-loop.js";
 
@@ -16,6 +17,8 @@ export interface TrainData {
    * draw from it (e.g. to sample hard negatives) and a resumed run draws the same values.
    */
   batch(indices: Int32Array, rng: TrainRng): { batch: TokenBatch; objective: Objective };
+  /** The T1 format these examples were built with, recorded in every checkpoint (t1_format.json). Default: none. */
+  readonly formatSettings?: Partial<T1FormatSettings>;
 }
 
 export interface TrainOptions extends RunOptions {
@@ -82,6 +85,7 @@ export async function train(model: TrainModel, data: TrainData, o: TrainOptions)
     },
     curvesHtml: (logs) => renderCurvesHtml(logs, `t1 training: ${o.outDir}`),
     onStep: o.onStep,
+    ...(data.formatSettings ? { formatSettings: data.formatSettings } : {}),
   });
   return { ...r, peakActivationBytes: peak };
 }

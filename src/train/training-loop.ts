@@ -7,6 +7,7 @@ import type { TrainModel } from "./train-model.js";
 import { AdamW, clipCoefficient, globalGradNorm, learningRateAt, type AdamWOptions, type LrSchedule } from "./adamw.js";
 import { TrainRng, epochOrder } from "./rng.js";
 import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import type { T1FormatSettings } from "../data/t1-format/index.js";
 import { appendStepLog, readStepLog, truncateStepLog, type StepLog } from "./train-log.js";
 
 /** Run, schedule and optimiser options shared by every training loop (the core's and GRPO's). */
@@ -69,6 +70,9 @@ export interface LoopSpec<L extends StepLog> {
   step(ctx: StepContext): Promise<StepFields<L>> | StepFields<L>;
   /** State beyond weights/optimiser/RNG/cursor that the stage needs to continue exactly. */
   stageState?: { save(): unknown; restore(saved: unknown): void };
+  /** The T1 format the stage trained with, saved as each checkpoint's t1_format.json so every
+   * encoder, `t1 index`, `t1 search` and `t1 serve` default to it. Default: the starting model's. */
+  formatSettings?: Partial<T1FormatSettings>;
   /** HTML of the curves, written next to the log at each checkpoint. */
   curvesHtml(logs: StepLog[]): string;
   onStep?: (log: L) => void;
@@ -150,9 +154,7 @@ export async function runTrainingLoop<L extends StepLog>(model: TrainModel, o: R
     if (state.step % every === 0 || state.step === o.totalSteps) {
       state.rngState = rng.state;
       if (spec.stageState) state.stageState = spec.stageState.save();
-      checkpoint = saveCheckpoint(ckDir, model, opt, state, o.tokenizerDir);
-      // TODO(lead, issue 8 "format settings travel with the model"): write t1_format.json here with
-      // the format helper's writeT1FormatSettings(checkpoint, settings) once it is merged.
+      checkpoint = saveCheckpoint(ckDir, model, opt, state, o.tokenizerDir, spec.formatSettings);
       pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
       writeFileAtomic(join(o.outDir, "curves.html"), spec.curvesHtml(readStepLog(logPath)));
     }

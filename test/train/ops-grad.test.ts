@@ -1,7 +1,7 @@
 // Finite-difference checks of every training op, one line per op and shape (tinygrad helper_test_op style).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { getKernels } from "../../src/engine/kernels/index.js";
+import { getKernels, jsTrainOps } from "../../src/engine/kernels/index.js";
 import { checkGrad, seededNormal, type GradOp, type GradCheckOptions } from "../../src/train/grad-check.js";
 import { linearForward, linearBackward } from "../../src/train/ops/linear.js";
 import { embeddingForward, embeddingBackward } from "../../src/train/ops/embedding.js";
@@ -9,7 +9,6 @@ import { rmsnormForward, rmsnormBackward } from "../../src/train/ops/rmsnorm.js"
 import { ropeForward, ropeBackward } from "../../src/train/ops/rope.js";
 import { ropeTable } from "../../src/engine/ops/rope.js";
 import { attentionForward, attentionBackward, type AttentionShape } from "../../src/train/ops/attention.js";
-import { swigluForward, swigluBackward, swigluBackwardFromSilu } from "../../src/train/ops/swiglu.js";
 import { softmaxForward, softmaxBackward, logSoftmaxForward, logSoftmaxBackward } from "../../src/train/ops/softmax.js";
 import { crossEntropyForward, crossEntropyBackward, crossEntropyFusedInPlace, tokenLogProbsForward, tokenLogProbsBackward } from "../../src/train/ops/cross-entropy.js";
 import { gatherRowsForward, gatherRowsBackward, l2NormalizeForward, l2NormalizeBackward } from "../../src/train/ops/embedding-readout.js";
@@ -69,26 +68,17 @@ const attention = (s: AttentionShape, mask: Uint8Array | null): GradOp => {
   };
 };
 const attnInputs = (s: AttentionShape) => [randn(s.B * s.T * s.H * s.D), randn(s.B * s.T * s.KV * s.D), randn(s.B * s.T * s.KV * s.D)];
+// The kernels' SwiGLU forward, the plain training op's backward (simd-ops.test checks the SIMD one against it).
 const swiglu = (n: number): GradOp => ({
-  forward: ([g, u]) => { const s = new Float32Array(n); swigluForward(s, g, u, n); return s; },
-  backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n); return [dg, du]; },
-});
-const swigluSaved = (n: number): GradOp => {
-  const sig = new Float32Array(n);
-  return {
-    forward: ([g, u]) => { const s = new Float32Array(n); swigluForward(s, g, u, n, sig); return s; },
-    backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); swigluBackward(dg, du, ds, g, u, n, sig); return [dg, du]; },
-  };
-};
-const swigluFromSilu = (n: number): GradOp => ({
   forward: ([g, u]) => { const s = new Float32Array(n); k.swiglu(s, g, u, n); return s; },
-  backward: ([g, u], ds) => {
-    const silu = new Float32Array(n), dg = new Float32Array(n), du = new Float32Array(n);
-    k.swiglu(silu, g, new Float32Array(n).fill(1), n);
-    swigluBackwardFromSilu(dg, du, ds, g, u, silu, n);
-    return [dg, du];
-  },
+  backward: ([g, u], ds) => { const dg = new Float32Array(n), du = new Float32Array(n); jsTrainOps.swigluBackward(dg, du, ds, g, u, n); return [dg, du]; },
 });
+/** A copy of `x` in kernel memory (the SIMD training ops read only such arrays). */
+const inKernel = (x: Float32Array): Float32Array => {
+  const y = k.alloc(x.length);
+  y.set(x);
+  return y;
+};
 const softmax = (R: number, C: number, log: boolean): GradOp => {
   const y = new Float32Array(R * C);
   return {
@@ -100,9 +90,10 @@ const crossEntropy = (R: number, V: number, targets: Int32Array, weight: Float32
   forward: ([z]) => Float32Array.of(crossEntropyForward(z, targets, weight, R, V)),
   backward: ([z], dy) => { const dz = new Float32Array(R * V); crossEntropyBackward(dz, dy[0], z, targets, weight, R, V); return [dz]; },
 });
+/** With `kernels`, the logits live in kernel memory, so the SIMD op runs (else the plain loop). */
 const crossEntropyFused = (R: number, V: number, targets: Int32Array, weight: Float32Array, kernels = false): GradOp => ({
-  forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(Float32Array.from(z), targets, weight, R, V, 1, kernels ? k : undefined)),
-  backward: ([z], dy) => { const dz = Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0], kernels ? k : undefined); return [dz]; },
+  forward: ([z]) => Float32Array.of(crossEntropyFusedInPlace(kernels ? inKernel(z) : Float32Array.from(z), targets, weight, R, V, 1)),
+  backward: ([z], dy) => { const dz = kernels ? inKernel(z) : Float32Array.from(z); crossEntropyFusedInPlace(dz, targets, weight, R, V, dy[0]); return [Float32Array.from(dz)]; },
 });
 const tokenLogProbs = (R: number, V: number, tokens: Int32Array, temperature = 1): GradOp => ({
   forward: ([z]) => { const lp = new Float32Array(R); tokenLogProbsForward(lp, z, tokens, R, V, temperature); return lp; },
@@ -157,10 +148,9 @@ test("causal attention: MHA, GQA, padding masks", () => {
   const mqa = { B: 1, T: 4, H: 3, KV: 1, D: 8 };
   ok("attention MQA", attention(mqa, Uint8Array.of(1, 1, 1, 0)), attnInputs(mqa));
 });
-test("swiglu (with and without the saved sigmoid)", () => {
+test("swiglu", () => {
   ok("swiglu", swiglu(40), [randn(40, 2), randn(40)]);
-  ok("swiglu saved sigmoid", swigluSaved(40), [randn(40, 3), randn(40)]);
-  ok("swiglu backward from silu", swigluFromSilu(41), [Float32Array.from(randn(41, 3), (x, i) => (i === 7 ? 0 : x)), randn(41)]);
+  ok("swiglu with a zero gate", swiglu(41), [Float32Array.from(randn(41, 3), (x, i) => (i === 7 ? 0 : x)), randn(41)]);
 });
 test("softmax and log-softmax", () => {
   ok("softmax", softmax(3, 7, false), [randn(21, 2)]);
@@ -179,8 +169,8 @@ test("cross-entropy over masked positions", () => {
   const z = randn(3 * 50, 4);
   z[10] = -80;
   const t = Int32Array.of(10, 3, 49), w = Float32Array.of(1, 0.5, 1);
-  const a = Float32Array.from(z), b = Float32Array.from(z);
-  const la = crossEntropyFusedInPlace(a, t, w, 3, 50, 0.7), lb = crossEntropyFusedInPlace(b, t, w, 3, 50, 0.7, k);
+  const a = Float32Array.from(z), b = inKernel(z);
+  const la = crossEntropyFusedInPlace(a, t, w, 3, 50, 0.7), lb = crossEntropyFusedInPlace(b, t, w, 3, 50, 0.7);
   assert.ok(Math.abs(la - lb) < 1e-5 * Math.abs(la), `${la} vs ${lb}`);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-7, `dlogits[${i}]`);
 });

@@ -8,11 +8,13 @@ import type { Kernels } from "./types.js";
 import { JsKernels } from "./js-kernels.js";
 import { WasmKernels } from "./wasm-kernels.js";
 import { detectSimd } from "./simd-support.js";
+import { jsTrainOps, type TrainOps } from "./train-ops.js";
 
 export type { Kernels } from "./types.js";
 export { JsKernels } from "./js-kernels.js";
 export { WasmKernels } from "./wasm-kernels.js";
 export { detectSimd } from "./simd-support.js";
+export { JsTrainOps, jsTrainOps, type TrainOps, type AdamWStep } from "./train-ops.js";
 export { f32ArrayToF16, f32ToF16Bits, f16BitsToF32, f32ArrayToBf16, f32ToBf16Bits, bf16BitsToF32 } from "./shapes.js";
 
 export interface KernelOptions {
@@ -67,4 +69,18 @@ export function getKernels(opts: KernelOptions = {}): Kernels {
   if (!isDefault) return createKernels(opts);
   cached ??= createKernels();
   return cached;
+}
+
+/**
+ * The training ops that can read every one of `arrays` in place: the SIMD ops of the wasm
+ * instance whose memory holds them all, else the plain loops. The one place training chooses a
+ * kernel implementation, so the ops in src/train never test for a backend themselves.
+ */
+export function trainOpsFor(...arrays: ArrayBufferView[]): TrainOps {
+  return WasmKernels.owning(...arrays)?.train ?? jsTrainOps;
+}
+
+/** The kernels whose memory holds every one of `arrays` (where to allocate arrays used with them), if any. */
+export function kernelsOwning(...arrays: ArrayBufferView[]): Kernels | undefined {
+  return WasmKernels.owning(...arrays);
 }

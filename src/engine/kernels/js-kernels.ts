@@ -5,11 +5,13 @@
  * contiguously, which matters more than anything else for JIT-compiled JS.
  */
 import type { Kernels } from "./types.js";
+import { jsTrainOps } from "./train-ops.js";
 import { bf16ToF32Table, checkLengths, checkMatmulArgs, f16ToF32Table } from "./shapes.js";
 
 export class JsKernels implements Kernels {
   readonly name = "js" as const;
   readonly threads = 1;
+  readonly train = jsTrainOps;
 
   alloc(n: number): Float32Array {
     return new Float32Array(n);

@@ -10,6 +10,8 @@
  * copied in and out on every call — correct, and slow. Engine weights, activations and KV caches
  * must therefore come from `alloc`.
  */
+import type { TrainOps } from "./train-ops.js";
+
 export interface Kernels {
   /** Which implementation runs: relaxed-SIMD wasm, plain SIMD wasm, or the plain TypeScript fallback. */
   readonly name: "wasm-relaxed-simd" | "wasm-simd" | "js";
@@ -53,6 +55,13 @@ export interface Kernels {
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void;
   /** x += y over n elements (residual connections). */
   addInPlace(x: Float32Array, y: Float32Array, n: number): void;
+
+  /**
+   * The training ops (backward passes, AdamW, gradient norms) of this backend. The wasm ones
+   * require every array of a call to come from this instance's `alloc`; `trainOpsFor(...arrays)`
+   * picks the ops that can read a given set of arrays.
+   */
+  readonly train: TrainOps;
 
   /** Releases worker threads so the process can exit. */
   dispose(): void;

@@ -1,11 +1,12 @@
 /**
- * Training-only ops of the WebAssembly backend (wasm/src/train.c and the optimizer kernels in
- * elementwise.c): f32 SIMD over arrays that already live in the kernels' memory. Unlike the
- * Kernels contract they never copy foreign arrays in; callers check `WasmKernels.owning(...)`
- * and keep their JS loops for other arrays.
+ * The training ops (TrainOps, train-ops.ts) of the WebAssembly backend (wasm/src/train.c and the
+ * optimizer kernels in elementwise.c): f32 SIMD over arrays that already live in the kernels'
+ * memory. Unlike the forward kernels they never copy foreign arrays in (a copy would cost more
+ * than the op); `trainOpsFor(...)` sends other arrays to the plain loops.
  */
 import { T1Error } from "../../util/errors.js";
 import { checkLengths } from "./shapes.js";
+import type { AdamWStep, TrainOps } from "./train-ops.js";
 
 /** The wasm exports these ops call. */
 export interface TrainExports {
@@ -19,20 +20,6 @@ export interface TrainExports {
   copy_rows(dst: number, ds: number, src: number, ss: number, rows: number, cols: number, mul: number): void;
 }
 
-/** AdamW hyper-parameters of one step (see `WasmTrainOps.adamw`). */
-export interface AdamWStep {
-  gradScale: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − β1ᵗ) */
-  stepSize: number;
-  /** 1 / (1 − β2ᵗ) */
-  invBc2: number;
-  eps: number;
-  /** 1 − lr·wd, or 1 for parameters without decay */
-  decay: number;
-}
-
 /** What the ops need from the owning kernels: ownership checks and scratch memory. */
 interface KernelMemory {
   owns(...arrays: ArrayBufferView[]): boolean;
@@ -40,7 +27,8 @@ interface KernelMemory {
   free(a: Float32Array): void;
 }
 
-export class WasmTrainOps {
+export class WasmTrainOps implements TrainOps {
+  readonly simd = true;
   constructor(private readonly ex: TrainExports, private readonly mem: KernelMemory) {}
 
   /**

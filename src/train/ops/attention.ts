@@ -1,5 +1,5 @@
 import type { Kernels } from "../../engine/kernels/types.js";
-import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
+import { jsTrainOps, trainOpsFor, type TrainOps } from "../../engine/kernels/index.js";
 
 /** Shapes of one causal grouped-query attention call. */
 export interface AttentionShape {
@@ -79,7 +79,6 @@ export function attentionBackward(
   const scale = 1 / Math.sqrt(D);
   const qg = k.alloc(G * T * D), kh = k.alloc(T * D), vh = k.alloc(T * D), dog = k.alloc(G * T * D);
   const dqg = k.alloc(G * T * D), dkh = k.alloc(T * D), dvh = k.alloc(T * D), dp = k.alloc(G * T * T);
-  const simd = WasmKernels.owning(dp); // the SIMD softmax backward when probs live in kernel memory too
   try {
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < KV; g++) {
@@ -92,15 +91,7 @@ export function attentionBackward(
         const P = probs.subarray((b * H + g * G) * T * T, (b * H + g * G + G) * T * T);
         k.matmulTransB(dp, dog, vh, G * T, D, T); // (G·T, T) = dOg · Vhᵀ
         k.matmulTransA(dvh, P, dog, G * T, T, D); // (T, D) = Pᵀ · dOg, summed over the group
-        if (simd?.owns(P)) simd.train.softmaxBackwardCausal(dp, P, G * T, T, scale);
-        else
-          for (let r = 0; r < G * T; r++) {
-            const i = r % T, o = r * T;
-            let dot = 0;
-            for (let j = 0; j <= i; j++) dot += dp[o + j] * P[o + j];
-            for (let j = 0; j <= i; j++) dp[o + j] = P[o + j] * (dp[o + j] - dot) * scale;
-            dp.fill(0, o + i + 1, o + T);
-          }
+        trainOpsFor(dp, P).softmaxBackwardCausal(dp, P, G * T, T, scale);
         k.matmul(dqg, dp, kh, G * T, T, D); // (G·T, D) = dS · Kh
         k.matmulTransA(dkh, dp, qg, G * T, T, D); // (T, D) = dSᵀ · Qg
         for (let j = 0; j < G; j++) scatterHead(dq, dqg.subarray(j * T * D), b, g * G + j, T, H, D);
@@ -145,21 +136,16 @@ function maskedSoftmaxRows(k: Kernels, P: Float32Array, R: number, T: number, va
 }
 
 /** Copies head h of batch row b from (B, T, NH, D) into a contiguous (T, D) block, times mul
- * (plain loops: a subarray per row would allocate T view objects per call). */
+ * (one strided copy: a subarray per row would allocate T view objects per call). */
 function gatherHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number, mul: number): void {
-  const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
-  if (wk) return wk.train.copyRows(dst, D, src.subarray((b * T * NH + h) * D), NH * D, T, D, mul);
-  for (let t = 0; t < T; t++) {
-    const o = ((b * T + t) * NH + h) * D, d0 = t * D;
-    for (let d = 0; d < D; d++) dst[d0 + d] = src[o + d] * mul;
-  }
+  copyOps(T * D, dst, src).copyRows(dst, D, src.subarray((b * T * NH + h) * D), NH * D, T, D, mul);
 }
 
 function scatterHead(dst: Float32Array, src: Float32Array, b: number, h: number, T: number, NH: number, D: number): void {
-  const wk = T * D >= 256 ? WasmKernels.owning(dst, src) : undefined;
-  if (wk) return wk.train.copyRows(dst.subarray((b * T * NH + h) * D), NH * D, src, D, T, D);
-  for (let t = 0; t < T; t++) {
-    const o = ((b * T + t) * NH + h) * D, s0 = t * D;
-    for (let d = 0; d < D; d++) dst[o + d] = src[s0 + d];
-  }
+  copyOps(T * D, dst, src).copyRows(dst.subarray((b * T * NH + h) * D), NH * D, src, D, T, D);
+}
+
+/** Below 256 floats a wasm call costs more than the copy. */
+function copyOps(n: number, dst: Float32Array, src: Float32Array): TrainOps {
+  return n >= 256 ? trainOpsFor(dst, src) : jsTrainOps;
 }

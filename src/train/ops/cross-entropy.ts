@@ -1,5 +1,4 @@
-import { WasmKernels } from "../../engine/kernels/wasm-kernels.js";
-import type { Kernels } from "../../engine/kernels/types.js";
+import { trainOpsFor } from "../../engine/kernels/index.js";
 
 /**
  * Next-token cross-entropy over selected rows, fused with log-softmax so the (R, V) probabilities
@@ -47,62 +46,24 @@ export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logit
 /**
  * Loss and gradient in one pass (llm.c's fused classifier): returns the loss of crossEntropyForward
  * and overwrites logits with dloss · dlogits, so a training step computes each exp once and needs
- * no second (R, V) buffer. Use it when the logits are not needed after the loss. With kernels
- * the exps run in their SIMD softmax (the plain loop is the reference the tests compare with).
+ * no second (R, V) buffer. Use it when the logits are not needed after the loss. Logits in wasm
+ * kernel memory take the SIMD op, others the plain loop (trainOpsFor); crossEntropyForward and
+ * crossEntropyBackward are the reference the tests compare with.
  */
-export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number, k?: Kernels): number {
+export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number): number {
   let count = 0;
   for (let r = 0; r < R; r++) count += weight[r];
-  let total = 0;
-  if (k instanceof WasmKernels && k.owns(logits)) {
-    const scales = new Float32Array(R), active = new Int32Array(R).fill(-1);
-    for (let r = 0; r < R; r++) {
-      if (weight[r] === 0 || count === 0) continue;
-      const target = targets[r];
-      if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
-      active[r] = target;
-      scales[r] = (dloss * weight[r]) / count;
-    }
-    const loss = k.train.crossEntropyRows(logits, R, V, active, scales);
-    for (let r = 0; r < R; r++) if (active[r] >= 0) total += weight[r] * loss[r];
-    return count > 0 ? total / count : 0;
-  }
+  const scales = new Float32Array(R), active = new Int32Array(R).fill(-1);
   for (let r = 0; r < R; r++) {
-    const o = r * V;
-    if (weight[r] === 0 || count === 0) {
-      logits.fill(0, o, o + V);
-      continue;
-    }
+    if (weight[r] === 0 || count === 0) continue;
     const target = targets[r];
     if (target < 0 || target >= V) throw new RangeError(`target token ${target} at row ${r} is outside the vocabulary [0, ${V})`);
-    let m = -Infinity, arg = 0;
-    for (let c = 0; c < V; c++) {
-      if (logits[o + c] > m) {
-        m = logits[o + c];
-        arg = c;
-      }
-    }
-    const xt = logits[o + target];
-    const scale = (dloss * weight[r]) / count;
-    if (k) {
-      // SIMD softmax from the kernels; log Σexp(x − m) = −log p[argmax] since exp(0) = 1
-      const row = logits.subarray(o, o + V);
-      k.softmaxRows(row, 1, V);
-      total += weight[r] * -(xt - m + Math.log(row[arg]));
-      for (let c = 0; c < V; c++) row[c] *= scale;
-    } else {
-      let sum = 0;
-      for (let c = 0; c < V; c++) {
-        const e = Math.exp(logits[o + c] - m);
-        logits[o + c] = e;
-        sum += e;
-      }
-      total += weight[r] * -(xt - m - Math.log(sum));
-      const f = scale / sum;
-      for (let c = 0; c < V; c++) logits[o + c] *= f;
-    }
-    logits[o + target] -= scale;
+    active[r] = target;
+    scales[r] = (dloss * weight[r]) / count;
   }
+  const loss = trainOpsFor(logits).crossEntropyRows(logits, R, V, active, scales);
+  let total = 0;
+  for (let r = 0; r < R; r++) if (active[r] >= 0) total += weight[r] * loss[r];
   return count > 0 ? total / count : 0;
 }
 

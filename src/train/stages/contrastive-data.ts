@@ -5,7 +5,7 @@ import type { ContrastiveRow } from "./data.js";
 import { turnStopId } from "./stop-token.js";
 import { DocumentColumns } from "./doc-columns.js";
 import { positiveTargets } from "../contrastive-loss.js";
-import { documentIds, padBatch, plainQueryIds, reasoningQueryIds, type T1Formats } from "./formats.js";
+import { documentIds, formatSettingsOf, padBatch, plainQueryIds, reasoningQueryIds, type T1Formats } from "./formats.js";
 
 export interface ContrastiveDataOptions {
   /** Softmax temperature τ of InfoNCE. Default 0.05 (T1): sharp enough to separate hard negatives. */
@@ -61,6 +61,9 @@ export function contrastiveData(rows: readonly ContrastiveRow[], f: T1Formats, w
   };
   return {
     size: rows.length,
+    // Stage 1 embeds queries without reasoning; stage 2 teaches the reasoning budget and, with
+    // learnStop, where to end, which retrieval then relies on.
+    formatSettings: formatSettingsOf(f, withReasoning ? { maxReasoningTokens: f.maxReasoningLength, learnedToStop: stopId !== undefined } : {}),
     batch(indices: Int32Array, rng: TrainRng) {
       const Q = indices.length;
       const qs = Array.from(indices, (i) => query(i));

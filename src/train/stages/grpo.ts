@@ -6,7 +6,7 @@ import type { StepLog } from "../train-log.js";
 import { renderGrpoCurvesHtml } from "./grpo-curves.js";
 import { infoNceOnEmbeddings, positiveTargets } from "../contrastive-loss.js";
 import type { CandidatePool, GrpoRow } from "./data.js";
-import { documentIds, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
+import { documentIds, formatSettingsOf, padBatch, queryPromptIds, type T1Formats } from "./formats.js";
 import { chunkedPolicyPass, embedPass } from "./policy-pass.js";
 import { groupAdvantages, grpoSurrogate, type AdvantageOptions } from "./grpo-math.js";
 import { embedAll, mineBm25, mineWithModel, poolDocumentIds, queryCandidates, rewardPoolSettings, type RewardPoolOptions } from "./reward-pool.js";
@@ -37,7 +37,9 @@ export interface GrpoOptions extends RunOptions, RewardPoolOptions, AdvantageOpt
    * distribution the tokens were drawn from; T < 1 samples sharper (fewer distinct trajectories,
    * more zero-variance groups), T > 1 explores more. */
   samplingTemperature?: number;
-  /** Reasoning tokens per trajectory at most. Default 128. */
+  /** Reasoning tokens per trajectory at most. Default: the formats' reasoning budget
+   * (T1Formats.maxReasoningLength: the model's t1_format.json, else 256, as at retrieval), so a
+   * model is trained with the budget it is searched with. Fewer tokens make rollouts cheaper. */
   maxReasoningTokens?: number;
   /** Clip range ε of the surrogate. Default 0.2. */
   clipEps?: number;
@@ -109,7 +111,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
   const samplingT = o.samplingTemperature ?? 1;
   if (!(samplingT > 0) || !Number.isFinite(samplingT)) throw new InputError(`samplingTemperature must be a number > 0, got ${samplingT} (at T = 0 every trajectory of a group is the same: every advantage is 0 and GRPO learns nothing)`, { field: "samplingTemperature" });
   if (Number.isInteger(G) && G < 2) throw new InputError(`groupSize must be at least 2, got ${G} (one trajectory per query has no group baseline: every advantage is 0 and GRPO learns nothing)`, { field: "groupSize" });
-  const mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? 128;
+  const mu = o.updatesPerBatch ?? 1, maxTok = o.maxReasoningTokens ?? data.formats.maxReasoningLength;
   for (const [field, v] of [["queriesPerStep", Q], ["groupSize", G], ["updatesPerBatch", mu], ["maxReasoningTokens", maxTok]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} must be a positive integer, got ${v}`, { field });
   }
@@ -267,6 +269,7 @@ export async function trainGrpo(policy: TrainModel, reference: TrainModel | null
         : undefined,
       curvesHtml: (logs) => renderGrpoCurvesHtml(logs, `t1 GRPO (stage 3): ${o.outDir}`),
       onStep: o.onStep,
+      formatSettings: formatSettingsOf(f, { maxReasoningTokens: maxTok }),
     });
   } finally {
     engine.dispose();
