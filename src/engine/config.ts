@@ -14,6 +14,7 @@ export interface ModelConfig {
   layers: number;
   heads: number;
   kvHeads: number;
+  /** Per-head size: Qwen3 sets head_dim apart from hiddenSize / heads (0.6B: 128, not 1024 / 16 = 64). */
   headDim: number;
   intermediateSize: number;
   vocabSize: number;

@@ -8,21 +8,18 @@ import { join } from "node:path";
 import { T1Error } from "../util/errors.js";
 import { copyFileWithNormalMode, writeFileAtomic } from "../util/atomic.js";
 import { sharedPath } from "../util/paths.js";
+import type { ModelConfig } from "./config.js";
 import { SeededRng } from "./rng.js";
 import { writeSafetensors, type TensorMap } from "./safetensors.js";
 import { buildTinyQwenTokenizer } from "./tokenizer/tiny-tokenizer.js";
 
-export interface TinyModelOptions {
+/** The model's shape, as the engine's ModelConfig names it (one list of fields, not a copy). */
+export type TinyModelShape = Pick<ModelConfig, "hiddenSize" | "layers" | "heads" | "kvHeads" | "headDim" | "intermediateSize">;
+
+export interface TinyModelOptions extends TinyModelShape {
   arch: "qwen3" | "qwen2" | "llama";
   /** Seed of the weight init. */
   seed: number;
-  hiddenSize: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  /** Per-head size. Real Qwen3 has head_dim != hiddenSize / heads; use that here too. */
-  headDim: number;
-  intermediateSize: number;
   /** Vocabulary size. Default 512. Qwen: BPE tokens + 6 added tokens, exactly this many (>= 300).
    * Llama: must be 512, the size of the stories260k tokenizer that is copied. */
   vocab?: number;

@@ -7,9 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTinyModel } from "../../src/engine/tiny-model.js";
+import { packageRoot } from "../../src/util/paths.js";
 import { runInProcess } from "./in-process.js";
 import { scratch } from "../helpers/scratch.js";
 import { needShared } from "../helpers/shared.js";
@@ -91,9 +93,12 @@ test("stories260k after t1 add-emb-token: refused at index time with the fix, se
   const p = needShared("models", "stories260k");
   if (typeof p !== "string") return t.skip(p.skip);
   const model = join(tmp, "stories-emb");
-  assert.equal((await runInProcess(["add-emb-token", "--model", p, "--out", model])).code, 0);
   const corpus = join(tmp, "stories.jsonl");
   writeFileSync(corpus, ["Lily went to the park.", "Tom had a red ball.", "The cat slept in the sun."].map((text, i) => JSON.stringify({ id: `s${i}`, text })).join("\n") + "\n");
+  // Before add-emb-token the error names the command that fixes it, not a library call.
+  await refused(["index", "--model", p, "--corpus", corpus, "--out", join(tmp, "no-emb-idx"), "--quiet", "--threads", "1"], /vocabulary has no <emb_token> \(add it with `t1 add-emb-token/);
+  assert.ok(!existsSync(join(tmp, "no-emb-idx", "manifest.json")), "no index is left behind");
+  assert.equal((await runInProcess(["add-emb-token", "--model", p, "--out", model])).code, 0);
   const idx = join(tmp, "stories-idx");
   const args = ["index", "--model", model, "--corpus", corpus, "--out", idx, "--quiet", "--threads", "1"];
   await refused(args, /cannot build the query prompt.*no chat template.*--chat-template FILE.*kept in the index/);
@@ -105,4 +110,19 @@ test("stories260k after t1 add-emb-token: refused at index time with the fix, se
   const s = await runInProcess(["search", idx, "a ball", "--max-reasoning-tokens", "3", "--k", "2", "--json", "--threads", "1"]);
   assert.equal(s.code, 0, s.stderr);
   assert.equal((JSON.parse(s.stdout) as { hits: unknown[] }).hits.length, 2);
+});
+
+test("with output redirected, t1 index logs its plan and the progress start before the first document", async () => {
+  const model = join(tmp, "plan-model");
+  createTinyModel(model, TINY);
+  const corpus = join(tmp, "plan.jsonl");
+  writeFileSync(corpus, Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: `p${i}`, text: `document number ${i}` })).join("\n") + "\n");
+  // A real child process with stderr on a pipe, as a user's redirected log sees it.
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(packageRoot(), "src", "cli", "main.ts"), "index", "--model", model, "--corpus", corpus, "--out", join(tmp, "plan-idx"), "--threads", "1", "--batch-size", "2", "--skip-bm25"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.split("\n");
+  assert.match(lines[0] ?? "", /^t1 index: 5 documents from .*plan\.jsonl; opening the native backend/, r.stderr);
+  assert.match(lines[1] ?? "", /^t1 index: 5 documents, 0 already in .*, 5 to embed with .* in batches of 2, up to \d+ tokens each, a checkpoint every \d+$/, r.stderr);
+  assert.match(lines[2] ?? "", /^index: starting, 5 docs to do$/, r.stderr);
+  assert.ok(!r.stderr.includes("\r"), "plain lines, no TTY redraws");
 });

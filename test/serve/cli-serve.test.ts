@@ -1,13 +1,13 @@
 /**
  * `t1 serve` as a process: a busy port is one line and a non-zero exit; SIGTERM lets an in-flight
  * stream finish and then the process exits; memory returns to near its baseline after aborted long
- * streams and oversized requests (RSS read from /health).
+ * streams and oversized requests (RSS read from /health); --qrels/--queries mark judged hits.
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:http";
 import { NativeBackend } from "../../src/backends/native.js";
@@ -45,24 +45,50 @@ test("a port in use is one line of error and a non-zero exit, no stack trace", a
   }
 });
 
-test("SIGTERM lets the in-flight stream finish, refuses new work, then the process exits", async () => {
-  const { child, base } = await startServeChild(["--model", fx.modelDir, "--index", idx, "--grace", "20"]);
-  const code = exited(child);
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const res = await postSearch(base, { query: "tell me about the heart", max_reasoning_tokens: 800, stream: true });
-  let signalled = false;
-  const events = await readSse(res, (e) => {
-    if (!signalled && e.event === "reasoning") {
-      signalled = true;
-      child.kill("SIGTERM");
-    }
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  test(`${signal} lets the in-flight stream finish, refuses new work, then the process exits`, async () => {
+    const { child, base } = await startServeChild(["--model", fx.modelDir, "--index", idx, "--grace", "20"]);
+    const code = exited(child);
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const res = await postSearch(base, { query: "tell me about the heart", max_reasoning_tokens: 800, stream: true });
+    let signalled = false;
+    const events = await readSse(res, (e) => {
+      if (!signalled && e.event === "reasoning") {
+        signalled = true;
+        child.kill(signal);
+      }
+    });
+    assert.deepEqual(events.slice(-2).map((e) => e.event), ["results", "done"], `the stream finished after ${signal}`);
+    assert.equal(await code, 0, stderr);
+    assert.match(stderr, new RegExp(`${signal}: finishing in-flight requests \\(up to 20 s`));
+    assert.match(stderr, /t1 serve: stopped\n/);
+    await assert.rejects(fetch(`${base}/health`), "nothing listens after the exit");
   });
-  assert.deepEqual(events.slice(-2).map((e) => e.event), ["results", "done"], "the stream finished after SIGTERM");
-  assert.equal(await code, 0, stderr);
-  assert.match(stderr, /SIGTERM: finishing in-flight requests \(up to 20 s/);
-  assert.match(stderr, /t1 serve: stopped\n/);
-  await assert.rejects(fetch(`${base}/health`), "nothing listens after the exit");
+}
+
+test("t1 serve --qrels FILE --queries FILE: a typed judged query finds its judgements, hits carry their grades", async () => {
+  const qrels = join(fx.root, "qrels.txt");
+  writeFileSync(qrels, "q1 0 d0a 1\nq1 0 d0b 0\nq1 0 d0c 2\n");
+  const queries = join(fx.root, "queries.jsonl");
+  writeFileSync(queries, JSON.stringify({ id: "q1", text: "why is the sky blue?" }) + "\n");
+  const { child, base } = await startServeChild(["--model", fx.modelDir, "--index", idx, "--qrels", qrels, "--queries", queries]);
+  try {
+    const models = (await (await fetch(`${base}/v1/models`)).json()) as { data: { t1: { judged_queries?: { id: string; text: string }[] } }[] };
+    assert.deepEqual(models.data[0]!.t1.judged_queries, [{ id: "q1", text: "why is the sky blue?" }]);
+    type Hit = { id: string; judged?: number };
+    const judged = (await (await postSearch(base, { query: " why is the sky blue? ", mode: "bm25", k: 100 })).json()) as { hits: Hit[]; query_id?: string; judged_relevant?: number };
+    assert.equal(judged.query_id, "q1");
+    assert.equal(judged.judged_relevant, 2);
+    const grades: Record<string, number> = { d0a: 1, d0b: 0, d0c: 2 };
+    assert.ok(judged.hits.some((h) => h.id in grades), "a judged document is among the hits");
+    for (const h of judged.hits) assert.equal(h.judged, grades[h.id], h.id);
+    const other = (await (await postSearch(base, { query: "an unjudged question", mode: "bm25", k: 100 })).json()) as { hits: Hit[]; query_id?: string };
+    assert.equal(other.query_id, undefined);
+    assert.ok(other.hits.every((h) => h.judged === undefined));
+  } finally {
+    child.kill("SIGKILL");
+  }
 });
 
 interface Health {

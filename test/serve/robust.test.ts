@@ -197,31 +197,49 @@ test("a full queue answers 429 with Retry-After; a request past its timeout is a
   }
 });
 
-test("an aborted request is logged as aborted, not as a 500", async () => {
-  const server = new OpenAIServer(backend, { log: true });
-  const url = await server.listen();
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const ctrl = new AbortController();
-    const p = post(url, "/v1/completions", { prompt: backend.chatPrompt("hello there"), max_tokens: 1000 }, ctrl.signal).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 150));
-    ctrl.abort();
-    await p;
-    assert.ok(await server.queue.idle(3000));
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    process.stderr.write = write;
-    await server.close();
-  }
-  const line = lines.find((l) => l.startsWith("POST /v1/completions"));
-  assert.match(line ?? "", /^POST \/v1\/completions aborted \d+ms\n$/, lines.join(""));
-  assert.ok(!lines.some((l) => / 500 /.test(l)));
-});
+// Every model endpoint: the client leaves mid-work, the work stops (the queue empties long before
+// the request could have finished) and the log says "aborted", never 500.
+const LONG_TEXT = "the heart pumps blood through the body and the lungs take in the air we breathe ".repeat(4);
+const abortCases: { path: string; body: unknown }[] = [
+  { path: "/v1/completions", body: { prompt: backend.chatPrompt("hello there"), max_tokens: 1000 } },
+  { path: "/v1/chat/completions", body: { messages: [{ role: "user", content: "hello there" }], max_tokens: 1000 } },
+  { path: "/v1/embeddings", body: { input: Array.from({ length: 4000 }, (_, i) => `${i} ${LONG_TEXT}`) } },
+];
+for (const c of abortCases) {
+  test(`${c.path}: a request whose client leaves stops its work and is logged as aborted, not as a 500`, async () => {
+    const server = new OpenAIServer(backend, { log: true });
+    const url = await server.listen();
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let stoppedMs = 0;
+    try {
+      const ctrl = new AbortController();
+      const p = post(url, c.path, c.body, ctrl.signal).catch(() => undefined);
+      // Leave as soon as the model work has started ("aborted" in the log then shows it was cut short).
+      const deadline = performance.now() + 5000;
+      while (server.queue.depth === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      assert.ok(server.queue.depth > 0, "the work started");
+      await new Promise((r) => setTimeout(r, 5));
+      const t0 = performance.now();
+      ctrl.abort();
+      await p;
+      assert.ok(await server.queue.idle(3000), "the work stopped");
+      stoppedMs = performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.stderr.write = write;
+      await server.close();
+    }
+    const line = lines.find((l) => l.startsWith(`POST ${c.path}`));
+    assert.match(line ?? "", new RegExp(`^POST ${c.path.replaceAll("/", "\\/")} aborted \\d+ms\n$`), lines.join(""));
+    assert.ok(!lines.some((l) => / 500 /.test(l)));
+    assert.ok(stoppedMs < 3000, `stopped ${stoppedMs.toFixed(0)} ms after the abort`);
+  });
+}
 
 test("BM25 mode ranks without the model and skips the queue", async () => {
   const r = await postSearch(served.url, { query: "why is the sky blue?", mode: "bm25", k: 3 });
