@@ -5,7 +5,7 @@
  * then `<emb_token>` on the same KV cache).
  */
 import { resolve } from "node:path";
-import { loadModel, type Model } from "../engine/model.js";
+import { loadModel, type LoadModelOptions, type Model } from "../engine/model.js";
 import type { Kernels } from "../engine/kernels/types.js";
 import { readT1FormatSettings, type T1FormatSettings, type T1Inputs } from "../data/t1-format/index.js";
 import { T1Error } from "../util/errors.js";
@@ -28,6 +28,8 @@ export interface NativeBackendOptions extends FormatBackendOptions {
   kernels?: Kernels;
   /** Tokens per document prefill pass. Default 2048: larger passes use the matmul better, need more memory. */
   batchTokens?: number;
+  /** Storage of the weight matrices (see LoadModelOptions.weights). Default "auto": f16 for bf16/f16 checkpoints, else f32. */
+  weights?: LoadModelOptions["weights"];
 }
 
 export class NativeBackend extends FormattedBackend implements T1Backend {
@@ -61,7 +63,7 @@ export class NativeBackend extends FormattedBackend implements T1Backend {
   static async open(opts: NativeBackendOptions): Promise<NativeBackend> {
     const path = resolve(opts.model);
     const saved = readT1FormatSettings(path);
-    const model = await loadModel(path, { kernels: opts.kernels });
+    const model = await loadModel(path, { kernels: opts.kernels, weights: opts.weights });
     return new NativeBackend(opts.modelId ?? path, model, opts, saved);
   }
 

@@ -17,6 +17,10 @@ export interface OpenBackendOptions {
   gpu?: boolean;
   /** remote: requests in flight at once. Default 4 (see HttpClientOptions.concurrency). */
   concurrency?: number;
+  /** native: tokens per prefill pass. Default 2048 (see NativeBackendOptions.batchTokens). */
+  batchTokens?: number;
+  /** native: storage of the weight matrices. Default "auto" (see NativeBackendOptions.weights). */
+  weights?: "auto" | "f32" | "f16";
   /** `--chat-template FILE`: a Jinja chat template used instead of the model's. Default: the model's (none → query prompts are an error naming this flag). */
   chatTemplateFile?: string;
   /** T1 format settings over the model's t1_format.json (flags such as --enable-thinking). Default: the saved file, else the defaults. */
@@ -32,7 +36,14 @@ export async function openBackend(o: OpenBackendOptions): Promise<T1Backend> {
       if (!o.model) throw new InputError("the native backend needs --model DIR|FILE.gguf");
       const { NativeBackend } = await import("./native.js");
       const { getKernels } = await import("../engine/kernels/index.js");
-      return NativeBackend.open({ ...fmt, model: o.model, modelId: o.modelId, kernels: o.threads ? getKernels({ threads: o.threads }) : undefined });
+      return NativeBackend.open({
+        ...fmt,
+        model: o.model,
+        modelId: o.modelId,
+        kernels: o.threads ? getKernels({ threads: o.threads }) : undefined,
+        batchTokens: o.batchTokens,
+        weights: o.weights,
+      });
     }
     case "llamacpp": {
       if (!o.model) throw new InputError("the llamacpp backend needs --model FILE.gguf");

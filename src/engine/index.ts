@@ -24,6 +24,4 @@ export type { TinyModelOptions, TinyModelInfo } from "./tiny-model.js";
 export { addEmbToken } from "./emb-token.js";
 export type { AddEmbTokenResult } from "./emb-token.js";
 export { readNpyF32, writeNpyF32 } from "./npy.js";
-export { embedToFile } from "./embed-job.js";
-export type { EmbedJobOptions, EmbedJobRow } from "./embed-job.js";
 export { SeededRng } from "./rng.js";

@@ -8,4 +8,5 @@ export { ReasoningCache } from "./encoders/reasoning-cache.js";
 export { brightInstruction, queryUserMessage, documentPrefix } from "./encoders/instructions.js";
 export { RetrievalPipeline, type PipelineSearchOptions, type PipelineResult } from "./pipeline.js";
 export { buildT1Index, loadCorpus, type BuildIndexOptions } from "./build-index.js";
+export { embedToFile, type EmbedJobOptions, type EmbedJobRow, type EmbedJobResult } from "./embed-job.js";
 export { DocStore, DocStoreWriter, openDocStore, syncDocStore, removeDocStore, snippet, type DocStoreWriterOptions } from "./index/doc-store.js";

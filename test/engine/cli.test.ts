@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModel } from "../../src/engine/model.js";
@@ -34,20 +34,4 @@ test("t1 generate --json prints ids and text equal to the API's greedy output", 
   const [g] = await m.generateText(["Once upon a time"], { maxTokens: 6 });
   assert.deepEqual(j.ids, g!.ids);
   assert.equal(j.text, g!.text);
-});
-
-test("t1 embed writes (N, D) float32 .npy equal to Model.embed; bad input names file and line", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "embed-"));
-  writeFileSync(join(dir, "in.jsonl"), '"the sky is blue"\n{"id": "x", "text": "salt in the sea<emb_token>"}\n');
-  const r = t1("embed", "--model", QWEN, "--input", join(dir, "in.jsonl"), "--out", join(dir, "v.npy"), "--checkpoint-every", "1", "--quiet");
-  assert.equal(r.code, 0, r.stderr);
-  const { shape, data } = readNpyF32(join(dir, "v.npy"));
-  assert.deepEqual(shape, [2, 64]);
-  const m = await loadModel(QWEN);
-  const ref = await m.embed(["the sky is blue", "salt in the sea"]);
-  for (let i = 0; i < 2; i++) for (let j = 0; j < 64; j++) assert.ok(Math.abs(data[i * 64 + j]! - ref[i]![j]!) < 1e-5);
-  writeFileSync(join(dir, "bad.jsonl"), '"ok"\n{"txt": 1}\n');
-  const bad = t1("embed", "--model", QWEN, "--input", join(dir, "bad.jsonl"), "--out", join(dir, "v.jsonl"));
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.jsonl:2: .*"text"/);
 });

@@ -1,4 +1,4 @@
-/** The --weights option of the commands that load the native engine directly (`t1 embed`, `t1 generate`). */
+/** The --weights option of the native engine: `t1 generate`, and `t1 embed` with --backend native. */
 export const WEIGHTS_OPTION = {
   type: "string",
   choices: ["auto", "f32", "f16"],
