@@ -65,7 +65,10 @@ const parts = {
   vectors: { title: "retrieval: flat and HNSW indexes", results: [] as Result[], notes: [
     "memcpy reads and writes each byte (2x the traffic of a scan, which only reads), so a scan can exceed it; it is the bandwidth yardstick the brief names.", DRIFT,
   ] },
-  models: { title: "retrieval: T1 indexing and queries, native engine vs llama.cpp", results: [] as Result[], notes: [DRIFT] },
+  models: { title: "retrieval: T1 indexing and queries, native engine vs llama.cpp", results: [] as Result[], notes: [
+    DRIFT,
+    "Where llama.cpp's indexing time goes: once a context has embeddings on, llama.cpp outputs every token of a batch (src/llama-context.cpp: `output_all = cparams.embeddings`; llama-batch.cpp overrides per-token output flags), so the output layer (hidden x vocabulary) runs for every document token, not only at <emb_token>. node-llama-cpp 3.22 does not expose llama_set_embeddings to turn it off for the prefix, and one context must serve both reasoning and embedding. The native engine computes the hidden state at <emb_token> only. The cost is per document token x vocabulary: compare the two tiny rows (same shape, small vs Qwen3's vocabulary). At Qwen3-0.6B the output layer is about 155M of about 600M multiply-adds per token, an overhead near a third; at tiny sizes with a real vocabulary it dominates. For indexing with tiny models, use --backend native.",
+  ] },
 };
 let part = parts.vectors;
 let results = part.results;

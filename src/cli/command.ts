@@ -174,7 +174,8 @@ export function formatCommandHelp(cmd: Command): string {
   }
   rows.push(["-h, --help", "Show this help"]);
   const width = Math.min(36, Math.max(...rows.map((r) => r.length > 0 ? r[0].length : 0)) + 2);
-  for (const [flag, desc] of rows) lines.push(`  ${flag.padEnd(width)}${desc}`);
+  // A flag wider than the column gets its description on the next line, aligned, instead of running into it.
+  for (const [flag, desc] of rows) lines.push(flag.length + 2 <= width ? `  ${flag.padEnd(width)}${desc}` : `  ${flag}\n  ${" ".repeat(width)}${desc}`);
   return lines.join("\n");
 }
 

@@ -17,6 +17,10 @@ test("t1 --help lists every command; each command's --help shows its options", a
     assert.equal(r.code, 0, name);
     assert.match(r.stdout, new RegExp(`^Usage: t1 ${name}`), name);
     assert.match(r.stdout, /-h, --help/, name);
+    // Every option line keeps its flag apart from its description (two spaces, or the next line).
+    for (const line of r.stdout.split("\n").filter((l) => /^ {2,}(-\w, )?--\w/.test(l))) {
+      assert.match(line, /^ +(-\w, )?--[\w-]+( \S+)?( {2,}\S.*)?$/, `${name}: ${line}`);
+    }
   }
 });
 
