@@ -5,7 +5,7 @@
  */
 export { TrainModel, type Param, type TokenBatch, type ForwardOptions, type OutputGrads, type TrainModelOptions } from "./train-model.js";
 export type { Tape } from "./train-model-pass.js";
-export { readTrainModelConfig, parseTrainModelConfig, asModelConfig, toHfConfig, parameterShapes, type ModelConfig, type TrainModelConfig } from "./model-config.js";
+export { readTrainModelConfig, parseTrainModelConfig, checkTrainable, toHfConfig, parameterShapes, type ModelConfig } from "./model-config.js";
 export {
   lossAndBackward, objectiveLoss, sequenceLogProbs, findLastTokenPositions,
   type Objective, type LmObjective, type ContrastiveObjective, type LossResult, type SequenceLogProbs,
