@@ -14,7 +14,8 @@ export { AdamW, clipGradNorm, clipCoefficient, globalGradNorm, learningRateAt, t
 export { train, type TrainData, type TrainOptions, type RunOptions, type TrainResult } from "./trainer.js";
 export { causalLmData, type CausalLmDataOptions } from "./lm-data.js";
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } from "./checkpoint.js";
-export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";
+export { readStepLog, type StepLog } from "./train-log.js";
+export { renderCurvesHtml, type CurvePanel } from "./curves-html.js";
 export { TrainRng, epochOrder } from "./rng.js";
 export { checkGrad, type GradOp, type GradCheckOptions, type GradCheckResult } from "./grad-check.js";
 export { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings, type InfoNceResult } from "./contrastive-loss.js";
