@@ -6,7 +6,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../src/util/atomic.js";
 import { createKernels, defaultThreads, type Kernels } from "../src/engine/kernels/index.js";
-import type { TrainModelConfig } from "../src/train/model-config.js";
+import type { ModelConfig } from "../src/engine/config.js";
 import { TrainModel } from "../src/train/train-model.js";
 import { lossAndBackward } from "../src/train/objectives.js";
 import { AdamW, clipCoefficient, globalGradNorm } from "../src/train/adamw.js";
@@ -25,9 +25,10 @@ const loadAtStart = loadavg()[0];
 
 /** Seconds per training step of t1 on case c (median-free: the caller keeps the best round). */
 function t1StepSeconds(k: Kernels, c: Case): { sec: number; cpu: number; peak: number; params: number } {
-  const config: TrainModelConfig = {
-    arch: "qwen3", vocabSize: c.vocab, hiddenSize: c.hidden, intermediateSize: c.intermediate, numLayers: c.layers, numHeads: c.heads,
-    numKvHeads: c.kvHeads, headDim: c.headDim, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositions: 4096, tieWordEmbeddings: true, qkNorm: true, qkvBias: false,
+  const config: ModelConfig = {
+    arch: "qwen3", vocabSize: c.vocab, hiddenSize: c.hidden, intermediateSize: c.intermediate, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads,
+    headDim: c.headDim, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositions: 4096, tieEmbeddings: true, qkNorm: true, qkvBias: false, oBias: false,
+    bosTokenId: null, eosTokenIds: [],
   };
   const m = TrainModel.init(k, config, 1);
   const opt = new AdamW(m.params, { weightDecay: 0.1 });

@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { uniformStream } from "../util/mulberry32.js";
 import { buildQwenStyleTokenizer } from "../engine/tokenizer/tiny-tokenizer.js";
 import type { Kernels } from "../engine/kernels/types.js";
-import { TrainModel, train, causalLmData, type TrainModelConfig } from "../train/index.js";
+import { TrainModel, train, causalLmData, type ModelConfig } from "../train/index.js";
 import { loadTokenizer } from "../train/stages/index.js";
 import type { ExperimentConfig, ModelShape } from "./config.js";
 
@@ -30,22 +30,26 @@ export function writeTestbedTokenizer(texts: readonly string[], vocabSize: numbe
   return { vocabSize: tok.vocabSize, ids: tok.ids };
 }
 
-export function modelConfig(shape: ModelShape, vocabSize: number): TrainModelConfig {
+/** The base model's config: a Qwen3-shaped decoder of `shape` over the learned tokenizer's vocabulary. */
+export function modelConfig(shape: ModelShape, vocabSize: number): ModelConfig {
   return {
     arch: "qwen3",
     vocabSize,
     hiddenSize: shape.hiddenSize,
     intermediateSize: shape.intermediateSize,
-    numLayers: shape.layers,
-    numHeads: shape.heads,
-    numKvHeads: shape.kvHeads,
+    layers: shape.layers,
+    heads: shape.heads,
+    kvHeads: shape.kvHeads,
     headDim: shape.headDim,
     rmsNormEps: 1e-6,
     ropeTheta: 10000,
     maxPositions: 2048,
-    tieWordEmbeddings: shape.tieEmbeddings,
+    tieEmbeddings: shape.tieEmbeddings,
     qkNorm: true,
     qkvBias: false,
+    oBias: false,
+    bosTokenId: null,
+    eosTokenIds: [],
   };
 }
 

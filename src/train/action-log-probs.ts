@@ -40,26 +40,46 @@ export function actionLogProbs(
   const logp = new Float32Array(N);
   for (let p = 0; p < P; p++) logp[positions[p]!] = lp[p]!;
   const emb = embPositions ? embeddingsAt(tape, embPositions, C) : undefined;
+  const once = oneBackward(tape, afterFree);
+  return {
+    logp,
+    emb,
+    free: once.free,
+    backward(dlogp, dEmb, gradScale = 1) {
+      once.backward(() => {
+        const d = new Float32Array(P);
+        if (dlogp) for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]!]! * gradScale;
+        const dLogits = m.pool.take(P * V);
+        try {
+          tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V, temperature);
+          const dHidden = dEmb && embPositions ? hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) : undefined;
+          m.backward(tape, { dLogits, dHidden });
+        } finally {
+          m.pool.give(dLogits);
+        }
+      });
+    },
+  };
+}
+
+/**
+ * A forward's tape kept open for one backward: `backward(run)` runs `run` on the open tape and then
+ * frees it (also when `run` throws); a second backward, or one after `free()`, throws `afterFree()`.
+ * `free()` may be called any number of times.
+ */
+export function oneBackward(tape: { free(): void }, afterFree: () => Error): { backward(run: () => void): void; free(): void } {
   let open = true;
   const free = () => {
     if (open) tape.free();
     open = false;
   };
   return {
-    logp,
-    emb,
     free,
-    backward(dlogp, dEmb, gradScale = 1) {
+    backward(run) {
       if (!open) throw afterFree();
-      const d = new Float32Array(P);
-      if (dlogp) for (let p = 0; p < P; p++) d[p] = dlogp[positions[p]!]! * gradScale;
-      const dLogits = m.pool.take(P * V);
       try {
-        tokenLogProbsBackward(dLogits, d, tape.logits!, targetsSel, P, V, temperature);
-        const dHidden = dEmb && embPositions ? hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) : undefined;
-        m.backward(tape, { dLogits, dHidden });
+        run();
       } finally {
-        m.pool.give(dLogits);
         free();
       }
     },

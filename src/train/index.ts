@@ -5,7 +5,7 @@
  */
 export { TrainModel, type Param, type TokenBatch, type ForwardOptions, type OutputGrads, type TrainModelOptions } from "./train-model.js";
 export type { Tape } from "./train-model-pass.js";
-export { readTrainModelConfig, parseTrainModelConfig, asModelConfig, toHfConfig, parameterShapes, type ModelConfig, type TrainModelConfig } from "./model-config.js";
+export { readTrainModelConfig, parseTrainModelConfig, checkTrainable, toHfConfig, parameterShapes, type ModelConfig } from "./model-config.js";
 export {
   lossAndBackward, objectiveLoss, sequenceLogProbs, findLastTokenPositions,
   type Objective, type LmObjective, type ContrastiveObjective, type LossResult, type SequenceLogProbs,
@@ -14,7 +14,8 @@ export { AdamW, clipGradNorm, clipCoefficient, globalGradNorm, learningRateAt, t
 export { train, type TrainData, type TrainOptions, type RunOptions, type TrainResult } from "./trainer.js";
 export { causalLmData, type CausalLmDataOptions } from "./lm-data.js";
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainerState } from "./checkpoint.js";
-export { readStepLog, renderCurvesHtml, type StepLog } from "./train-log.js";
+export { readStepLog, type StepLog } from "./train-log.js";
+export { renderCurvesHtml, type CurvePanel } from "./curves-html.js";
 export { TrainRng, epochOrder } from "./rng.js";
 export { checkGrad, type GradOp, type GradCheckOptions, type GradCheckResult } from "./grad-check.js";
 export { embeddingsAt, hiddenGradFromEmbeddings, infoNceOnEmbeddings, type InfoNceResult } from "./contrastive-loss.js";

@@ -11,38 +11,13 @@ export type { ModelConfig } from "../engine/config.js";
 export { toHfConfig } from "../engine/config.js";
 
 /**
- * @deprecated The old training-side field names; pass a ModelConfig instead (TrainModel accepts
- * both until callers move; asModelConfig converts). Kept for the experiment helper's literals.
+ * Checks that the training model implements `c` (what only inference supports is refused with the
+ * field's name) and returns it unchanged. `file` names the config in errors.
  */
-export interface TrainModelConfig {
-  arch: "qwen3" | "llama" | "qwen2";
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  maxPositions: number;
-  tieWordEmbeddings: boolean;
-  qkNorm: boolean;
-  qkvBias: boolean;
-}
-
-/** A ModelConfig from either shape, checked for what the training model implements. */
-export function asModelConfig(c: ModelConfig | TrainModelConfig, file = "config.json"): ModelConfig {
-  const m: ModelConfig = "numLayers" in c
-    ? {
-      arch: c.arch, vocabSize: c.vocabSize, hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layers: c.numLayers, heads: c.numHeads,
-      kvHeads: c.numKvHeads, headDim: c.headDim, rmsNormEps: c.rmsNormEps, ropeTheta: c.ropeTheta, maxPositions: c.maxPositions,
-      tieEmbeddings: c.tieWordEmbeddings, qkNorm: c.qkNorm, qkvBias: c.qkvBias, oBias: false, bosTokenId: null, eosTokenIds: [],
-    }
-    : c;
-  if (m.oBias) throw new T1Error("UNSUPPORTED", `${file}: attention_bias on o_proj (llama) is not supported by the training model`);
-  if (m.qkNorm !== (m.arch === "qwen3")) throw new T1Error("UNSUPPORTED", `${file}: q/k norm ${m.qkNorm ? "on" : "off"} for ${m.arch} is not supported by the training model`);
-  return m;
+export function checkTrainable(c: ModelConfig, file = "config.json"): ModelConfig {
+  if (c.oBias) throw new T1Error("UNSUPPORTED", `${file}: attention_bias on o_proj (llama) is not supported by the training model`);
+  if (c.qkNorm !== (c.arch === "qwen3")) throw new T1Error("UNSUPPORTED", `${file}: q/k norm ${c.qkNorm ? "on" : "off"} for ${c.arch} is not supported by the training model`);
+  return c;
 }
 
 /**
@@ -56,7 +31,7 @@ export function parseTrainModelConfig(text: string, file = "config.json"): Model
   } catch (e) {
     throw new InputError(`config is not valid JSON: ${(e as Error).message}`, { file });
   }
-  return asModelConfig(parseHfConfig(raw, file), file);
+  return checkTrainable(parseHfConfig(raw, file), file);
 }
 
 /** Reads and checks a config.json for training (see parseTrainModelConfig). */

@@ -1,7 +1,7 @@
 import type { Kernels } from "../engine/kernels/types.js";
 import { readSafetensors, type TensorMap } from "../engine/safetensors.js";
 import { InputError, T1Error } from "../util/errors.js";
-import { asModelConfig, parameterShapes, type TrainModelConfig } from "./model-config.js";
+import { checkTrainable, parameterShapes } from "./model-config.js";
 import type { ModelConfig } from "../engine/config.js";
 import { TrainRng } from "./rng.js";
 import { ropeTable, type RopeTable } from "../engine/ops/rope.js";
@@ -53,9 +53,9 @@ export class TrainModel implements PassModel {
   /** The engine's config (the same RoPE scaling, the same config.json written back). */
   readonly config: ModelConfig;
 
-  /** `config`: a ModelConfig (readTrainModelConfig), or the deprecated TrainModelConfig shape. */
-  constructor(readonly k: Kernels, config: ModelConfig | TrainModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
-    this.config = config = asModelConfig(config);
+  /** `config`: the engine's ModelConfig (readTrainModelConfig, or built in code); what training cannot do is refused (checkTrainable). */
+  constructor(readonly k: Kernels, config: ModelConfig, tensors: TensorMap | null, opts: TrainModelOptions = {}) {
+    this.config = checkTrainable(config);
     this.pool = new BufferPool(k);
     this.recomputeSwiglu = opts.recomputeSwiglu ?? false;
     const freeze = opts.freeze ?? [];
@@ -76,13 +76,13 @@ export class TrainModel implements PassModel {
   }
 
   /** Loads config-shaped weights from a safetensors file or HF directory. */
-  static async load(k: Kernels, config: ModelConfig | TrainModelConfig, weightsPath: string, opts: TrainModelOptions = {}): Promise<TrainModel> {
+  static async load(k: Kernels, config: ModelConfig, weightsPath: string, opts: TrainModelOptions = {}): Promise<TrainModel> {
     const tensors = await readSafetensors(weightsPath);
     return new TrainModel(k, config, tensors, opts);
   }
 
   /** Fresh weights: N(0, std) matrices, ones for norms, zero biases. Deterministic in seed. */
-  static init(k: Kernels, config: ModelConfig | TrainModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
+  static init(k: Kernels, config: ModelConfig, seed: number, std = 0.02, opts: TrainModelOptions = {}): TrainModel {
     const m = new TrainModel(k, config, null, opts);
     const rng = new TrainRng(seed);
     for (const p of m.params) {

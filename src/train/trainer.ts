@@ -2,7 +2,8 @@ import { InputError } from "../util/errors.js";
 import type { TrainModel, TokenBatch } from "./train-model.js";
 import { lossAndBackward, type Objective } from "./objectives.js";
 import type { TrainRng } from "./rng.js";
-import { renderCurvesHtml, type StepLog } from "./train-log.js";
+import type { StepLog } from "./train-log.js";
+import { renderCurvesHtml } from "./curves-html.js";
 import { runTrainingLoop, type RunOptions } from "./training-loop.js";
 import type { T1FormatSettings } from "../data/t1-format/index.js";
 

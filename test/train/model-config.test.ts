@@ -10,7 +10,7 @@ import { getKernels } from "../../src/engine/kernels/index.js";
 import { readSafetensors } from "../../src/engine/safetensors.js";
 import { Transformer } from "../../src/engine/transformer.js";
 import { parseHfConfig } from "../../src/engine/config.js";
-import { readTrainModelConfig, asModelConfig } from "../../src/train/model-config.js";
+import { readTrainModelConfig, checkTrainable } from "../../src/train/model-config.js";
 import { TrainModel } from "../../src/train/train-model.js";
 import { AdamW } from "../../src/train/adamw.js";
 import { saveCheckpoint } from "../../src/train/checkpoint.js";
@@ -88,7 +88,7 @@ test("load → save → load keeps every field of config.json", async () => {
     assert.deepEqual(wider.custom_note, { kept: true });
     m.dispose();
     // what training cannot do is refused by name
-    assert.throws(() => asModelConfig({ ...cfg, oBias: true }), (e: Error) => e instanceof T1Error && /o_proj/.test(e.message));
+    assert.throws(() => checkTrainable({ ...cfg, oBias: true }), (e: Error) => e instanceof T1Error && /o_proj/.test(e.message));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -8,47 +8,23 @@ import { trainOpsFor } from "../../engine/kernels/index.js";
  * with weight 0 cost nothing in the backward pass. The mean is over selected rows, as PyTorch's
  * cross_entropy with ignore_index does.
  */
-export function crossEntropyForward(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, lse?: Float32Array): number {
+export function crossEntropyForward(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number): number {
   let total = 0;
   let count = 0;
   for (let r = 0; r < R; r++) {
     if (weight[r] === 0) continue;
-    const lp = logProbAt(logits, r, V, targets[r]);
-    if (lse) lse[r] = logits[r * V + targets[r]] - lp;
-    total += weight[r] * -lp;
+    total += weight[r] * -logProbAt(logits, r, V, targets[r]);
     count += weight[r];
   }
   return count > 0 ? total / count : 0;
 }
 
 /**
- * dlogits[r] = dloss · weight_r / Σweight · (softmax(logits[r]) − onehot(target_r)). Writes (=).
- * Pass the lse (R) that crossEntropyForward filled to skip recomputing each row's log-sum-exp.
- */
-export function crossEntropyBackward(dlogits: Float32Array, dloss: number, logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, lse?: Float32Array): void {
-  let count = 0;
-  for (let r = 0; r < R; r++) count += weight[r];
-  for (let r = 0; r < R; r++) {
-    const o = r * V;
-    if (weight[r] === 0 || count === 0) {
-      dlogits.fill(0, o, o + V);
-      continue;
-    }
-    const scale = (dloss * weight[r]) / count;
-    if (lse) {
-      const l = lse[r];
-      for (let c = 0; c < V; c++) dlogits[o + c] = Math.exp(logits[o + c] - l) * scale;
-    } else softmaxRowInto(dlogits, logits, o, V, scale);
-    dlogits[o + targets[r]] -= scale;
-  }
-}
-
-/**
  * Loss and gradient in one pass (llm.c's fused classifier): returns the loss of crossEntropyForward
  * and overwrites logits with dloss · dlogits, so a training step computes each exp once and needs
  * no second (R, V) buffer. Use it when the logits are not needed after the loss. Logits in wasm
- * kernel memory take the SIMD op, others the plain loop (trainOpsFor); crossEntropyForward and
- * crossEntropyBackward are the reference the tests compare with.
+ * kernel memory take the SIMD op, others the plain loop (trainOpsFor). The tests compare it with
+ * crossEntropyForward and the unfused backward in test/train/reference-ops.ts.
  */
 export function crossEntropyFusedInPlace(logits: Float32Array, targets: Int32Array, weight: Float32Array, R: number, V: number, dloss: number): number {
   let count = 0;

@@ -1,7 +1,7 @@
 import { T1Error } from "../../util/errors.js";
 import type { TrainModel, TokenBatch } from "../train-model.js";
 import { embeddingsAt, hiddenGradFromEmbeddings } from "../contrastive-loss.js";
-import { actionLogProbs } from "../action-log-probs.js";
+import { actionLogProbs, oneBackward } from "../action-log-probs.js";
 
 /**
  * One forward of sampled trajectories that yields both what GRPO needs: the log-probability of
@@ -31,21 +31,11 @@ export function embedPass(m: TrainModel, batch: TokenBatch, embPositions: Int32A
   const tape = m.forward(batch, { logits: false });
   const C = m.config.hiddenSize;
   const emb = embeddingsAt(tape, embPositions, C);
-  let open = true;
-  const free = () => {
-    if (open) tape.free();
-    open = false;
-  };
+  const once = oneBackward(tape, () => new T1Error("INTERNAL", "embedPass: backward after free"));
   return {
     emb,
-    free,
-    backward(dEmb) {
-      try {
-        m.backward(tape, { dHidden: hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) });
-      } finally {
-        free();
-      }
-    },
+    free: once.free,
+    backward: (dEmb) => once.backward(() => m.backward(tape, { dHidden: hiddenGradFromEmbeddings(tape, embPositions, dEmb, C) })),
   };
 }
 
