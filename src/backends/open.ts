@@ -58,8 +58,3 @@ export async function openBackend(o: OpenBackendOptions): Promise<T1Backend> {
   }
   throw new InputError(`unknown backend "${String(o.backend)}" (expected ${BACKEND_KINDS.join(", ")})`);
 }
-
-export function parseBackendKind(s: string): BackendKind {
-  if ((BACKEND_KINDS as readonly string[]).includes(s)) return s as BackendKind;
-  throw new InputError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${s}"`);
-}

@@ -18,7 +18,7 @@ import { Progress } from "../util/progress.js";
 import type { Run } from "../data/types.js";
 import { buildBm25IndexResumable, openBm25Index, type Bm25Index, type Bm25Variant } from "../retrieval/bm25/index.js";
 import type { BackendKind, T1Backend } from "../backends/types.js";
-import { openBackend } from "../backends/open.js";
+import { openBackend, type OpenBackendOptions } from "../backends/open.js";
 import { buildT1Index } from "../retrieval/build-index.js";
 import { RetrievalPipeline } from "../retrieval/pipeline.js";
 import { hasManifest } from "../retrieval/index/manifest.js";
@@ -144,15 +144,16 @@ export class Bm25BrightRetriever implements BrightRetriever {
 
 // ---------------------------------------------------------------- T1
 
-export interface T1RetrieverOptions {
+/**
+ * The fields that open the model are OpenBackendOptions' own (url, threads, gpu, ...): `t1 bright
+ * eval` passes what `backendFromOptions` made of its backend flags, and every one reaches
+ * `openBackend`. Format overrides are not among them: the protocol records the model's t1_format.json.
+ */
+export interface T1RetrieverOptions extends Omit<OpenBackendOptions, "backend" | "model" | "format" | "chatTemplateFile"> {
   /** Model directory, .gguf, or server model name. */
   model: string;
   /** Default "native". */
   backend?: BackendKind;
-  /** Server URL for the remote backend. */
-  url?: string;
-  /** CPU threads. Default: all cores. */
-  threads?: number;
   /** "reason" (T1: the model writes reasoning; default) or "none" (plain embedding, no reasoning). */
   mode?: "reason" | "none";
   /** Reasoning budget. Default: the model's t1_format.json, else 256 (longer helps hard queries, costs linear time). */
@@ -177,15 +178,25 @@ export interface T1RetrieverOptions {
   backendInstance?: T1Backend;
 }
 
+/** The backend fields of the options (everything but the retrieval settings), as openBackend takes them. */
+function backendOpening(o: T1RetrieverOptions): OpenBackendOptions {
+  const { mode, maxReasoningTokens, temperature, seed, maxLength, docLengthPreset, documentInstruction, batchSize, backendInstance, ...opening } = o;
+  return { ...opening, backend: o.backend ?? "native" };
+}
+
 export class T1BrightRetriever implements BrightRetriever {
   readonly name = "t1" as const;
   readonly settings: Record<string, unknown>;
   private backend: T1Backend | undefined;
+  /** What `openBackend` gets: the backend fields of the options, none left behind. */
+  private readonly opening: OpenBackendOptions;
   private readonly docLength: Resolved<number>;
   private readonly docInstruction: Resolved<DocumentInstruction>;
 
   constructor(private readonly o: T1RetrieverOptions) {
     this.backend = o.backendInstance;
+    this.opening = backendOpening(o);
+    const kind = o.backend ?? o.backendInstance?.kind ?? "native";
     const saved = readSavedBrightFormat(o.model);
     this.docLength = resolveDocLength({ maxDocLength: o.maxLength, preset: o.docLengthPreset, saved });
     this.docInstruction = resolveDocInstruction(o.documentInstruction, saved);
@@ -197,8 +208,10 @@ export class T1BrightRetriever implements BrightRetriever {
     const temperature = o.temperature ?? 0;
     this.settings = {
       model: o.model,
-      backend: o.backend ?? o.backendInstance?.kind ?? "native",
+      backend: kind,
       ...(o.url ? { url: o.url } : {}),
+      // llama.cpp may run on a GPU (its numbers then differ in the last digits); no other backend does here.
+      ...(kind === "llamacpp" ? { gpu: o.gpu !== false } : {}),
       savedFormat: saved?.file ?? null,
       reasoningMode: mode,
       maxReasoningTokens: budget.value,
@@ -239,7 +252,7 @@ export class T1BrightRetriever implements BrightRetriever {
   }
 
   private async open(): Promise<T1Backend> {
-    this.backend ??= await openBackend({ backend: this.o.backend ?? "native", model: this.o.model, url: this.o.url, threads: this.o.threads });
+    this.backend ??= await openBackend(this.opening);
     this.settings.modelId = this.backend.modelId;
     return this.backend;
   }

@@ -1,7 +1,8 @@
 /**
  * POST /v1/completions and /v1/chat/completions (SSE with `"stream": true`). T1 extension:
  * `t1_embed: true` on /v1/completions gives each choice the `<emb_token>` vector read from the KV
- * cache its text was generated in.
+ * cache its text was generated in; that text is T1 reasoning, so without `max_tokens` it gets the
+ * model's reasoning budget (t1_format.json), where a plain completion gets the server's default.
  *
  * The prompts are tokenised and the budget checked (limits.ts) before the request queues; the
  * generation gets the queue's signal, which fires when the client goes away or at the timeout.
@@ -16,7 +17,7 @@ export interface CompletionsContext {
   limits: TokenLimits;
   /** The model name answered in responses. */
   model: string;
-  /** Budget when a request gives none. */
+  /** Budget of a plain completion that gives none (`t1_embed` requests default to the model's reasoning budget). */
   defaultMaxTokens: number;
   /** Runs model work in the server's queue. */
   run: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
@@ -41,8 +42,11 @@ export async function completions(ctx: CompletionsContext, body: Record<string, 
   ctx.limits.checkChars("prompt", prompts);
   const promptCounts = await backend.countTokens(prompts);
   const field = chat && body.max_tokens === undefined && body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
+  // With t1_embed the generated text is T1 reasoning (read at <emb_token> after it), so it defaults
+  // to the model's reasoning budget (t1_format.json), as /v1/t1/search does.
+  const dflt = wantEmbed ? backend.format.maxReasoningTokens : ctx.defaultMaxTokens;
   const gen: GenerationOptions = {
-    maxTokens: ctx.limits.budget(field, optIntField(body, "max_tokens", chat ? "max_completion_tokens" : undefined), ctx.defaultMaxTokens, promptCounts, wantEmbed ? 1 : 0),
+    maxTokens: ctx.limits.budget(field, optIntField(body, "max_tokens", chat ? "max_completion_tokens" : undefined), dflt, promptCounts, wantEmbed ? 1 : 0),
     temperature: numField(body, "temperature", 0),
     topP: numField(body, "top_p", 1),
     topK: intField(body, "top_k", 0),

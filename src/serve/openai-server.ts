@@ -45,7 +45,13 @@ export interface OpenAIServerOptions extends TokenLimitOptions {
   /** Largest request body accepted, in bytes. Default 2 MiB: a full context of text is tens of kB,
    * a batch of documents a few hundred. Larger bodies are a 413 before anything is parsed. */
   maxBodyBytes?: number;
-  /** Default `max_tokens` when a request omits it (lowered to what fits the context). Default 256. */
+  /**
+   * Default `max_tokens` of a plain /v1/completions or /v1/chat/completions request that omits it
+   * (lowered to maxNewTokens and to what fits the context). Default 256. Not the model's
+   * t1_format.json: its max_reasoning_tokens budgets T1 reasoning (read at `<emb_token>`), which is
+   * what /v1/t1/search and `t1_embed` completions default to; a plain completion is free generation,
+   * for which the format records no length.
+   */
   defaultMaxTokens?: number;
   /** Requests holding or waiting for the model at once; one more is answered 429. Default 16. */
   queueDepth?: number;
@@ -78,6 +84,8 @@ export class OpenAIServer {
     readonly backend: T1Backend,
     opts: OpenAIServerOptions = {},
   ) {
+    // 256 new tokens for plain completions (see defaultMaxTokens): OpenAI's APIs leave the length to
+    // the server, and the model's t1_format.json says nothing about free generation.
     this.opts = { host: "127.0.0.1", port: 0, maxBodyBytes: 2 << 20, defaultMaxTokens: 256, ...opts };
     this.limits = new TokenLimits(backend, opts);
     this.queue = new WorkQueue({ maxDepth: opts.queueDepth, timeoutMs: opts.requestTimeoutMs, stuckGraceMs: opts.stuckGraceMs, concurrency: backend.maxConcurrentRequests ?? 1 });

@@ -1,7 +1,7 @@
 /**
  * POST /v1/t1/search: T1 retrieval over an index served beside the model (`t1 serve --index IDX`).
  * Request  { query: string, k?: 10, mode?: "reason"|"none"|"external"|"bm25", reasoning?: string,
- *            hybrid?: "none"|"rrf"|"weighted", alpha?: 0.5, max_reasoning_tokens?: 256,
+ *            hybrid?: "none"|"rrf"|"weighted", alpha?: 0.5, max_reasoning_tokens?: (the model's),
  *            snippet_chars?: 160, query_id?: string }
  * Response { reasoning, reasoning_tokens, cached, hits: [{ id, score, score_name, sources, snippet?, judged? }],
  *            timings_ms: { generate, embed, search }, query_id?, judged_relevant? }
@@ -11,6 +11,8 @@
  * (named by `query_id`, or found by its exact text in `--queries`) carry their relevance grade.
  *
  * The prompt is tokenised and the reasoning budget checked before the request queues (limits.ts).
+ * Without `max_reasoning_tokens` the budget is the model's (`backend.format.maxReasoningTokens`:
+ * its t1_format.json, else 256), lowered to the server's per-request cap and to the context.
  */
 import type { Qrels } from "../data/types.js";
 import type { PipelineResult, PipelineSearchOptions, RetrievalPipeline } from "../retrieval/pipeline.js";
@@ -93,7 +95,9 @@ export async function checkSearchRequest(pipeline: RetrievalPipeline, limits: To
   }
   const requested = req.options.maxReasoningTokens;
   if (requested === 0) throw new InputError(`"max_reasoning_tokens" must be at least 1 (use "mode": "none" for no reasoning)`);
-  const maxReasoningTokens = limits.budget("max_reasoning_tokens", requested, 256, [tokens!], 1);
+  // Unset: the model's budget (t1_format.json, else DEFAULT_T1_FORMAT's), as t1 search uses it;
+  // budget() lowers it to the server's --max-tokens-per-request and to what fits the context.
+  const maxReasoningTokens = limits.budget("max_reasoning_tokens", requested, b.format.maxReasoningTokens, [tokens!], 1);
   return { ...req, options: { ...req.options, maxReasoningTokens } };
 }
 

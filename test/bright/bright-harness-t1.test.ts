@@ -2,7 +2,8 @@
  * `t1 bright eval --retriever t1` end to end on a tiny random model (createTinyModel) and one small
  * synthetic domain with exclusions (leetcode): instructions and reasoning settings logged, excluded
  * documents dropped before the top-k cut (the k-cut run is the head of the uncut one), nDCG@10 equal to
- * evaluateRun on the run file, and a rerun that reuses the index and the reasoning cache.
+ * evaluateRun on the run file, and a rerun that reuses the index and the reasoning cache; the backend
+ * flags (--backend llamacpp --no-gpu) reach the backend and results.json.
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { brightInstruction } from "../../src/data/bright-domains.js";
 import { evaluateRun } from "../../src/eval/evaluate.js";
 import { readRun } from "../../src/data/trec-files.js";
 import { runInProcess } from "../cli/in-process.js";
+import { makeTinyModel } from "../backends/fixtures/tiny.js";
 import { fixtureDomain, writeFixtureDomain } from "./bright-harness-fixture.js";
 
 const root = mkdtempSync(join(tmpdir(), "t1-bright-harness-t1-"));
@@ -97,4 +99,20 @@ test("t1 bright eval --retriever t1: domains with the same documents and instruc
   assert.equal(t.details.documentsEncoded, 0);
   assert.equal(t.index.reused, true);
   assert.equal(t.metrics.ndcg_cut_10, a.metrics.ndcg_cut_10, "same documents, queries and instruction: same numbers");
+});
+
+test("t1 bright eval --backend llamacpp --no-gpu: the flag reaches the backend and is recorded in results.json", async () => {
+  const fx = await makeTinyModel();
+  after(() => rmSync(fx.root, { recursive: true, force: true }));
+  const dir = join(root, "BRIGHT-llama");
+  const data = await fixtureDomain("leetcode", 2, 6);
+  for (const r of data.rows) r.query = r.query.slice(0, 200);
+  writeFixtureDomain(dir, "leetcode", data);
+  const out = join(root, "res-llama");
+  const r = await runInProcess(["bright", "eval", "--retriever", "t1", "--backend", "llamacpp", "--model", fx.gguf, "--no-gpu", "--dir", dir, "--domains", "leetcode", "--out", out, "--k", "5", "--max-reasoning-tokens", "2", "--max-doc-length", "96", "--threads", "1", "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { protocol: Record<string, any>; command: string };
+  assert.equal(json.protocol.t1.backend, "llamacpp");
+  assert.equal(json.protocol.t1.gpu, false, "--no-gpu is the backend's, not dropped on the way");
+  assert.match(json.command, / --no-gpu/);
 });

@@ -53,7 +53,7 @@ test("bad input exits 2 naming where the problem is", async () => {
     [["evaluate", "--qrels", okQrels, "--run", run, "-m", "map", "-m", "ndcg@10"], /unknown measure "ndcg@10"/],
     [["evaluate", "--qrels", okQrels, "--run", run, "--mode", "pytrec"], /--mode must be one of trec_eval, pytrec_eval; got "pytrec"/],
     [["serve", "--model", "m", "--port", "70000"], /--port must be between 0 and 65535, got 70000/],
-    [["serve", "--model", "m", "--backend", "remote"], /--backend must be native or llamacpp/],
+    [["serve", "--model", "m", "--backend", "remote"], /t1 serve: --backend must be one of native, llamacpp; got "remote"/],
     [["index", "--bogus"], /t1 index: Unknown option '--bogus'/],
   ];
   for (const [args, re] of cases) {

@@ -46,6 +46,9 @@ test("the search page streams the reasoning, shows the API's hits and never rend
     });
     await page.goto(`${served.url}/`);
     await assert.doesNotReject(page.getByText(/documents, native backend/).waitFor({ timeout: 5000 }));
+    // The budget field starts empty (the request leaves it out) and shows the model's own budget.
+    assert.equal(await page.getByLabel("Reasoning tokens").inputValue(), "");
+    assert.equal(await page.getByLabel("Reasoning tokens").getAttribute("placeholder"), String(served.pipeline.backend.format.maxReasoningTokens));
 
     const request = { query: "why is the sky blue?", mode: "reason", k: 41, max_reasoning_tokens: 16, hybrid: "none" };
     await page.getByLabel("Query").fill(request.query);

@@ -4,7 +4,7 @@ import { InputError, T1Error } from "../../util/errors.js";
 import { defaultCacheDir } from "../../data/hub-model.js";
 import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../data/bright-domains.js";
 import { BM25_OPTIONS, bm25Params } from "../options/bm25.js";
-import { BACKEND_OPTIONS } from "../options/backend.js";
+import { BACKEND_OPTIONS, backendFromOptions } from "../options/backend.js";
 import { MAX_REASONING_TOKENS } from "../options/query.js";
 import { formatResultsTsv, parseBrightDomains, runBrightEval } from "../../bright/harness.js";
 import { Bm25BrightRetriever, T1BrightRetriever, type BrightRetriever } from "../../bright/retrievers.js";
@@ -116,10 +116,9 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
       const model = values.model;
       if (!model) throw new InputError(`t1 bright eval: --retriever t1 needs --model`);
       retriever = new T1BrightRetriever({
+        // Every backend flag (--backend, --url, --threads, --no-gpu) reaches the backend.
+        ...backendFromOptions(values, "bright eval"),
         model,
-        backend: values.backend,
-        url: values.url,
-        threads: values.threads,
         mode: values.mode,
         maxReasoningTokens: values["max-reasoning-tokens"],
         temperature: values.temperature,

@@ -1,7 +1,7 @@
 /**
  * The backend option group: which implementation embeds and generates (native, llama.cpp or a
  * remote server) and how it is opened. Declared once here for `t1 index`, `search`, `run`,
- * `bright eval` (and `serve`); `backendFromOptions` turns the parsed values into OpenBackendOptions.
+ * `bright eval` and `serve`; `backendFromOptions` turns the parsed values into OpenBackendOptions.
  */
 import { BACKEND_KINDS, type OpenBackendOptions } from "../../backends/open.js";
 import type { BackendKind } from "../../backends/types.js";
@@ -21,6 +21,14 @@ export const BACKEND_OPTIONS = {
   "no-gpu": NO_GPU,
 } as const;
 
+/** For `t1 serve`: a model on this machine (native or llama.cpp; a remote server is served already, so no --url). */
+export const LOCAL_BACKEND_OPTIONS = {
+  model: { type: "string", description: "Model directory or .gguf (native), .gguf (llamacpp)", required: true, arg: "M" },
+  backend: { type: "string", choices: ["native", "llamacpp"], description: "Implementation: the native engine or llama.cpp (a remote server is served already)", default: "native" },
+  threads: THREADS,
+  "no-gpu": NO_GPU,
+} as const;
+
 /** For commands that reopen what an index recorded (`t1 search`, `t1 run`): every value overrides it. */
 export const BACKEND_OVERRIDE_OPTIONS = {
   backend: { type: "string", choices: BACKEND_KINDS, description: "Override the backend recorded in the index" },
@@ -31,7 +39,7 @@ export const BACKEND_OVERRIDE_OPTIONS = {
   "no-gpu": NO_GPU,
 } as const;
 
-/** The parsed values of either group (the override group has no default backend). */
+/** The parsed values of any of these groups (the override group has no default backend). */
 export interface BackendValues {
   backend?: BackendKind;
   model?: string;
