@@ -178,37 +178,3 @@ export function formatCommandHelp(cmd: Command): string {
   for (const [flag, desc] of rows) lines.push(flag.length + 2 <= width ? `  ${flag.padEnd(width)}${desc}` : `  ${flag}\n  ${" ".repeat(width)}${desc}`);
   return lines.join("\n");
 }
-
-/** Reads a string option that the spec marks required (parseCommandArgs has checked presence). */
-export function str(values: OptionValues, name: string): string {
-  const v = values[name];
-  if (typeof v !== "string") throw new InputError(`--${name} is required`);
-  return v;
-}
-
-export function optStr(values: OptionValues, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-/** Reads a `multiple: true` option: every occurrence in order ([] when absent with no default). */
-export function strList(values: OptionValues, name: string): string[] {
-  const v = values[name];
-  if (v === undefined) return [];
-  return Array.isArray(v) ? v : [String(v)];
-}
-
-export function num(values: OptionValues, name: string): number {
-  const v = values[name];
-  if (typeof v !== "number") throw new InputError(`--${name} is required and must be a number`);
-  return v;
-}
-
-export function optNum(values: OptionValues, name: string): number | undefined {
-  const v = values[name];
-  return typeof v === "number" ? v : undefined;
-}
-
-export function bool(values: OptionValues, name: string): boolean {
-  return values[name] === true;
-}

@@ -1,4 +1,4 @@
-import { bool, defineCommand, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,8 +24,8 @@ empty folder.`,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 add-emb-token: unexpected argument "${positionals[0]}" (use --model DIR --out DIR)`);
-    const model = str(values, "model");
-    const out = str(values, "out");
+    const model = values.model;
+    const out = values.out;
     if (!existsSync(model) || !statSync(model).isDirectory()) throw new T1Error("NOT_FOUND", `t1 add-emb-token: --model ${model} is not a directory (expected a Hugging Face model folder)`);
     if (resolve(model) === resolve(out)) throw new InputError(`t1 add-emb-token: --out must differ from --model (the source is never modified)`);
     // Refuse to mix with another model's files: a stale shard or tokenizer there would be loaded too.
@@ -35,7 +35,7 @@ empty folder.`,
     if (!existsSync(join(model, "config.json"))) throw new InputError(`t1 add-emb-token: --model ${model} has no config.json (expected a Hugging Face model folder)`);
     (await loadModel(model, { weights: "f16" })).dispose();
     const r = await addEmbToken(model, out);
-    if (bool(values, "json")) console.log(JSON.stringify({ ...r, out }));
+    if (values.json) console.log(JSON.stringify({ ...r, out }));
     else console.log(r.added ? `added <emb_token> as id ${r.id} (vocab_size ${r.vocabSize}); wrote ${out}` : `<emb_token> already present as id ${r.id}; copied to ${out}`);
     return 0;
   },

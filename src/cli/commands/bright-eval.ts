@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { bool, defineCommand, str, strList, type OptionValues } from "../command.js";
+import { defineCommand, type Values } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { defaultCacheDir } from "../../data/hub-model.js";
 import { normalizeBrightDomain, BRIGHT_DOMAINS, type BrightDomain } from "../../data/bright-domains.js";
@@ -38,11 +38,11 @@ const OPTIONS = {
 const T1_ONLY = ["model", "url", "threads", "max-doc-length", "doc-length-preset", "doc-instruction", "query-prompt-file"] as const;
 
 /** The command line that reproduces this run, defaults spelled out (recorded in results.json). */
-function commandLine(values: OptionValues): string {
+function commandLine(values: Values<typeof OPTIONS>): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const retriever = str(values, "retriever");
+  const retriever = values.retriever;
   const args = ["t1", "bright", "eval"];
-  for (const name of Object.keys(OPTIONS)) {
+  for (const name of Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]) {
     const v = values[name];
     if (v === undefined || v === false) continue;
     if (retriever === "bm25" && ([...T1_ONLY, "no-gpu", "backend", "mode", "max-reasoning-tokens", "temperature", "seed", "batch-size", "query-prompt"] as string[]).includes(name)) continue;

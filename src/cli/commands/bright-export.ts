@@ -1,4 +1,4 @@
-import { bool, defineCommand, optStr, str, strList } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { existsSync } from "node:fs";
 import { loadBrightTask } from "../../data/bright.js";
@@ -39,12 +39,12 @@ Domains: ${BRIGHT_DOMAINS.join(", ")} ("-" or "_").`,
     const dir = values.dir ?? defaultCacheDir("datasets", "xlangai/BRIGHT");
     if (!existsSync(dir)) throw new T1Error("NOT_FOUND", `t1 bright export: no BRIGHT copy at ${dir} (run t1 download --bright, or pass --dir)`);
     const task = await loadBrightTask(dir, domain, {
-      longDocuments: bool(values, "long"),
-      queries: optStr(values, "queries") ?? "examples",
-      exclusionFiles: strList(values, "exclude"),
-      progress: !bool(values, "quiet"),
+      longDocuments: values.long,
+      queries: values.queries,
+      exclusionFiles: values.exclude ?? [],
+      progress: !values.quiet,
     });
-    const out = str(values, "out");
+    const out = values.out;
     exportBrightTask(task, out, dir);
     const excluded = [...task.exclusions.values()].reduce((a, s) => a + s.size, 0);
     console.error(`t1 bright export: ${task.domain}: ${task.documents.length} documents, ${task.queries.length} queries, ${excluded} exclusions; instruction "${task.instruction}"`);

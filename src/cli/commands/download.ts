@@ -1,4 +1,4 @@
-import { bool, defineCommand, optStr, strList, type Values } from "../command.js";
+import { defineCommand, type Values } from "../command.js";
 import { InputError, T1Error } from "../../util/errors.js";
 import { downloadHubModel, defaultCacheDir } from "../../data/hub-model.js";
 import { HubUnreachableError } from "../../data/hub.js";
@@ -6,8 +6,8 @@ import { downloadBrightDataset } from "../../data/bright-download.js";
 import { BRIGHT_DOMAINS } from "../../data/bright-domains.js";
 
 /** "a,b" and repeated flags both accepted; empty items are dropped. */
-function listOption(values: Parameters<typeof strList>[0], name: string): string[] | undefined {
-  const items = strList(values, name).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+function listOption(given: string[] | undefined): string[] | undefined {
+  const items = (given ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
   return items.length > 0 ? items : undefined;
 }
 
@@ -60,34 +60,34 @@ Configs: examples, documents, long_documents, and the reasoning sets (gpt4_reaso
 
 async function download(values: Values<typeof OPTIONS>, positionals: string[]): Promise<number> {
   if (positionals.length > 0) throw new InputError(`t1 download: unexpected argument "${positionals[0]}" (use --model OWNER/NAME or --bright)`);
-  const model = optStr(values, "model");
-  const bright = bool(values, "bright");
+  const model = values.model;
+  const bright = values.bright;
   if ((model === undefined) === !bright) throw new InputError(`t1 download: give exactly one of --model OWNER/NAME or --bright (see \`t1 download --help\`)`);
   const hub = {
-    endpoint: optStr(values, "endpoint"),
-    revision: optStr(values, "revision") ?? "main",
-    force: bool(values, "force"),
-    quiet: bool(values, "quiet"),
+    endpoint: values.endpoint,
+    revision: values.revision,
+    force: values.force,
+    quiet: values.quiet,
   };
   if (model !== undefined) {
     if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new InputError(`t1 download: --model must look like OWNER/NAME (e.g. Qwen/Qwen3-0.6B), got "${model}"`);
     for (const flag of ["domains", "configs", "bright-repo"] as const) {
       if (values[flag] !== undefined && values[flag] !== "xlangai/BRIGHT") throw new InputError(`t1 download: --${flag} applies to --bright, not --model`);
     }
-    const r = await downloadHubModel({ ...hub, repo: model, dir: optStr(values, "dir"), extraFiles: listOption(values, "files") });
+    const r = await downloadHubModel({ ...hub, repo: model, dir: values.dir, extraFiles: listOption(values.files) });
     console.log(r.dir);
     return 0;
   }
   if (values.files !== undefined) throw new InputError(`t1 download: --files applies to --model, not --bright`);
-  const domainList = listOption(values, "domains");
-  const repo = optStr(values, "bright-repo") ?? "xlangai/BRIGHT";
-  const dir = optStr(values, "dir") ?? defaultCacheDir("datasets", repo);
+  const domainList = listOption(values.domains);
+  const repo = values["bright-repo"];
+  const dir = values.dir ?? defaultCacheDir("datasets", repo);
   await downloadBrightDataset({
     ...hub,
     repo,
     dir,
     domains: domainList,
-    configs: listOption(values, "configs"),
+    configs: listOption(values.configs),
   });
   console.log(dir);
   return 0;

@@ -1,4 +1,4 @@
-import { bool, defineCommand, optNum, optStr, str, strList } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { readQrels, readRunWithTag } from "../../data/trec-files.js";
 import { evaluateRun, formatTrecEval } from "../../eval/evaluate.js";
@@ -43,14 +43,14 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 evaluate: unexpected argument "${positionals[0]}" (use --qrels FILE --run FILE)`);
     const mode = values.mode;
-    const depth = optNum(values, "depth");
-    const level = optNum(values, "level") ?? 1;
-    const qrels = readQrels(str(values, "qrels"));
-    const { run, tag } = readRunWithTag(str(values, "run"), { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
+    const depth = values.depth;
+    const level = values.level;
+    const qrels = readQrels(values.qrels);
+    const { run, tag } = readRunWithTag(values.run, { duplicates: mode === "pytrec_eval" ? "keep-last" : "error" });
     // "runid" (the run's tag) is printed, not computed: as in trec_eval, only when requested.
     // Every -m adds to the list (trec_eval); the defaults apply only when no -m was given. Each -m
     // stays its own request so that a bare number in one (`-m P.5,10`) never joins another.
-    const given = strList(values, "measures");
+    const given = values.measures;
     const requests = (given.length > 0 ? given : [DEFAULT_MEASURES]).map((req) =>
       req.split(",").map((s) => s.trim()).flatMap((s) => (s === "all_trec" ? ["runid", ...ALL_TREC] : [s])),
     );
@@ -59,10 +59,10 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     const result = evaluateRun(qrels, run, {
       measures,
       mode,
-      completeQueries: bool(values, "complete"),
+      completeQueries: values.complete,
       relevanceLevel: level,
       depth,
-      numDocsInCollection: optNum(values, "collection"),
+      numDocsInCollection: values.collection,
     });
     // trec_eval prints in its own measure-table order whatever the order of -m.
     const printOrder = (family: string) => {
@@ -71,12 +71,12 @@ last score of a duplicated docid; trec_eval refuses duplicates.`,
     };
     result.measures = [...result.measures].sort((a, b) => printOrder(a.family) - printOrder(b.family));
     if (result.perQuery.size === 0) throw new InputError(`t1 evaluate: no query of the run has judgments in the qrels (check that the query ids match)`);
-    if (bool(values, "json")) {
+    if (values.json) {
       const out: Record<string, unknown> = { runid: withRunid ? tag : undefined, mode, numQueries: result.numQueries, mean: result.mean };
-      if (bool(values, "query")) out.perQuery = Object.fromEntries([...result.perQuery].map(([qid, v]) => [qid, { ...v, ...result.perQueryText.get(qid) }]));
+      if (values.query) out.perQuery = Object.fromEntries([...result.perQuery].map(([qid, v]) => [qid, { ...v, ...result.perQueryText.get(qid) }]));
       console.log(JSON.stringify(out, null, 2));
     } else {
-      console.log(formatTrecEval(result, { perQuery: bool(values, "query"), runid: withRunid ? (tag ?? "") : undefined }).replace(/\n$/, ""));
+      console.log(formatTrecEval(result, { perQuery: values.query, runid: withRunid ? (tag ?? "") : undefined }).replace(/\n$/, ""));
     }
   },
 });

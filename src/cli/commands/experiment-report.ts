@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { defineCommand, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { renderResults } from "../../experiment/render-results.js";
 import { RESULTS_SCHEMA, type ExperimentResults } from "../../experiment/results.js";
 import { InputError, T1Error } from "../../util/errors.js";
@@ -14,7 +14,7 @@ export default defineCommand({
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 experiment report: unexpected argument "${positionals[0]}"`);
-    const file = str(values, "results");
+    const file = values.results;
     let r: ExperimentResults;
     try {
       r = JSON.parse(readFileSync(file, "utf8")) as ExperimentResults;
@@ -23,6 +23,6 @@ export default defineCommand({
       throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
     }
     if (r.schema !== RESULTS_SCHEMA) throw new InputError(`expected schema "${RESULTS_SCHEMA}", got ${JSON.stringify(r.schema)}`, { file, field: "schema" });
-    renderResults(r, str(values, "out"));
+    renderResults(r, values.out);
   },
 });

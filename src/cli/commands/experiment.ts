@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defineCommand, bool, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { DEFAULT_CONFIG, readConfigFile } from "../../experiment/config.js";
 import { runExperiment } from "../../experiment/run-experiment.js";
 import { ROWS } from "../../experiment/seed-run.js";
@@ -38,15 +38,15 @@ after an interruption to continue.`,
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 experiment: unexpected argument "${positionals[0]}"`);
-    const configFile = optStr(values, "config");
+    const configFile = values.config;
     const config = configFile ? readConfigFile(configFile) : DEFAULT_CONFIG;
-    const seeds = parseSeeds(str(values, "seeds"));
-    const evalSplit = str(values, "eval-split");
+    const seeds = parseSeeds(values.seeds);
+    const evalSplit = values["eval-split"];
     if (evalSplit !== "test" && evalSplit !== "dev") throw new InputError(`--eval-split: expected test or dev, got "${evalSplit}"`);
     const command = ["t1", "experiment", ...process.argv.slice(3)].join(" ");
     const r = await runExperiment({
-      testbedDir: str(values, "testbed"), seeds, outDir: str(values, "out"), config, command,
-      resultsMarkdown: optStr(values, "results-md") ? resolve(str(values, "results-md")) : undefined, quiet: bool(values, "quiet"), evalSplit,
+      testbedDir: values.testbed, seeds, outDir: values.out, config, command,
+      resultsMarkdown: values["results-md"] ? resolve(values["results-md"]) : undefined, quiet: values.quiet, evalSplit,
     });
     for (const name of ROWS) console.log(`${name.padEnd(26)} nDCG@10 ${r.rows[name].ndcg10.mean.toFixed(4)} ± ${r.rows[name].ndcg10.sd.toFixed(4)}  R@10 ${r.rows[name].recall10.mean.toFixed(4)} ± ${r.rows[name].recall10.sd.toFixed(4)}`);
   },

@@ -1,4 +1,4 @@
-import { bool, defineCommand, num, optStr, str, strList } from "../command.js";
+import { defineCommand } from "../command.js";
 import { applyExclusions, readExclusionsFile, type Exclusions } from "../../data/bright.js";
 import { InputError } from "../../util/errors.js";
 import { readQueries, iterateJsonl } from "../../data/jsonl.js";
@@ -29,9 +29,9 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 run: unexpected argument "${positionals[0]}" (use --index, --queries and --out)`);
-    const k = num(values, "k");
+    const k = values.k;
     const exclusions: Exclusions = new Map();
-    for (const file of strList(values, "exclusions")) {
+    for (const file of values.exclusions ?? []) {
       for (const [qid, ids] of readExclusionsFile(file)) {
         const s = exclusions.get(qid) ?? new Set<string>();
         for (const d of ids) s.add(d);
@@ -43,7 +43,7 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
     const opts = pipelineSearchOptions(values, k + extra);
     const queries = readQueries(values.queries).map((q) => ({ ...q, reasoning: undefined as string | undefined }));
     if (queries.length === 0) throw new InputError(`the queries file has no queries (expected JSONL lines {"id", "text"})`, { file: values.queries });
-    const reasoningFile = optStr(values, "reasoning");
+    const reasoningFile = values.reasoning;
     if (opts.mode === "external") {
       if (!reasoningFile) throw new InputError("t1 run: --mode external needs --reasoning FILE");
       const byId = new Map<string, string>();
@@ -75,10 +75,10 @@ generate again. --reasoning FILE (JSONL {"id", "reasoning"}) supplies reasoning 
       let run: Run = new Map(results.map((r) => [r.id, r.hits.map((h) => ({ docid: h.id, score: h.score }))]));
       let dropped = 0;
       if (exclusions.size > 0) ({ run, dropped } = applyExclusions(run, exclusions, k));
-      writeRun(str(values, "out"), run, optStr(values, "tag") ?? `t1-${opts.mode}${opts.hybrid !== "none" ? `-${opts.hybrid}` : ""}`);
+      writeRun(values.out, run, values.tag ?? `t1-${opts.mode}${opts.hybrid !== "none" ? `-${opts.hybrid}` : ""}`);
       const gen = results.reduce((a, r) => a + r.timings.generateMs, 0);
       const cached = results.filter((r) => r.cached).length;
-      console.error(`t1 run: ${results.length} queries (${cached} from the reasoning cache), reasoning ${(gen / 1000).toFixed(1)} s in all${exclusions.size ? `, ${dropped} excluded documents dropped` : ""}; wrote ${str(values, "out")}`);
+      console.error(`t1 run: ${results.length} queries (${cached} from the reasoning cache), reasoning ${(gen / 1000).toFixed(1)} s in all${exclusions.size ? `, ${dropped} excluded documents dropped` : ""}; wrote ${values.out}`);
     } finally {
       await p.close();
     }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defineCommand, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { runDemo } from "../../experiment/demo.js";
 import { defaultModelDir } from "../../experiment/tiny-t1.js";
 import { InputError } from "../../util/errors.js";
@@ -20,6 +20,6 @@ the gold reasoning (an oracle). BM25 on the classic collections moved to \`t1 bm
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 start: unexpected argument "${positionals[0]}"`);
-    await runDemo({ modelDir: resolve(optStr(values, "model") ?? defaultModelDir()), workDir: resolve(str(values, "dir")) });
+    await runDemo({ modelDir: resolve(values.model ?? defaultModelDir()), workDir: resolve(values.dir) });
   },
 });

@@ -1,4 +1,4 @@
-import { defineCommand, bool, num, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { entityCount } from "../../data/testbed/world.js";
 import { makeTestbed, TESTBED_SIZE_NAMES, TESTBED_SIZES, writeTestbed, type TestbedSizeName } from "../../data/testbed/index.js";
@@ -28,12 +28,12 @@ Sizes: ${TESTBED_SIZE_NAMES.map((n) => `${n} (${entityCount(TESTBED_SIZES[n].wor
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 testbed make: unexpected argument "${positionals[0]}"`);
-    const size = str(values, "size");
+    const size = values.size;
     if (!(TESTBED_SIZE_NAMES as string[]).includes(size)) throw new InputError(`t1 testbed make: --size must be one of ${TESTBED_SIZE_NAMES.join(", ")}, got "${size}"`);
-    const out = str(values, "out");
-    const tb = makeTestbed(num(values, "seed"), size as TestbedSizeName);
+    const out = values.out;
+    const tb = makeTestbed(values.seed, size as TestbedSizeName);
     const m = writeTestbed(tb, out);
-    if (!bool(values, "quiet")) {
+    if (!values.quiet) {
       const c = m.counts;
       console.error(`t1 testbed make: seed ${m.seed}, size ${m.size}: ${c.corpus} documents, ${c.pretrain} pretraining paragraphs, train ${c.train.total} / dev ${c.dev.total} / test ${c.test.total} questions`);
     }

@@ -1,4 +1,4 @@
-import { bool, defineCommand, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { InputError } from "../../util/errors.js";
 import { loadModelTokenizer } from "../../engine/tokenizer/model-tokenizer.js";
 import { LlamaCppTokenizer } from "../../backends/llamacpp-tokenizer.js";
@@ -32,10 +32,10 @@ compare the two on NFC text.`,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new InputError(`t1 tokenize: unexpected argument "${positionals[0]}" (the text is read from stdin)`);
-    const model = str(values, "model");
-    const backend = optStr(values, "backend") ?? "native";
+    const model = values.model;
+    const backend = values.backend;
     if (backend !== "native" && backend !== "llamacpp") throw new InputError(`t1 tokenize: --backend must be native or llamacpp, got "${backend}"`);
-    const parseSpecial = bool(values, "special");
+    const parseSpecial = values.special;
     const text = await readStdin();
     let ids: number[];
     let piece: (id: number) => string;
@@ -51,7 +51,7 @@ compare the two on NFC text.`,
       piece = (id) => tok.decode([id]);
     }
     try {
-      if (bool(values, "json")) console.log(JSON.stringify(ids));
+      if (values.json) console.log(JSON.stringify(ids));
       else for (const id of ids) console.log(`${String(id).padStart(6)} ${JSON.stringify(piece(id))}`);
     } finally {
       await close();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defineCommand, num, optStr, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { readDocuments } from "../../data/jsonl.js";
 import { TextTokenizer } from "../../engine/tokenizer/tokenizer.js";
 import { getKernels } from "../../engine/kernels/index.js";
@@ -39,7 +39,7 @@ an interruption resumes from the newest checkpoint with the same losses.`,
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 train lm: unexpected argument "${positionals[0]}"`);
-    const modelDir = str(values, "model");
+    const modelDir = values.model;
     const tokFile = join(modelDir, "tokenizer.json");
     if (!existsSync(tokFile)) throw new T1Error("NOT_FOUND", `${modelDir} has no tokenizer.json`);
     const tokCfgFile = join(modelDir, "tokenizer_config.json");
@@ -48,26 +48,26 @@ an interruption resumes from the newest checkpoint with the same losses.`,
       existsSync(tokCfgFile) ? JSON.parse(readFileSync(tokCfgFile, "utf8")) : {},
       tokFile,
     );
-    const docs = readDocuments(str(values, "data"));
+    const docs = readDocuments(values.data);
     const sequences = docs.map((d) => Int32Array.from(tokenizer.encode(d.text))).filter((s) => s.length >= 2);
-    if (!sequences.length) throw new InputError("no text in the data file has 2 or more tokens", { file: str(values, "data") });
-    const freeze = optStr(values, "freeze")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+    if (!sequences.length) throw new InputError("no text in the data file has 2 or more tokens", { file: values.data });
+    const freeze = values.freeze?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
     const k = getKernels();
     try {
-      const model = await TrainModel.load(k, readTrainModelConfig(join(modelDir, "config.json")), modelDir, { freeze, recomputeSwiglu: values["recompute-swiglu"] === true });
-      const quiet = values.quiet === true;
+      const model = await TrainModel.load(k, readTrainModelConfig(join(modelDir, "config.json")), modelDir, { freeze, recomputeSwiglu: values["recompute-swiglu"] });
+      const quiet = values.quiet;
       if (!quiet) console.error(`t1 train lm: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${sequences.length} sequences, kernels ${k.name} × ${k.threads}`);
-      const r = await train(model, causalLmData(sequences, { maxLength: num(values, "max-length") }), {
-        outDir: str(values, "out"),
-        totalSteps: num(values, "steps"),
-        microBatchSize: num(values, "batch-size"),
-        gradAccumSteps: num(values, "grad-accum"),
-        lr: num(values, "lr"),
-        warmupSteps: num(values, "warmup"),
-        adamw: { weightDecay: num(values, "weight-decay") },
-        clipNorm: num(values, "clip-norm"),
-        checkpointEvery: num(values, "checkpoint-every"),
-        seed: num(values, "seed"),
+      const r = await train(model, causalLmData(sequences, { maxLength: values["max-length"] }), {
+        outDir: values.out,
+        totalSteps: values.steps,
+        microBatchSize: values["batch-size"],
+        gradAccumSteps: values["grad-accum"],
+        lr: values.lr,
+        warmupSteps: values.warmup,
+        adamw: { weightDecay: values["weight-decay"] },
+        clipNorm: values["clip-norm"],
+        checkpointEvery: values["checkpoint-every"],
+        seed: values.seed,
         tokenizerDir: modelDir,
         quiet,
       });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { defineCommand, num, optNum, optStr, str, bool } from "../command.js";
+import { defineCommand } from "../command.js";
 import { getKernels } from "../../engine/kernels/index.js";
 import { readTrainModelConfig } from "../../train/model-config.js";
 import { TrainModel } from "../../train/train-model.js";
@@ -73,21 +73,21 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 train t1: unexpected argument "${positionals[0]}"`);
-    const stage = num(values, "stage");
-    const modelDir = str(values, "model"), dataFile = str(values, "data"), outDir = str(values, "out");
-    if (bool(values, "enable-thinking") && bool(values, "no-thinking")) throw new InputError("--enable-thinking and --no-thinking exclude each other");
-    if (bool(values, "learn-stop") && bool(values, "no-learn-stop")) throw new InputError("--learn-stop and --no-learn-stop exclude each other");
+    const stage = values.stage;
+    const modelDir = values.model, dataFile = values.data, outDir = values.out;
+    if (values["enable-thinking"] && values["no-thinking"]) throw new InputError("--enable-thinking and --no-thinking exclude each other");
+    if (values["learn-stop"] && values["no-learn-stop"]) throw new InputError("--learn-stop and --no-learn-stop exclude each other");
     const formats = t1Formats(loadTokenizer(modelDir), {
-      instruction: optStr(values, "instruction") ?? "",
-      enableThinking: bool(values, "enable-thinking") ? true : bool(values, "no-thinking") ? false : undefined,
-      maxDocLength: num(values, "max-doc-length"),
-      maxReasoningLength: num(values, "max-reasoning-length"),
+      instruction: values.instruction ?? "",
+      enableThinking: values["enable-thinking"] ? true : values["no-thinking"] ? false : undefined,
+      maxDocLength: values["max-doc-length"],
+      maxReasoningLength: values["max-reasoning-length"],
     });
-    const freeze = optStr(values, "freeze")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
-    const quiet = bool(values, "quiet");
+    const freeze = values.freeze?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+    const quiet = values.quiet;
     const common = {
-      outDir, totalSteps: num(values, "steps"), warmupSteps: num(values, "warmup"), adamw: { weightDecay: num(values, "weight-decay") },
-      clipNorm: num(values, "clip-norm"), checkpointEvery: num(values, "checkpoint-every"), seed: num(values, "seed"), tokenizerDir: modelDir, quiet,
+      outDir, totalSteps: values.steps, warmupSteps: values.warmup, adamw: { weightDecay: values["weight-decay"] },
+      clipNorm: values["clip-norm"], checkpointEvery: values["checkpoint-every"], seed: values.seed, tokenizerDir: modelDir, quiet,
     };
     const k = getKernels();
     try {
@@ -96,26 +96,26 @@ curves.html; re-running the same command resumes from the newest checkpoint.`,
       if (stage === 1 || stage === 2) {
         const rows = readContrastiveRows(dataFile, stage === 2);
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} rows, kernels ${k.name} × ${k.threads}`);
-        const data = contrastiveData(rows, formats, stage === 2, { temperature: num(values, "tau"), negativesPerQuery: num(values, "negatives"), lambda: num(values, "lambda"), learnStop: !bool(values, "no-learn-stop") });
-        const r = await train(model, data, { ...common, microBatchSize: num(values, "batch-size"), gradAccumSteps: num(values, "grad-accum"), lr: optNum(values, "lr") ?? 1e-5 });
+        const data = contrastiveData(rows, formats, stage === 2, { temperature: values.tau, negativesPerQuery: values.negatives, lambda: values.lambda, learnStop: !values["no-learn-stop"] });
+        const r = await train(model, data, { ...common, microBatchSize: values["batch-size"], gradAccumSteps: values["grad-accum"], lr: values.lr ?? 1e-5 });
         const last = r.logs[r.logs.length - 1];
         if (!quiet) console.error(`t1 train t1 --stage ${stage}: step ${last?.step} loss ${last?.loss.toFixed(4)} → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);
         return;
       }
-      const poolFile = optStr(values, "pool");
+      const poolFile = values.pool;
       const pool = poolFile ? readCandidatePool(poolFile) : undefined;
       const { rows, positiveIds } = readGrpoRows(dataFile, pool);
-      const refDir = optStr(values, "reference") ?? modelDir;
-      const beta = num(values, "kl-beta");
+      const refDir = values.reference ?? modelDir;
+      const beta = values["kl-beta"];
       const reference = beta > 0 ? await TrainModel.load(k, readTrainModelConfig(join(refDir, "config.json")), refDir, { freeze: ["*"] }) : null;
-      if (!quiet) console.error(`t1 train t1 --stage 3: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} queries, G=${num(values, "group-size")}, reference ${reference ? refDir : "none"}, kernels ${k.name} × ${k.threads}`);
+      if (!quiet) console.error(`t1 train t1 --stage 3: ${(model.parameterCount / 1e6).toFixed(2)}M parameters, ${rows.length} queries, G=${values["group-size"]}, reference ${reference ? refDir : "none"}, kernels ${k.name} × ${k.threads}`);
       const r = await trainGrpo(model, reference, { rows, formats, pool, positiveIds }, {
-        ...common, lr: optNum(values, "lr") ?? 1e-6, queriesPerStep: num(values, "batch-size"), groupSize: num(values, "group-size"),
-        samplingTemperature: num(values, "sampling-temperature"), maxReasoningTokens: num(values, "max-reasoning-tokens"), clipEps: num(values, "clip-eps"),
-        klBeta: beta, alpha: num(values, "alpha"), lengthPenalty: num(values, "length-penalty"), infoNceWeight: num(values, "nce-weight"),
-        infoNceTau: num(values, "tau"), negativesPerQuery: num(values, "negatives"), updatesPerBatch: num(values, "updates-per-batch"), rowsPerPass: num(values, "rows-per-pass"),
-        rewardPool: optStr(values, "reward-pool") as RewardPoolKind | undefined, poolMiner: str(values, "pool-miner") as PoolMiner, minedPoolSize: num(values, "mined-pool-size"),
-        poolRefreshEvery: num(values, "pool-refresh-every"), advantageScale: str(values, "advantage-scale") as "std" | "none", advantageStdFloor: num(values, "advantage-std-floor"),
+        ...common, lr: values.lr ?? 1e-6, queriesPerStep: values["batch-size"], groupSize: values["group-size"],
+        samplingTemperature: values["sampling-temperature"], maxReasoningTokens: values["max-reasoning-tokens"], clipEps: values["clip-eps"],
+        klBeta: beta, alpha: values.alpha, lengthPenalty: values["length-penalty"], infoNceWeight: values["nce-weight"],
+        infoNceTau: values.tau, negativesPerQuery: values.negatives, updatesPerBatch: values["updates-per-batch"], rowsPerPass: values["rows-per-pass"],
+        rewardPool: values["reward-pool"] as RewardPoolKind | undefined, poolMiner: values["pool-miner"] as PoolMiner, minedPoolSize: values["mined-pool-size"],
+        poolRefreshEvery: values["pool-refresh-every"], advantageScale: values["advantage-scale"] as "std" | "none", advantageStdFloor: values["advantage-std-floor"],
       });
       const last = r.logs[r.logs.length - 1];
       if (!quiet) console.error(`t1 train t1 --stage 3: step ${last?.step} reward ${last?.rewardMean.toFixed(4)} nDCG@10 ${last?.ndcg10.toFixed(4)} (${last?.candidates.toFixed(0)} candidates, zero-variance groups ${last?.zeroVarianceGroups.toFixed(2)}, saturated ${last?.saturatedGroups.toFixed(2)}) → ${r.checkpoint}${r.resumedFrom ? ` (resumed from step ${r.resumedFrom})` : ""}`);

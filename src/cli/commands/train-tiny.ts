@@ -1,4 +1,4 @@
-import { defineCommand, bool, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { trainTinyT1, DEMO_TESTBED } from "../../experiment/tiny-t1.js";
 import { InputError } from "../../util/errors.js";
 
@@ -17,6 +17,6 @@ the stage-3 model in Hugging Face layout with t1_format.json and training.json t
   },
   async run(values, positionals) {
     if (positionals.length) throw new InputError(`t1 train tiny: unexpected argument "${positionals[0]}"`);
-    await trainTinyT1({ outDir: str(values, "out"), workDir: str(values, "work"), quiet: bool(values, "quiet") });
+    await trainTinyT1({ outDir: values.out, workDir: values.work, quiet: values.quiet });
   },
 });
