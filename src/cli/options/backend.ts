@@ -4,7 +4,7 @@
  * `bright eval` and `serve`; `backendFromOptions` turns the parsed values into OpenBackendOptions.
  */
 import { BACKEND_KINDS, type OpenBackendOptions } from "../../backends/open.js";
-import type { BackendKind } from "../../backends/types.js";
+import type { Values } from "../command.js";
 import { InputError } from "../../util/errors.js";
 
 const MODEL = { type: "string", description: "Model directory or .gguf (native), .gguf (llamacpp), or model name (remote)", arg: "M" } as const;
@@ -39,15 +39,11 @@ export const BACKEND_OVERRIDE_OPTIONS = {
   "no-gpu": NO_GPU,
 } as const;
 
-/** The parsed values of any of these groups (the override group has no default backend). */
-export interface BackendValues {
-  backend?: BackendKind;
-  model?: string;
-  url?: string;
-  threads?: number;
-  "no-gpu": boolean;
-  "model-id"?: string;
-}
+/**
+ * The parsed values of any of these groups, typed from the override group's specs (it has every
+ * key): a key another group lacks (--url in serve, --model-id) reads as absent.
+ */
+export type BackendValues = Partial<Values<typeof BACKEND_OVERRIDE_OPTIONS>> & Pick<Values<typeof BACKEND_OVERRIDE_OPTIONS>, "no-gpu">;
 
 /** OpenBackendOptions from the backend group; `needsModel` names the command in the error. */
 export function backendFromOptions(v: BackendValues, command: string, extra: { concurrency?: number } = {}): OpenBackendOptions {

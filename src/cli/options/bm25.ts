@@ -1,5 +1,6 @@
 /** The BM25 option group shared by the `t1 bm25 ...` commands, `t1 start` and `t1 bright eval`. */
 import type { Bm25Variant } from "../../retrieval/bm25/index-format.js";
+import type { Values } from "../command.js";
 
 export const BM25_VARIANTS = ["lucene", "bright-gensim"] as const satisfies readonly Bm25Variant[];
 
@@ -23,8 +24,11 @@ export interface Bm25Params {
   variant?: Bm25Variant;
 }
 
+/** The parsed values of either group (with or without defaults), typed from the specs. */
+export type Bm25Values = Values<typeof BM25_OVERRIDE_OPTIONS>;
+
 /** The parsed group as the BM25 builders and searchers take it (ranges and choices were checked while parsing). */
-export function bm25Params(v: { k1?: number; b?: number; variant?: Bm25Variant }): Bm25Params {
+export function bm25Params(v: Bm25Values): Bm25Params {
   const out: Bm25Params = {};
   if (v.k1 !== undefined) out.k1 = v.k1;
   if (v.b !== undefined) out.b = v.b;

@@ -4,6 +4,7 @@
  * `backendFormatOptions` passes it on.
  */
 import type { OpenBackendOptions } from "../../backends/open.js";
+import type { Values } from "../command.js";
 import { InputError } from "../../util/errors.js";
 
 export const FORMAT_OPTIONS = {
@@ -12,11 +13,8 @@ export const FORMAT_OPTIONS = {
   "no-thinking": { type: "boolean", description: "Pass enable_thinking=false (Qwen3: an empty <think></think> block)" },
 } as const;
 
-export interface FormatValues {
-  "chat-template"?: string;
-  "enable-thinking"?: boolean;
-  "no-thinking"?: boolean;
-}
+/** The parsed values of the group, typed from its specs. */
+export type FormatValues = Values<typeof FORMAT_OPTIONS>;
 
 export function backendFormatOptions(v: FormatValues): Pick<OpenBackendOptions, "chatTemplateFile" | "format"> {
   if (v["enable-thinking"] && v["no-thinking"]) throw new InputError("--enable-thinking and --no-thinking exclude each other");

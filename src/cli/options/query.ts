@@ -1,7 +1,8 @@
 /** The query-encoding option group shared by `t1 search` and `t1 run`: how queries are encoded and how lists are fused. */
 import type { OpenPipelineOptions, PipelineSearchOptions } from "../../retrieval/pipeline.js";
-import { BACKEND_OVERRIDE_OPTIONS, type BackendValues } from "./backend.js";
-import { backendFormatOptions, FORMAT_OPTIONS, type FormatValues } from "./format.js";
+import type { Values } from "../command.js";
+import { BACKEND_OVERRIDE_OPTIONS } from "./backend.js";
+import { backendFormatOptions, FORMAT_OPTIONS } from "./format.js";
 
 /** Reasoning budget: at least one token (mode none is how to skip reasoning). */
 export const MAX_REASONING_TOKENS = { type: "number", integer: true, min: 1, description: "Reasoning budget in tokens (--mode none skips reasoning) (default: the model's t1_format.json, else 256)" } as const;
@@ -21,18 +22,8 @@ export const QUERY_OPTIONS = {
   ...FORMAT_OPTIONS,
 } as const;
 
-export interface QueryValues extends BackendValues, FormatValues {
-  mode: "reason" | "none" | "external";
-  "max-reasoning-tokens"?: number;
-  temperature: number;
-  seed: number;
-  instruction?: string;
-  hybrid: boolean;
-  fusion: "rrf" | "weighted";
-  alpha: number;
-  "no-cache": boolean;
-  "expansion-search"?: number;
-}
+/** The parsed values of the group (backend overrides and format included), typed from its specs. */
+export type QueryValues = Values<typeof QUERY_OPTIONS>;
 
 export function pipelineOpenOptions(v: QueryValues): OpenPipelineOptions {
   return {
