@@ -97,6 +97,6 @@ export async function pretrainBase(k: Kernels, cfg: ExperimentConfig, tokenizerD
   const r = await train(model, causalLmData(sequences, { maxLength: cfg.pretrain.packTokens + 8 }), {
     outDir, totalSteps: cfg.pretrain.steps, microBatchSize: cfg.pretrain.batchSize, lr: cfg.pretrain.lr, warmupSteps: cfg.pretrain.warmupSteps,
     checkpointEvery: cfg.checkpointEvery, seed, tokenizerDir, quiet,
-  });
+  }).finally(() => model.dispose());
   return { checkpoint: r.checkpoint, parameters: model.parameterCount, sequences: sequences.length, firstLoss: r.logs[0]?.loss ?? NaN, lastLoss: r.logs[r.logs.length - 1]?.loss ?? NaN };
 }

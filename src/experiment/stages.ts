@@ -58,10 +58,11 @@ export async function runContrastiveStage(r: StageRun, stage: 1 | 2, steps?: num
     temperature: sc.tau, negativesPerQuery: sc.negatives, ...(stage === 2 ? { lambda: r.cfg.stage2.lambda } : {}),
   });
   const totalSteps = steps ?? sc.steps;
+  // The stage's weights go back to the kernel heap at its end: one process runs every stage of every seed.
   const res = await train(model, data, {
     outDir: r.outDir, totalSteps, microBatchSize: sc.batchSize, lr: sc.lr, warmupSteps: Math.min(sc.warmupSteps, totalSteps - 1),
     checkpointEvery: r.cfg.checkpointEvery, seed: r.seed, tokenizerDir: r.fromDir, quiet: r.quiet,
-  });
+  }).finally(() => model.dispose());
   return { checkpoint: res.checkpoint, steps: totalSteps, ...summarise(res.logs, ["loss", "lm", "infoNce"]) };
 }
 
@@ -91,6 +92,9 @@ export async function runGrpoStage(r: StageRun, policyGradient = true): Promise<
   const res = await trainGrpo(policy, reference, { rows, formats: f, pool, positiveIds }, {
     ...grpo, outDir: r.outDir, totalSteps: steps, lr, checkpointEvery: r.cfg.checkpointEvery, seed: r.seed, tokenizerDir: r.fromDir, quiet: r.quiet,
     ...(policyGradient ? {} : { policyGradient: false }),
+  }).finally(() => {
+    policy.dispose();
+    reference?.dispose();
   });
   return { checkpoint: res.checkpoint, steps, ...summarise(res.logs, ["loss", "rewardMean", "ndcg10", "cosinePositive", "kl", "lengthMean", "infoNce"]) };
 }

@@ -59,7 +59,23 @@ export class AdamW {
         owned.get(k)!.push(m, v);
       }
     }
-    for (const [k, arrays] of owned) momentsFreed.register(this, { k, arrays });
+    for (const [k, arrays] of owned) momentsFreed.register(this, { k, arrays }, this);
+    this.owned = owned;
+  }
+
+  private readonly owned: Map<Kernels, Float32Array[]>;
+
+  /**
+   * Hands the moments in kernel memory back now. The finalizer does it too, but only when the
+   * collector gets to this object, which under little JS pressure can be never: a process that
+   * trains stage after stage then runs out of the 4 GiB kernel heap. The optimizer is unusable after.
+   */
+  dispose(): void {
+    momentsFreed.unregister(this);
+    for (const [k, arrays] of this.owned) for (const a of arrays) k.free(a);
+    this.owned.clear();
+    this.m.clear();
+    this.v.clear();
   }
 
   /**

@@ -101,65 +101,70 @@ export async function runTrainingLoop<L extends StepLog>(model: TrainModel, o: R
   mkdirSync(o.outDir, { recursive: true });
   const ckDir = join(o.outDir, "checkpoints"), logPath = join(o.outDir, "log.jsonl");
   const opt = new AdamW(model.params, o.adamw);
-  const options = { ...spec.options, ...schedule, clipNorm: clip, seed, adamw: { beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, weightDecay: opt.weightDecay } };
-  let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
-  const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
-  if (latest) {
-    state = await loadCheckpoint(latest, model, opt);
-    if (state.seed !== seed) throw new T1Error("MISMATCH", `${latest} was trained with seed ${state.seed}, this run asks for ${seed}`);
-    if (state.stageState !== undefined) spec.stageState?.restore(state.stageState);
-  }
-  const resumedFrom = state.step;
-  truncateStepLog(logPath, state.step);
-  const rng = new TrainRng(state.rngState);
-  let orderEpoch = -1;
-  let order: Int32Array = new Int32Array(0);
-  let checkpoint = latest ?? "";
-  const ctx: StepContext = {
-    get step() {
-      return state.step;
-    },
-    rng,
-    nextIndices(n) {
-      const idx = new Int32Array(n);
-      for (let i = 0; i < n; i++, state.cursor++) {
-        const epoch = Math.floor(state.cursor / spec.examples);
-        if (epoch !== orderEpoch) order = epochOrder(spec.examples, seed, (orderEpoch = epoch));
-        idx[i] = order[state.cursor % spec.examples];
-      }
-      return idx;
-    },
-    checkLoss(loss) {
-      if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate or check the data (last checkpoint: ${checkpoint || "none"})`);
-    },
-    update() {
-      const gradNorm = globalGradNorm(model.params);
-      const lr = learningRateAt(state.step, schedule);
-      opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1); // clipping folded into the update
-      return { gradNorm, lr };
-    },
-  };
-  const progress = new Progress(spec.name, o.totalSteps, { unit: "steps", quiet: o.quiet });
-  progress.tick(state.step);
-  while (state.step < o.totalSteps) {
-    const t0 = performance.now();
-    const fields = await spec.step(ctx);
-    ctx.checkLoss(fields.loss);
-    state.step++;
-    const seconds = (performance.now() - t0) / 1000;
-    const { loss, lr, gradNorm, tokens, ...rest } = fields as unknown as { loss: number; lr: number; gradNorm: number; tokens: number; [field: string]: unknown };
-    const entry = { step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20), ...rest } as unknown as L;
-    appendStepLog(logPath, entry);
-    progress.tick();
-    if (state.step % every === 0 || state.step === o.totalSteps) {
-      state.rngState = rng.state;
-      if (spec.stageState) state.stageState = spec.stageState.save();
-      checkpoint = saveCheckpoint(ckDir, model, opt, state, o.tokenizerDir, spec.formatSettings);
-      pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
-      writeFileAtomic(join(o.outDir, "curves.html"), spec.curvesHtml(readStepLog(logPath)));
+  // The moments go back to the kernel heap when the run ends, not whenever the collector runs.
+  try {
+    const options = { ...spec.options, ...schedule, clipNorm: clip, seed, adamw: { beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, weightDecay: opt.weightDecay } };
+    let state: TrainerState = { step: 0, cursor: 0, rngState: TrainRng.derive(seed, -1).state, seed, options };
+    const latest = o.resume === false ? undefined : latestCheckpoint(ckDir);
+    if (latest) {
+      state = await loadCheckpoint(latest, model, opt);
+      if (state.seed !== seed) throw new T1Error("MISMATCH", `${latest} was trained with seed ${state.seed}, this run asks for ${seed}`);
+      if (state.stageState !== undefined) spec.stageState?.restore(state.stageState);
     }
-    spec.onStep?.(entry);
+    const resumedFrom = state.step;
+    truncateStepLog(logPath, state.step);
+    const rng = new TrainRng(state.rngState);
+    let orderEpoch = -1;
+    let order: Int32Array = new Int32Array(0);
+    let checkpoint = latest ?? "";
+    const ctx: StepContext = {
+      get step() {
+        return state.step;
+      },
+      rng,
+      nextIndices(n) {
+        const idx = new Int32Array(n);
+        for (let i = 0; i < n; i++, state.cursor++) {
+          const epoch = Math.floor(state.cursor / spec.examples);
+          if (epoch !== orderEpoch) order = epochOrder(spec.examples, seed, (orderEpoch = epoch));
+          idx[i] = order[state.cursor % spec.examples];
+        }
+        return idx;
+      },
+      checkLoss(loss) {
+        if (!Number.isFinite(loss)) throw new T1Error("INTERNAL", `loss is ${loss} at step ${state.step + 1}; lower the learning rate or check the data (last checkpoint: ${checkpoint || "none"})`);
+      },
+      update() {
+        const gradNorm = globalGradNorm(model.params);
+        const lr = learningRateAt(state.step, schedule);
+        opt.update(lr, clip > 0 ? clipCoefficient(gradNorm, clip) : 1); // clipping folded into the update
+        return { gradNorm, lr };
+      },
+    };
+    const progress = new Progress(spec.name, o.totalSteps, { unit: "steps", quiet: o.quiet });
+    progress.tick(state.step);
+    while (state.step < o.totalSteps) {
+      const t0 = performance.now();
+      const fields = await spec.step(ctx);
+      ctx.checkLoss(fields.loss);
+      state.step++;
+      const seconds = (performance.now() - t0) / 1000;
+      const { loss, lr, gradNorm, tokens, ...rest } = fields as unknown as { loss: number; lr: number; gradNorm: number; tokens: number; [field: string]: unknown };
+      const entry = { step: state.step, loss, lr, gradNorm, tokensPerSecond: tokens / seconds, tokens, seconds, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20), ...rest } as unknown as L;
+      appendStepLog(logPath, entry);
+      progress.tick();
+      if (state.step % every === 0 || state.step === o.totalSteps) {
+        state.rngState = rng.state;
+        if (spec.stageState) state.stageState = spec.stageState.save();
+        checkpoint = saveCheckpoint(ckDir, model, opt, state, o.tokenizerDir, spec.formatSettings);
+        pruneCheckpoints(ckDir, o.keepCheckpoints ?? 2);
+        writeFileAtomic(join(o.outDir, "curves.html"), spec.curvesHtml(readStepLog(logPath)));
+      }
+      spec.onStep?.(entry);
+    }
+    progress.finish();
+    return { logs: readStepLog(logPath) as L[], checkpoint, resumedFrom };
+  } finally {
+    opt.dispose();
   }
-  progress.finish();
-  return { logs: readStepLog(logPath) as L[], checkpoint, resumedFrom };
 }
