@@ -90,7 +90,7 @@ export async function runDemo(o: DemoOptions): Promise<Record<string, RowEval>> 
     out(`Next:`);
     const idx = join(relative(process.cwd(), o.workDir) || ".", "index");
     const model = relative(process.cwd(), o.modelDir) || o.modelDir;
-    out(`  t1 index --model ${model} --corpus ${join(relative(process.cwd(), bedDir) || ".", "corpus.jsonl")} --out ${idx} --instruction "${fmt.instruction}" --max-length ${fmt.maxDocLength}`);
+    out(`  t1 index --model ${model} --corpus ${join(relative(process.cwd(), bedDir) || ".", "corpus.jsonl")} --out ${idx} --instruction "${fmt.instruction}" --max-doc-length ${fmt.maxDocLength}`);
     out(`  t1 search --show-reasoning ${idx} "${test[0]!.query}"`);
     out(`  t1 serve --model ${model} --index ${idx}        # then open http://127.0.0.1:8080/`);
     out(`  npm run experiment                                # the full 3-seed experiment behind RESULTS.md`);
