@@ -23,5 +23,7 @@ test("t1 start (npm start) runs the T1 demo offline with the built-in model, wit
   for (const row of ["BM25 (query alone)", "T1 model, no reasoning", "T1 (own reasoning)", "T1 + gold reasoning (oracle)"]) assert.match(r.stdout, new RegExp(`${row.replace(/[()+]/g, "\\$&")}\\s+\\d\\.\\d{3}\\s+\\d\\.\\d{3}`), row);
   assert.match(r.stdout, /T1 \+ gold reasoning \(oracle\)\s+1\.000/, "the gold reasoning finds every answer on the testbed");
   assert.match(r.stdout, /t1 search/);
+  // The suggested index command names options t1 index has (--max-doc-length, not --max-length).
+  assert.match(r.stdout, /t1 index --model \S+ --corpus \S+ --out \S+ --instruction "[^"]+" --max-doc-length \d+\n/);
   assert.match(r.stdout, /t1 serve/);
 });
